@@ -1,0 +1,75 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Ids } from './ids.js';
+import type { Store } from './store/store.js';
+import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
+import { TwilioError } from './http/errors.js';
+import { parseForm } from './http/form.js';
+import { accountRoutes } from './accounts/accounts.routes.js';
+import type { AccountsService } from './accounts/accounts.service.js';
+import { keyRoutes } from './keys/keys.routes.js';
+import { messageRoutes } from './messages/messages.routes.js';
+import { messagesService, type MessageSink } from './messages/messages.service.js';
+import { phoneNumberRoutes } from './phone-numbers/phone-numbers.routes.js';
+import { phoneNumbersService } from './phone-numbers/phone-numbers.service.js';
+
+/** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
+export interface AppDeps {
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  accounts: AccountsService;
+  /** Receives every accepted message (the delivery pipeline). */
+  sink?: MessageSink;
+  /** Fastify logger option (`false` in tests). */
+  logger?: FastifyServerOptions['logger'];
+  bodyLimit?: number;
+}
+
+// A query string that failed strict decoding is marked so the request can be refused with 400.
+const MALFORMED_QUERY = Symbol('malformed-query');
+
+/** Builds the Fastify app with every route; does not listen. */
+export function createApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    frameworkErrors,
+    routerOptions: {
+      ignoreTrailingSlash: false,
+      querystringParser: (s) => parseForm(s) ?? { [MALFORMED_QUERY]: true },
+    },
+  });
+  installErrorHandling(app);
+
+  app.addHook('onRequest', async (req) => {
+    if ((req.query as Record<symbol, unknown>)[MALFORMED_QUERY]) {
+      throw new TwilioError(400, 20001, 'Malformed query string: invalid percent-encoding');
+    }
+  });
+
+  app.get('/healthz', async () => {
+    await deps.store.ping();
+    return { status: 'ok', store: deps.store.capabilities.engine };
+  });
+
+  // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
+  void app.register(async (api) => {
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_req, body, done) => {
+        const parsed = parseForm(body as string);
+        if (parsed) done(null, parsed);
+        else done(new TwilioError(400, 20001, 'Malformed form body: invalid percent-encoding'));
+      },
+    );
+    const messages = messagesService(deps);
+    accountRoutes(api, deps.store, deps.accounts);
+    keyRoutes(api, deps);
+    phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
+    messageRoutes(api, deps.store, messages);
+  });
+  return app;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '../config.js';
+import { banner, startServer } from '../main.js';
+import { openStore } from '../store/open.js';
+
+const USAGE = `Usage: loft <command> [flags]
+
+Commands:
+  serve     run the HTTP server (default)
+  migrate   apply database migrations and exit
+
+Flags (each mirrors an environment variable):
+  --port N                 PORT (default 3000)
+  --host H                 HOST (default 127.0.0.1)
+  --database-url URL       DATABASE_URL (default sqlite:./data/loft.db)
+  --account-sid AC…        TWILIO_ACCOUNT_SID (main account)
+  --auth-token TOKEN       TWILIO_AUTH_TOKEN
+  --public-base-url URL    PUBLIC_BASE_URL
+  --log-level LEVEL        LOG_LEVEL (info)
+  --body-limit BYTES       BODY_LIMIT (1048576)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const command = first === undefined || first.startsWith('-') ? 'serve' : first;
+  const flags = command === first ? rest : argv;
+  if (command === 'help' || flags.includes('--help') || flags.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig(flags, process.env);
+  if (command === 'migrate') {
+    const store = await openStore(config.databaseUrl);
+    await store.close();
+    console.log(`migrations applied to ${config.databaseUrl}`);
+    return 0;
+  }
+  if (command !== 'serve') {
+    console.error(`unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  const server = await startServer(config);
+  console.log(banner(server, config));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) {
+      console.error(`loft: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error('loft: failed to start:', e);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,55 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound, TwilioError } from './errors.js';
+
+/** Fastify's own failures (body parsing, limits, bad URLs) translated to Twilio errors. */
+function fromFramework(err: FastifyError): TwilioError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new TwilioError(413, 20001, 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new TwilioError(
+        415,
+        20001,
+        'Unsupported Content-Type: send application/x-www-form-urlencoded',
+      );
+    case 'FST_ERR_BAD_URL':
+      return new TwilioError(400, 20001, 'Malformed URL: invalid percent-encoding');
+    default:
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+        return new TwilioError(err.statusCode, 20001, err.message);
+      }
+      return undefined;
+  }
+}
+
+/** Sends a TwilioError as Twilio's envelope. */
+export function sendTwilioError(reply: FastifyReply, err: TwilioError): FastifyReply {
+  return reply.code(err.status).type('application/json').send(err.toBody());
+}
+
+/**
+ * The one place errors become responses: TwilioError → its envelope; framework 4xx → mapped;
+ * anything else → logged, 500/20500, and the process carries on.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof TwilioError) return sendTwilioError(reply, error);
+    const mapped = fromFramework(error);
+    if (mapped) return sendTwilioError(reply, mapped);
+    req.log.error({ err: error }, 'unhandled error');
+    return sendTwilioError(reply, new TwilioError(500, 20500, 'Internal Server Error'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const q = req.url.indexOf('?');
+    return sendTwilioError(reply, notFound(q < 0 ? req.url : req.url.slice(0, q)));
+  });
+}
+
+/** Fastify option: errors raised before routing (bad URL encoding) get the same envelope. */
+export function frameworkErrors(
+  error: FastifyError,
+  _req: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void sendTwilioError(reply, fromFramework(error) ?? new TwilioError(400, 20001, error.message));
+}

@@ -1,0 +1,48 @@
+/** Decoded form or query parameters: repeated keys become arrays, in wire order. */
+export type FormParams = Record<string, string | string[]>;
+
+/**
+ * Strict `application/x-www-form-urlencoded` decoding (WHATWG rules: `+` is a space, keys are
+ * percent-decoded too, so `DateSent%3E` becomes `DateSent>`). Returns `null` when a percent
+ * escape is malformed or decodes to invalid UTF-8, so callers can answer 400 instead of guessing.
+ */
+export function parseForm(input: string): FormParams | null {
+  const out: FormParams = Object.create(null) as FormParams;
+  if (input.length === 0) return out;
+  for (const pair of input.split('&')) {
+    if (pair.length === 0) continue;
+    const eq = pair.indexOf('=');
+    const rawKey = eq === -1 ? pair : pair.slice(0, eq);
+    const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
+    const key = decode(rawKey);
+    const value = decode(rawValue);
+    if (key === null || value === null) return null;
+    const prev = out[key];
+    if (prev === undefined) out[key] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[key] = [prev, value];
+  }
+  return out;
+}
+
+function decode(s: string): string | null {
+  const spaced = s.includes('+') ? s.replaceAll('+', ' ') : s;
+  if (!spaced.includes('%')) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return null;
+  }
+}
+
+/** The last value of a parameter (Twilio takes the last one for scalar fields). */
+export function single(params: FormParams, key: string): string | undefined {
+  const v = params[key];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** Every value of a repeated parameter, in wire order. */
+export function many(params: FormParams, key: string): string[] {
+  const v = params[key];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { createApp } from './app.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { randomIds, type Ids } from './ids.js';
+import { accountsService } from './accounts/accounts.service.js';
+import type { Account } from './store/records.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
+
+/** A running Loft server. */
+export interface Server {
+  app: FastifyInstance;
+  store: Store;
+  /** The main account, and whether this start created it. */
+  main: { account: Account; created: boolean };
+  /** `http://host:port` the server actually listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Optional overrides for tests: deterministic time and ids, quiet logs. */
+export interface ServerOverrides {
+  clock?: Clock;
+  ids?: Ids;
+  logger?: boolean | object;
+}
+
+/** Composition root: config → store → app → listen. */
+export async function startServer(
+  config: Config,
+  overrides: ServerOverrides = {},
+): Promise<Server> {
+  const clock = overrides.clock ?? systemClock;
+  const ids = overrides.ids ?? randomIds();
+  const store = await openStore(config.databaseUrl);
+  const accounts = accountsService({ store, clock, ids });
+  const main = await accounts.ensureMain(config.mainAccount);
+  const app = createApp({
+    store,
+    clock,
+    ids,
+    accounts,
+    logger: overrides.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+  });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    app,
+    store,
+    main,
+    url: `http://${host}:${port}`,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** The start-up banner: where to connect and how to point the SDKs here. */
+export function banner(server: Server, config: Config): string {
+  const { account, created } = server.main;
+  const base = config.publicBaseUrl.includes(':0') ? server.url : config.publicBaseUrl;
+  const lines = [
+    `Loft is listening on ${server.url} (store: ${server.store.capabilities.engine})`,
+    `Main account: ${account.sid}`,
+  ];
+  if (created && !config.mainAccount) {
+    lines.push(`Auth token:   ${account.authToken}   (generated now; shown only once)`);
+  }
+  lines.push(
+    '',
+    'Node:   const client = twilio(accountSid, authToken);',
+    `        client.api.baseUrl = '${base}';`,
+    'Python: client = Client(account_sid, auth_token)',
+    `        client.api.base_url = '${base}'`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,181 @@
+import type { Clock } from '../clock.js';
+import type { Ids } from '../ids.js';
+import { badRequest } from '../http/errors.js';
+import { many, single, type FormParams } from '../http/form.js';
+import type { Account, Message, MessageStatus } from '../store/records.js';
+import type { OutboxEntry, Store } from '../store/store.js';
+import { parsePhone, parseSender, type PhoneAddress } from './addresses.js';
+import { MAGIC_FROM, MAGIC_FROM_OK, MAGIC_TO } from './magic-numbers.js';
+import { httpUrl, readBoolean, readOptions } from './messages.params.js';
+import { countSegments } from './segments.js';
+import { parseTags } from './tags.js';
+
+/** Twilio's limits on a create request. */
+export const CREATE_LIMITS = {
+  bodyCharacters: 1600,
+  media: 10,
+  /** SendAt must be at least this far ahead… */
+  scheduleMinMs: 300_000,
+  /** …and at most this far (35 days). */
+  scheduleMaxMs: 35 * 86_400_000,
+} as const;
+
+/** What the service needs to create messages. */
+export interface CreateDeps {
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+}
+
+const SEND_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Validates a `POST …/Messages.json` form in Twilio's order and builds the message, its
+ * starting status and its outbox entry. Throws TwilioError (400) on the first failed rule.
+ */
+export async function buildOutbound(
+  deps: CreateDeps,
+  account: Account,
+  params: FormParams,
+): Promise<{ message: Message; outbox: OutboxEntry }> {
+  const now = deps.clock.now();
+  const rawTo = single(params, 'To');
+  if (rawTo === undefined || rawTo.trim() === '') {
+    throw badRequest(21604, "A 'To' phone number is required.");
+  }
+  const magicTo = MAGIC_TO[rawTo.trim()];
+  if (magicTo) throw magicTo();
+  const to = parsePhone(rawTo);
+  if (!to) throw badRequest(21211, `The 'To' number ${rawTo} is not a valid phone number.`);
+
+  const serviceSid = single(params, 'MessagingServiceSid') || undefined;
+  const rawFrom = single(params, 'From') || undefined;
+  if (rawFrom === undefined && serviceSid === undefined) {
+    throw badRequest(21603, "A 'From' phone number is required.");
+  }
+  if (serviceSid !== undefined && !/^MG[0-9a-fA-F]{32}$/.test(serviceSid)) {
+    throw badRequest(21701, `The Messaging Service Sid ${serviceSid} is invalid.`);
+  }
+  const from = rawFrom === undefined ? null : await checkSender(deps.store, account, rawFrom, to);
+
+  const body = single(params, 'Body');
+  const mediaUrls = many(params, 'MediaUrl').filter((u) => u !== '');
+  const contentSid = single(params, 'ContentSid') || undefined;
+  if ((body === undefined || body === '') && mediaUrls.length === 0 && !contentSid) {
+    throw badRequest(21602, 'Message body is required.');
+  }
+  if (body !== undefined && [...body].length > CREATE_LIMITS.bodyCharacters) {
+    throw badRequest(21617, 'The concatenated message body exceeds the 1600 character limit.');
+  }
+  if (mediaUrls.length > CREATE_LIMITS.media) {
+    throw badRequest(21623, 'The number of media files exceeds the maximum of 10 per message.');
+  }
+  const badMedia = mediaUrls.find((u) => !httpUrl(u));
+  if (badMedia !== undefined) throw badRequest(21620, `Invalid media URL(s): ${badMedia}`);
+
+  const statusCallback = single(params, 'StatusCallback') || null;
+  if (statusCallback !== null && !httpUrl(statusCallback)) {
+    throw badRequest(21609, `Invalid StatusCallback URL: ${statusCallback}`);
+  }
+  const tags = parseTags(single(params, 'Tags'));
+  const options = readOptions(params);
+  const sendAt = scheduleOf(params, serviceSid, now);
+
+  const status: MessageStatus = sendAt !== null ? 'scheduled' : serviceSid ? 'accepted' : 'queued';
+  const smartEncoded = readBoolean(params, 'SmartEncoded') ?? false;
+  const segments = countSegments(body ?? '', { smartEncoded }).segments;
+  const message: Message = {
+    seq: 0,
+    sid: deps.ids.sid(mediaUrls.length > 0 ? 'MM' : 'SM'),
+    accountSid: account.sid,
+    direction: 'outbound-api',
+    status,
+    from,
+    to: to.address,
+    body: body ?? '',
+    // Twilio quirk: a Messaging Service send reports num_segments "0" until a sender is picked.
+    numSegments: from === null ? 0 : segments,
+    numMedia: mediaUrls.length,
+    messagingServiceSid: serviceSid ?? null,
+    errorCode: null,
+    errorMessage: null,
+    price: null,
+    priceUnit: 'USD',
+    dateCreated: now,
+    dateUpdated: now,
+    dateSent: null,
+    sendAt,
+    statusCallback,
+    tags,
+    options,
+  };
+  return { message, outbox: { kind: 'dispatch', runAt: sendAt ?? now } };
+}
+
+async function checkSender(
+  store: Store,
+  account: Account,
+  raw: string,
+  to: PhoneAddress,
+): Promise<string> {
+  const trimmed = raw.trim();
+  const magic = MAGIC_FROM[trimmed];
+  if (magic) throw magic();
+  if (trimmed === MAGIC_FROM_OK) return trimmed;
+  const sender = parseSender(trimmed);
+  if (!sender) {
+    throw badRequest(
+      21212,
+      `The 'From' number ${raw} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
+    );
+  }
+  if (sender.kind === 'alphanumeric') {
+    // Alphanumeric sender IDs are not supported towards the US and Canada.
+    if (to.country === 'US' || to.country === 'CA') {
+      throw badRequest(
+        21612,
+        `The 'To' phone number: ${to.address}, is not currently reachable using the 'From' phone number: ${sender.address} via SMS.`,
+      );
+    }
+    return sender.address;
+  }
+  const owned =
+    sender.kind === 'phone' ? await store.phoneNumbers.findByNumber(sender.e164) : undefined;
+  if (!owned || owned.accountSid !== account.sid || !owned.config.capabilities.sms) {
+    throw badRequest(
+      21606,
+      `The 'From' phone number provided (${sender.address}) is not a valid message-capable Twilio phone number for this destination/account.`,
+    );
+  }
+  return sender.address;
+}
+
+function scheduleOf(
+  params: FormParams,
+  serviceSid: string | undefined,
+  now: number,
+): number | null {
+  const type = single(params, 'ScheduleType');
+  if (type === undefined || type === '') return null;
+  const raw = single(params, 'SendAt');
+  if (raw === undefined || raw === '') {
+    throw badRequest(
+      35111,
+      "SendAt timestamp is missing. It is required when ScheduleType is 'fixed'.",
+    );
+  }
+  if (!serviceSid) {
+    throw badRequest(35118, 'MessagingServiceSid is required to schedule a message.');
+  }
+  const at = SEND_AT.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(at)) {
+    throw badRequest(35115, `SendAt '${raw}' is not a valid YYYY-MM-DDTHH:MM:SSZ timestamp.`);
+  }
+  if (at - now < CREATE_LIMITS.scheduleMinMs || at - now > CREATE_LIMITS.scheduleMaxMs) {
+    throw badRequest(
+      35114,
+      'SendAt time must be between 300 seconds and 35 days (3024000 seconds) in the future, inclusive.',
+    );
+  }
+  return at;
+}

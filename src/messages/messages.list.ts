@@ -1,0 +1,98 @@
+import { parseDateFilter } from '../http/dates.js';
+import { badRequest } from '../http/errors.js';
+import { single, type FormParams } from '../http/form.js';
+import { encodeToken, pageEnvelope, readPageParams } from '../http/paging.js';
+import type { Cursor, MessageFilter, Store } from '../store/store.js';
+import type { Message } from '../store/records.js';
+import { parseTags } from './tags.js';
+import { toMessageJson } from './messages.mapper.js';
+
+/** The list filters in the order Twilio repeats them in page URIs. */
+const FILTER_KEYS = ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>', 'Tags'] as const;
+
+function dateBound(key: string, value: string) {
+  const range = parseDateFilter(value);
+  if (!range) {
+    throw badRequest(20001, `Invalid ${key} '${value}': use YYYY-MM-DD or an ISO-8601 date-time`);
+  }
+  return range;
+}
+
+/** Reads the list filters. DateSent bounds are inclusive and UTC. */
+export function readMessageFilter(accountSid: string, params: FormParams): MessageFilter {
+  const filter: MessageFilter = { accountSid, tags: [] };
+  const to = single(params, 'To');
+  if (to) filter.to = to;
+  const from = single(params, 'From');
+  if (from) filter.from = from;
+  const on = single(params, 'DateSent');
+  const before = single(params, 'DateSent<');
+  const after = single(params, 'DateSent>');
+  const bounds: { from?: number; to?: number } = {};
+  if (on) {
+    // DateSent names a day ("sent on this date"); a date-time value selects its whole UTC day.
+    const day = Math.floor(dateBound('DateSent', on).from / 86_400_000) * 86_400_000;
+    Object.assign(bounds, { from: day, to: day + 86_399_999 });
+  }
+  if (after) bounds.from = Math.max(bounds.from ?? -Infinity, dateBound('DateSent>', after).from);
+  if (before) bounds.to = Math.min(bounds.to ?? Infinity, dateBound('DateSent<', before).to);
+  if (bounds.from !== undefined) filter.sentFrom = bounds.from;
+  if (bounds.to !== undefined) filter.sentTo = bounds.to;
+  filter.tags = Object.entries(parseTags(single(params, 'Tags')));
+  return filter;
+}
+
+const cursorOf = (m: Message, byDateSent: boolean): string =>
+  byDateSent ? `${m.dateSent ?? 0}.${m.seq}` : String(m.seq);
+
+function parseCursor(position: string): Cursor {
+  const m = /^(?:(-?\d+)\.)?(\d+)$/.exec(position);
+  if (!m) throw badRequest(20001, 'Invalid PageToken');
+  return m[1] !== undefined ? { at: Number(m[1]), seq: Number(m[2]) } : { seq: Number(m[2]) };
+}
+
+/**
+ * `GET …/Messages.json`: newest first, keyset-paged. `PageToken` carries the position of the
+ * last (PA) or first (PB) row seen, so new messages never shift later pages; a page costs one
+ * index range scan whatever its depth. `Page` without a token falls back to an offset.
+ */
+export async function listMessages(
+  store: Store,
+  accountSid: string,
+  path: string,
+  params: FormParams,
+): Promise<Record<string, unknown>> {
+  const paging = readPageParams(params);
+  const filter = readMessageFilter(accountSid, params);
+  const byDateSent = filter.sentFrom !== undefined || filter.sentTo !== undefined;
+  const token = paging.token;
+  const rows = await store.messages.list(filter, {
+    limit: paging.pageSize + 1,
+    direction: token?.direction ?? 'after',
+    ...(token
+      ? { cursor: parseCursor(token.position) }
+      : { offset: paging.page * paging.pageSize }),
+  });
+  const backwards = token?.direction === 'before';
+  // One extra row tells whether another page exists in the direction of travel.
+  const more = rows.length > paging.pageSize;
+  const items = more ? (backwards ? rows.slice(1) : rows.slice(0, paging.pageSize)) : rows;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const hasOlder = backwards ? true : more;
+  const hasNewer = backwards ? more : token !== undefined || paging.page > 0;
+  const filters = FILTER_KEYS.flatMap((k) => {
+    const v = single(params, k);
+    return v ? [[k, v] as const] : [];
+  });
+  return pageEnvelope({
+    key: 'messages',
+    path,
+    filters,
+    params: paging,
+    items: items.map(toMessageJson),
+    nextToken: hasOlder && last ? encodeToken('after', cursorOf(last, byDateSent)) : undefined,
+    previousToken:
+      hasNewer && first ? encodeToken('before', cursorOf(first, byDateSent)) : undefined,
+  });
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { resource } from '../http/resource.js';
+import type { Store } from '../store/store.js';
+import { listMessages } from './messages.list.js';
+import { toMessageJson } from './messages.mapper.js';
+import type { MessagesService } from './messages.service.js';
+
+/** `…/Messages.json` and `…/Messages/{Sid}.json`. */
+export function messageRoutes(app: FastifyInstance, store: Store, messages: MessagesService): void {
+  const byAccount = { accountParam: 'AccountSid' };
+  resource(
+    app,
+    store,
+    '/2010-04-01/Accounts/:AccountSid/Messages.json',
+    {
+      POST: async (ctx) => ({
+        status: 201,
+        body: toMessageJson(await messages.create(ctx.account, ctx.params)),
+      }),
+      GET: async (ctx) => ({
+        body: await listMessages(store, ctx.account.sid, ctx.path, ctx.params),
+      }),
+    },
+    byAccount,
+  );
+  resource(
+    app,
+    store,
+    '/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json',
+    {
+      GET: async ({ account, pathParams, path }) => ({
+        body: toMessageJson(await messages.fetch(account, pathParams['Sid'] ?? '', path)),
+      }),
+      POST: async ({ account, pathParams, path, params }) => ({
+        body: toMessageJson(await messages.update(account, pathParams['Sid'] ?? '', path, params)),
+      }),
+      DELETE: async ({ account, pathParams, path }) => {
+        await messages.remove(account, pathParams['Sid'] ?? '', path);
+        return { status: 204 };
+      },
+    },
+    byAccount,
+  );
+}

@@ -1,0 +1,89 @@
+import type { Clock } from '../clock.js';
+import type { Ids } from '../ids.js';
+import { badRequest, notFound, TwilioError } from '../http/errors.js';
+import { single, type FormParams } from '../http/form.js';
+import type { Account, Message } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { buildOutbound } from './messages.create.js';
+
+/** Told about every message that enters the store; the delivery pipeline subscribes here. */
+export interface MessageSink {
+  /** Called after the message and its outbox entry are committed. Must not throw or block. */
+  accepted(message: Message): void;
+}
+
+/** Dependencies of the Messages service. */
+export interface MessagesDeps {
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  sink?: MessageSink;
+}
+
+/** The Message resource's operations, independent of HTTP. */
+export function messagesService(deps: MessagesDeps) {
+  const { store, clock } = deps;
+  const mustGet = async (account: Account, sid: string, path: string): Promise<Message> => {
+    const m = await store.messages.get(account.sid, sid);
+    if (!m) throw notFound(path);
+    return m;
+  };
+  return {
+    /** Validates and stores an outbound message with its dispatch job, atomically. */
+    async create(account: Account, params: FormParams): Promise<Message> {
+      const { message, outbox } = await buildOutbound(deps, account, params);
+      const stored = await store.messages.insert(message, outbox);
+      deps.sink?.accepted(stored);
+      return stored;
+    },
+
+    fetch: mustGet,
+
+    /**
+     * Redacts (`Body=`) or cancels (`Status=canceled`). Twilio answers 30400 for any other
+     * combination and 30409 when the message is no longer scheduled.
+     */
+    async update(
+      account: Account,
+      sid: string,
+      path: string,
+      params: FormParams,
+    ): Promise<Message> {
+      const body = single(params, 'Body');
+      const status = single(params, 'Status');
+      if ((body === undefined) === (status === undefined) || (body !== undefined && body !== '')) {
+        throw badRequest(
+          30400,
+          'Parameters are not valid: send either Body= (empty) or Status=canceled',
+        );
+      }
+      if (status !== undefined) {
+        if (status !== 'canceled') {
+          throw badRequest(
+            30400,
+            `Parameters are not valid: Status must be 'canceled', not '${status}'`,
+          );
+        }
+        const r = await store.messages.cancel(account.sid, sid, clock.now());
+        if (r === 'not_found') throw notFound(path);
+        if (r === 'conflict') throw badRequest(30409, 'This message cannot be canceled');
+        return r;
+      }
+      const redacted = await store.messages.redact(account.sid, sid, clock.now());
+      if (!redacted) throw notFound(path);
+      return redacted;
+    },
+
+    /** Deletes a finished message; 20009 while it is still being processed. */
+    async remove(account: Account, sid: string, path: string): Promise<void> {
+      const outcome = await store.messages.delete(account.sid, sid);
+      if (outcome === 'not_found') throw notFound(path);
+      if (outcome === 'in_progress') {
+        throw new TwilioError(409, 20009, 'Cannot delete this resource before it is complete');
+      }
+    },
+  };
+}
+
+/** The service's type, for route wiring. */
+export type MessagesService = ReturnType<typeof messagesService>;

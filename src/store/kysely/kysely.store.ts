@@ -1,0 +1,51 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Store, StoreCapabilities } from '../store.js';
+import { migrationProvider, type MigrationDialect } from '../migrations/index.js';
+import { accountRepository } from './accounts.repo.js';
+import { apiKeyRepository } from './api-keys.repo.js';
+import { phoneNumberRepository } from './phone-numbers.repo.js';
+import { messageRepository } from './messages.repo.js';
+import { settingsRepository } from './settings.repo.js';
+
+/** Engine-specific behaviour plugged into the shared store. */
+export interface KyselyStoreHooks {
+  /** Runs after content was erased (redaction), e.g. to flush old page images out of a WAL. */
+  afterErase?: () => Promise<void>;
+  close?: () => Promise<void>;
+}
+
+/** Builds the shared Kysely-backed Store over a dialect-specific Kysely instance. */
+export function kyselyStore(
+  db: Kysely<Database>,
+  capabilities: StoreCapabilities,
+  hooks: KyselyStoreHooks = {},
+): Store {
+  return {
+    capabilities,
+    accounts: accountRepository(db),
+    apiKeys: apiKeyRepository(db),
+    phoneNumbers: phoneNumberRepository(db),
+    messages: messageRepository(db, hooks.afterErase),
+    settings: settingsRepository(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: hooks.close ?? (() => db.destroy()),
+  };
+}
+
+/** Runs every pending migration; throws with the failing migration's name on error. */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dialect: MigrationDialect,
+): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

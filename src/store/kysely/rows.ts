@@ -1,0 +1,85 @@
+import type { Selectable } from 'kysely';
+import type { AccountTable, ApiKeyTable, MessageTable, PhoneNumberTable } from '../schema.js';
+import type { Account, ApiKey, Message, PhoneNumber } from '../records.js';
+
+// 64-bit columns arrive as strings from some drivers (pg); normalise them here, once.
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+
+/** Row ↔ record conversions shared by every Kysely-backed store. */
+export const rows = {
+  account: (r: Selectable<AccountTable>): Account => ({
+    sid: r.sid,
+    ownerAccountSid: r.owner_account_sid,
+    friendlyName: r.friendly_name,
+    authToken: r.auth_token,
+    status: r.status as Account['status'],
+    type: r.type as Account['type'],
+    dateCreated: num(r.date_created),
+    dateUpdated: num(r.date_updated),
+  }),
+  apiKey: (r: Selectable<ApiKeyTable>): ApiKey => ({
+    sid: r.sid,
+    accountSid: r.account_sid,
+    friendlyName: r.friendly_name,
+    secretHash: r.secret_hash,
+    dateCreated: num(r.date_created),
+    dateUpdated: num(r.date_updated),
+  }),
+  phoneNumber: (r: Selectable<PhoneNumberTable>): PhoneNumber => ({
+    sid: r.sid,
+    accountSid: r.account_sid,
+    phoneNumber: r.phone_number,
+    friendlyName: r.friendly_name,
+    config: JSON.parse(r.config) as PhoneNumber['config'],
+    dateCreated: num(r.date_created),
+    dateUpdated: num(r.date_updated),
+  }),
+  message: (r: Selectable<MessageTable>): Message => ({
+    seq: num(r.seq),
+    sid: r.sid,
+    accountSid: r.account_sid,
+    direction: r.direction as Message['direction'],
+    status: r.status as Message['status'],
+    from: r.from_addr,
+    to: r.to_addr,
+    body: r.body,
+    numSegments: num(r.num_segments),
+    numMedia: num(r.num_media),
+    messagingServiceSid: r.messaging_service_sid,
+    errorCode: numOrNull(r.error_code),
+    errorMessage: r.error_message,
+    price: r.price,
+    priceUnit: r.price_unit,
+    dateCreated: num(r.date_created),
+    dateUpdated: num(r.date_updated),
+    dateSent: numOrNull(r.date_sent),
+    sendAt: numOrNull(r.send_at),
+    statusCallback: r.status_callback,
+    tags: JSON.parse(r.tags) as Message['tags'],
+    options: JSON.parse(r.options) as Message['options'],
+  }),
+  messageInsert: (m: Message): Omit<MessageTable, 'seq'> => ({
+    sid: m.sid,
+    account_sid: m.accountSid,
+    direction: m.direction,
+    status: m.status,
+    from_addr: m.from,
+    to_addr: m.to,
+    body: m.body,
+    num_segments: m.numSegments,
+    num_media: m.numMedia,
+    messaging_service_sid: m.messagingServiceSid,
+    error_code: m.errorCode,
+    error_message: m.errorMessage,
+    price: m.price,
+    price_unit: m.priceUnit,
+    date_created: m.dateCreated,
+    date_updated: m.dateUpdated,
+    date_sent: m.dateSent,
+    send_at: m.sendAt,
+    status_callback: m.statusCallback,
+    tags: JSON.stringify(m.tags),
+    options: JSON.stringify(m.options),
+  }),
+};

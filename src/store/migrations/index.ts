@@ -1,0 +1,31 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { initial } from './001_initial.js';
+
+/** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
+export interface MigrationDialect {
+  /** Column type of the auto-incrementing 64-bit primary key (`integer` in SQLite, `bigserial` in PostgreSQL). */
+  readonly autoIncrementType: 'integer' | 'bigserial';
+  /** Whether the type needs SQLite's `autoincrement` keyword to never reuse ids. */
+  readonly autoIncrementKeyword: boolean;
+}
+
+/** A migration body: runs inside the migrator's transaction. */
+export type MigrationStep = (db: Kysely<unknown>, dialect: MigrationDialect) => Promise<void>;
+
+/** The ordered list of migrations. Names sort lexically; never rename or edit a shipped one. */
+const steps: Record<string, MigrationStep> = {
+  '001_initial': initial,
+};
+
+/** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
+export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
+  return {
+    getMigrations: () => {
+      const out: Record<string, Migration> = {};
+      for (const [name, step] of Object.entries(steps)) {
+        out[name] = { up: (db) => step(db, dialect) };
+      }
+      return Promise.resolve(out);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/** Domain records as the store returns them. Timestamps are epoch milliseconds (UTC). */
+
+export interface Account {
+  sid: string;
+  /** The parent account; a main account owns itself. */
+  ownerAccountSid: string;
+  friendlyName: string;
+  authToken: string;
+  status: 'active' | 'suspended' | 'closed';
+  type: 'Trial' | 'Full';
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface ApiKey {
+  sid: string;
+  accountSid: string;
+  friendlyName: string;
+  /** SHA-256 hex of the secret. */
+  secretHash: string;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** The messaging-relevant settings of an IncomingPhoneNumber, and the rest of its fields. */
+export interface PhoneNumberConfig {
+  smsUrl: string;
+  smsMethod: 'GET' | 'POST';
+  smsFallbackUrl: string;
+  smsFallbackMethod: 'GET' | 'POST';
+  smsApplicationSid: string | null;
+  capabilities: { voice: boolean; sms: boolean; mms: boolean; fax: boolean };
+  /** Every other writable field (voice URLs, status callback, …) as sent, by wire name. */
+  extra: Record<string, string>;
+}
+
+export interface PhoneNumber {
+  sid: string;
+  accountSid: string;
+  phoneNumber: string;
+  friendlyName: string;
+  config: PhoneNumberConfig;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export type MessageStatus =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'failed'
+  | 'delivered'
+  | 'undelivered'
+  | 'receiving'
+  | 'received'
+  | 'accepted'
+  | 'scheduled'
+  | 'read'
+  | 'partially_delivered'
+  | 'canceled';
+
+export type MessageDirection = 'inbound' | 'outbound-api' | 'outbound-call' | 'outbound-reply';
+
+export interface Message {
+  /** Internal keyset position; 0 before insert. */
+  seq: number;
+  sid: string;
+  accountSid: string;
+  direction: MessageDirection;
+  status: MessageStatus;
+  from: string | null;
+  to: string;
+  body: string | null;
+  numSegments: number;
+  numMedia: number;
+  messagingServiceSid: string | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  price: string | null;
+  priceUnit: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+  dateSent: number | null;
+  sendAt: number | null;
+  statusCallback: string | null;
+  tags: Record<string, string>;
+  /** Every other create parameter, by wire name, as received. */
+  options: Record<string, string | string[]>;
+}
+
+/** Statuses in which a message is still being processed (Twilio refuses to delete: 20009). */
+export const IN_FLIGHT_STATUSES: readonly MessageStatus[] = [
+  'queued',
+  'sending',
+  'accepted',
+  'scheduled',
+];

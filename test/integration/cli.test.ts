@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+// The CLI as users run it: a child process with env configuration, a banner, /healthz, signals.
+const root = resolve(import.meta.dirname, '../..');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/loft.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpMatchArray>((ok, fail) => {
+      const timer = setInterval(() => {
+        const m = re.exec(out);
+        if (m) {
+          clearInterval(timer);
+          ok(m);
+        }
+      }, 50);
+      child.on('exit', (code) => {
+        clearInterval(timer);
+        const m = re.exec(out);
+        if (m) ok(m);
+        else fail(new Error(`exited ${code}: ${out}`));
+      });
+    });
+  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  return { child, waitFor, exited, output: () => out };
+}
+
+const tempDb = () => {
+  const d = mkdtempSync(join(tmpdir(), 'loft-cli-'));
+  dirs.push(d);
+  return `sqlite:${join(d, 'loft.db')}`;
+};
+
+describe('loft serve', () => {
+  it('generates a main account once, prints it with SDK hints, serves /healthz, stops on SIGTERM', async () => {
+    const db = tempDb();
+    const first = run(['serve', '--port', '0', '--database-url', db], {});
+    const [, url] = await first.waitFor(/listening on (http:\/\/[^\s]+)/);
+    const [, sid] = await first.waitFor(/Main account: (AC[0-9a-f]{32})/);
+    const [, token] = await first.waitFor(/Auth token:\s+([0-9a-f]{32})/);
+    expect(first.output()).toContain('client.api.baseUrl');
+    expect(first.output()).toContain('client.api.base_url');
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    const auth = 'Basic ' + Buffer.from(`${sid}:${token}`).toString('base64');
+    const list = await fetch(`${url}/2010-04-01/Accounts/${sid}/Messages.json`, {
+      headers: { authorization: auth },
+    });
+    expect(list.status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // A restart reuses the persisted account and does not print the token again.
+    const second = run(['--port', '0', '--database-url', db], {});
+    const [, again] = await second.waitFor(/Main account: (AC[0-9a-f]{32})/);
+    expect(again).toBe(sid);
+    await second.waitFor(/base_url/);
+    expect(second.output()).not.toContain(token);
+  });
+
+  it('uses TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN from the environment', async () => {
+    const sid = 'AC' + '5'.repeat(32);
+    const p = run(['--port', '0'], {
+      DATABASE_URL: tempDb(),
+      TWILIO_ACCOUNT_SID: sid,
+      TWILIO_AUTH_TOKEN: 'secret-token',
+    });
+    const [, url] = await p.waitFor(/listening on (http:\/\/[^\s]+)/);
+    const auth = 'Basic ' + Buffer.from(`${sid}:secret-token`).toString('base64');
+    const r = await fetch(`${url}/2010-04-01/Accounts/${sid}.json`, {
+      headers: { authorization: auth },
+    });
+    expect(r.status).toBe(200);
+  });
+
+  it('fails fast with exit code 2 on bad configuration', async () => {
+    const p = run(['--port', 'nope'], {});
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toMatch(/PORT must be/);
+  });
+
+  it('migrate applies migrations and exits 0', async () => {
+    const p = run(['migrate', '--database-url', tempDb()], {});
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toMatch(/migrations applied/);
+  });
+});
