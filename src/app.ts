@@ -33,6 +33,7 @@ const MALFORMED_QUERY = Symbol('malformed-query');
 export function createApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ?? false,
+    disableRequestLogging: true,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     frameworkErrors,
     routerOptions: {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { ManualClock, systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { randomIds, type Ids } from '../../src/ids.js';
@@ -52,9 +53,27 @@ export function encodeForm(form: Record<string, string | string[]>): string {
   return parts.join('&');
 }
 
-/** An SDK client for the given credentials, pointed at `url`. */
+/** twilio-node's own HTTP client, checking every response it receives against the spec. */
+class ValidatingRequestClient extends twilio.RequestClient {
+  override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    const res = await super.request<TData>(opts);
+    const path = new URL(opts.uri).pathname;
+    const body = res.body === undefined || res.body === '' ? '' : res.body;
+    if (matchOperation(opts.method, path)?.hasMethod) {
+      assertMatchesSpec(opts.method.toUpperCase(), path, res.statusCode, body, {
+        requireAllProperties: true,
+      });
+    }
+    return res;
+  }
+}
+
+/** An SDK client for the given credentials, pointed at `url`; responses are spec-checked. */
 export function sdkClient(url: string, user = MAIN_SID, pass = MAIN_TOKEN, accountSid?: string) {
-  const client = twilio(user, pass, accountSid ? { accountSid } : {});
+  const client = twilio(user, pass, {
+    httpClient: new ValidatingRequestClient(),
+    ...(accountSid ? { accountSid } : {}),
+  });
   client.api.baseUrl = url;
   return client;
 }
