@@ -82,7 +82,10 @@ export interface MessageTagTable {
 export interface OutboxTable {
   id: Generated<number>;
   kind: string;
+  /** The SID the job is about (message, webhook…). */
   ref: string;
+  /** JSON object of job-specific data. */
+  payload: string;
   run_at: number;
   attempts: number;
   lease_owner: string | null;

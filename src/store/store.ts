@@ -85,6 +85,49 @@ export interface OutboxEntry {
   runAt: number;
 }
 
+/** A job to enqueue in the durable outbox. */
+export interface NewOutboxJob {
+  /** What handles it: `dispatch`, `dlr`, `webhook`, … */
+  kind: string;
+  /** The SID it is about. */
+  ref: string;
+  payload?: Record<string, unknown>;
+  runAt: number;
+  createdAt?: number;
+}
+
+/** A claimed job. */
+export interface OutboxJob {
+  id: number;
+  kind: string;
+  ref: string;
+  payload: Record<string, unknown>;
+  runAt: number;
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+/** The durable job queue every background task runs from. */
+export interface OutboxRepository {
+  enqueue(jobs: NewOutboxJob[]): Promise<void>;
+  /** Leases up to `limit` due jobs of the given kinds to `owner` until `now + leaseMs`. */
+  claim(args: {
+    kinds: string[];
+    owner: string;
+    now: number;
+    limit: number;
+    leaseMs: number;
+  }): Promise<OutboxJob[]>;
+  /** Removes a finished job. */
+  complete(id: number): Promise<void>;
+  /** Puts a job back for `runAt`, counting one more attempt. */
+  retry(id: number, runAt: number, payload?: Record<string, unknown>): Promise<void>;
+  /** Drops leases (all, or one owner's): used at start-up by a single-process store. */
+  releaseAll(owner?: string): Promise<void>;
+  /** Pending jobs of the given kinds. */
+  count(kinds: string[]): Promise<number>;
+}
+
 /** Messages. The single write path every message enters through is `insert`. */
 export interface MessageRepository {
   /** Stores the message, its tags, and (optionally) its outbox job atomically. */
@@ -132,6 +175,9 @@ export interface Store {
   readonly phoneNumbers: PhoneNumberRepository;
   readonly messages: MessageRepository;
   readonly settings: SettingsRepository;
+  readonly outbox: OutboxRepository;
+  /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Liveness probe for `/healthz`. */
   ping(): Promise<void>;
   close(): Promise<void>;

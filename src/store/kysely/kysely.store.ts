@@ -7,6 +7,8 @@ import { apiKeyRepository } from './api-keys.repo.js';
 import { phoneNumberRepository } from './phone-numbers.repo.js';
 import { messageRepository } from './messages.repo.js';
 import { settingsRepository } from './settings.repo.js';
+import { outboxRepository } from './outbox.repo.js';
+import { inTransaction } from './tx.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
 export interface KyselyStoreHooks {
@@ -28,6 +30,8 @@ export function kyselyStore(
     phoneNumbers: phoneNumberRepository(db),
     messages: messageRepository(db, hooks.afterErase),
     settings: settingsRepository(db),
+    outbox: outboxRepository(db, capabilities),
+    transaction: (fn) => inTransaction(db, (trx) => fn(kyselyStore(trx, capabilities, hooks))),
     async ping() {
       await sql`select 1`.execute(db);
     },

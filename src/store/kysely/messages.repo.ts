@@ -3,6 +3,7 @@ import type { Database } from '../schema.js';
 import type { MessageFilter, MessageRepository, PageRequest } from '../store.js';
 import { IN_FLIGHT_STATUSES } from '../records.js';
 import { rows } from './rows.js';
+import { inTransaction } from './tx.js';
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
 
@@ -68,7 +69,7 @@ export function messageRepository(
 
   return {
     async insert(message, outbox) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const { seq } = await trx
           .insertInto('messages')
           .values(rows.messageInsert(message))
@@ -87,6 +88,7 @@ export function messageRepository(
             .values({
               kind: outbox.kind,
               ref: message.sid,
+              payload: '{}',
               run_at: outbox.runAt,
               attempts: 0,
               lease_owner: null,
@@ -139,7 +141,7 @@ export function messageRepository(
     },
 
     async delete(accountSid, sid) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const r = await trx
           .deleteFrom('messages')
           .where('sid', '=', sid)

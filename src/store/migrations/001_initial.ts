@@ -121,6 +121,7 @@ export async function initial(db: Kysely<unknown>, dialect: MigrationDialect): P
   await serial('outbox')
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('ref', 'text', (c) => c.notNull())
+    .addColumn('payload', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('run_at', 'bigint', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('lease_owner', 'text')
@@ -128,4 +129,5 @@ export async function initial(db: Kysely<unknown>, dialect: MigrationDialect): P
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('outbox_due').on('outbox').columns(['run_at', 'id']).execute();
+  await db.schema.createIndex('outbox_ref').on('outbox').columns(['ref', 'id']).execute();
 }

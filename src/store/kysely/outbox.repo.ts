@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
+
+const toJob = (r: {
+  id: number | string;
+  kind: string;
+  ref: string;
+  payload: string;
+  run_at: number | string;
+  attempts: number | string;
+}): OutboxJob => ({
+  id: Number(r.id),
+  kind: r.kind,
+  ref: r.ref,
+  payload: JSON.parse(r.payload) as Record<string, unknown>,
+  runAt: Number(r.run_at),
+  attempts: Number(r.attempts),
+});
+
+/**
+ * The durable job queue on any Kysely dialect. Jobs are claimed with a lease; an expired lease
+ * (a dead worker) makes the job claimable again. Where the engine allows several processes,
+ * the claim skips rows other workers have locked.
+ */
+export function outboxRepository(
+  db: Kysely<Database>,
+  capabilities: StoreCapabilities,
+): OutboxRepository {
+  return {
+    async enqueue(jobs) {
+      if (jobs.length === 0) return;
+      await db
+        .insertInto('outbox')
+        .values(
+          jobs.map((j) => ({
+            kind: j.kind,
+            ref: j.ref,
+            payload: JSON.stringify(j.payload ?? {}),
+            run_at: j.runAt,
+            attempts: 0,
+            lease_owner: null,
+            lease_until: null,
+            created_at: j.createdAt ?? j.runAt,
+          })),
+        )
+        .execute();
+    },
+
+    async claim({ kinds, owner, now, limit, leaseMs }) {
+      let due = db
+        .selectFrom('outbox')
+        .select('id')
+        .where('kind', 'in', kinds)
+        .where('run_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(limit);
+      if (capabilities.multiProcess) due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('outbox')
+        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      return rows.map(toJob).sort((a, b) => a.runAt - b.runAt || a.id - b.id);
+    },
+
+    async complete(id) {
+      await db.deleteFrom('outbox').where('id', '=', id).execute();
+    },
+
+    async retry(id, runAt, payload) {
+      await db
+        .updateTable('outbox')
+        .set((eb) => ({
+          run_at: runAt,
+          lease_owner: null,
+          lease_until: null,
+          attempts: eb('attempts', '+', 1),
+          ...(payload && { payload: JSON.stringify(payload) }),
+        }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async releaseAll(owner) {
+      let q = db.updateTable('outbox').set({ lease_owner: null, lease_until: null });
+      if (owner !== undefined) q = q.where('lease_owner', '=', owner);
+      await q.execute();
+    },
+
+    async count(kinds) {
+      const r = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('kind', 'in', kinds)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}
