@@ -9,9 +9,17 @@ import { accountRoutes } from './accounts/accounts.routes.js';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { keyRoutes } from './keys/keys.routes.js';
 import { messageRoutes } from './messages/messages.routes.js';
+import { mediaRoutes } from './media/media.routes.js';
+import { feedbackRoutes } from './feedback/feedback.routes.js';
 import { messagesService, type MessageSink } from './messages/messages.service.js';
 import { phoneNumberRoutes } from './phone-numbers/phone-numbers.routes.js';
 import { phoneNumbersService } from './phone-numbers/phone-numbers.service.js';
+import { serviceRoutes } from './services/services.routes.js';
+import { messagingServicesService } from './services/services.service.js';
+import { applicationRoutes } from './applications/applications.routes.js';
+import type { SimNetwork } from './delivery/simulator/sim.network.js';
+import type { StatusCallbacks } from './delivery/lifecycle.js';
+import { simRoutes } from './delivery/simulator/sim.routes.js';
 
 /** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
 export interface AppDeps {
@@ -21,6 +29,10 @@ export interface AppDeps {
   accounts: AccountsService;
   /** Receives every accepted message (the delivery pipeline). */
   sink?: MessageSink;
+  /** Status callbacks for status changes made through the API. */
+  callbacks?: StatusCallbacks;
+  /** The simulated carrier network, whose control API is mounted under `/sim`. */
+  network?: SimNetwork;
   /** Fastify logger option (`false` in tests). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
@@ -55,6 +67,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
     return { status: 'ok', store: deps.store.capabilities.engine };
   });
 
+  if (deps.network) simRoutes(app, { store: deps.store, clock: deps.clock, network: deps.network });
+
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {
     api.removeAllContentTypeParsers();
@@ -72,6 +86,10 @@ export function createApp(deps: AppDeps): FastifyInstance {
     keyRoutes(api, deps);
     phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
     messageRoutes(api, deps.store, messages);
+    serviceRoutes(api, deps.store, messagingServicesService(deps));
+    applicationRoutes(api, deps);
+    mediaRoutes(api, deps.store);
+    feedbackRoutes(api, deps);
   });
   return app;
 }

@@ -13,6 +13,19 @@ export interface Config {
   readonly logLevel: string;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit: number;
+  /** The simulated carrier network. */
+  readonly sim: {
+    readonly deliveryDelayMs: number;
+    readonly seed: string;
+    /** Failure-injection rules, as accepted by `PUT /sim/rules`. */
+    readonly rules: unknown[];
+    /** The global chaos mix, as accepted by `PUT /sim/chaos`. */
+    readonly chaos: unknown;
+  };
+  /** Whether this process runs the background workers (dispatch, delivery reports, webhooks). */
+  readonly workers: boolean;
+  /** Per-segment prices by country (JSON), overriding Twilio's US defaults. */
+  readonly prices: Record<string, { sms: number; mms: number }> | undefined;
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -30,7 +43,22 @@ export const FLAGS = {
   'public-base-url': { type: 'string', env: 'PUBLIC_BASE_URL' },
   'log-level': { type: 'string', env: 'LOG_LEVEL' },
   'body-limit': { type: 'string', env: 'BODY_LIMIT' },
+  'sim-delay-ms': { type: 'string', env: 'SIM_DELAY_MS' },
+  'sim-seed': { type: 'string', env: 'SIM_SEED' },
+  'sim-rules': { type: 'string', env: 'SIM_RULES' },
+  'sim-chaos': { type: 'string', env: 'SIM_CHAOS' },
+  prices: { type: 'string', env: 'PRICES' },
+  workers: { type: 'string', env: 'WORKERS' },
 } as const;
+
+function json(name: string, raw: string | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new ConfigError(`${name} must be JSON, got '${raw}'`);
+  }
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -91,6 +119,20 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   } catch {
     throw new ConfigError(`PUBLIC_BASE_URL must be an absolute URL, got '${publicBaseUrl}'`);
   }
+  const delayRaw = get('sim-delay-ms') ?? '1000';
+  if (!/^\d+$/.test(delayRaw)) {
+    throw new ConfigError(`SIM_DELAY_MS must be a non-negative integer, got '${delayRaw}'`);
+  }
+  const rules = json('SIM_RULES', get('sim-rules')) ?? [];
+  if (!Array.isArray(rules)) throw new ConfigError('SIM_RULES must be a JSON array of rules');
+  const prices = json('PRICES', get('prices')) as Config['prices'];
+  if (prices !== undefined && (typeof prices !== 'object' || prices === null)) {
+    throw new ConfigError('PRICES must be a JSON object like {"US":{"sms":0.0083,"mms":0.022}}');
+  }
+  const workersRaw = (get('workers') ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(workersRaw)) {
+    throw new ConfigError(`WORKERS must be on or off, got '${workersRaw}'`);
+  }
   return Object.freeze({
     port,
     host,
@@ -99,5 +141,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     publicBaseUrl,
     logLevel,
     bodyLimit: Number(bodyLimitRaw),
+    sim: Object.freeze({
+      deliveryDelayMs: Number(delayRaw),
+      seed: get('sim-seed') ?? 'loft',
+      rules,
+      chaos: json('SIM_CHAOS', get('sim-chaos')) ?? null,
+    }),
+    prices,
+    workers: ['on', 'true', '1'].includes(workersRaw),
   });
 }

@@ -7,6 +7,8 @@ import { accountsService } from './accounts/accounts.service.js';
 import type { Account } from './store/records.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
+import { setupDelivery, type Delivery } from './delivery/delivery.setup.js';
+import { statusCallbacks } from './delivery/status-callbacks.js';
 
 /** A running Loft server. */
 export interface Server {
@@ -16,6 +18,8 @@ export interface Server {
   main: { account: Account; created: boolean };
   /** `http://host:port` the server actually listens on. */
   url: string;
+  /** The simulated network and the delivery pipeline. */
+  delivery: Delivery;
   close(): Promise<void>;
 }
 
@@ -24,6 +28,8 @@ export interface ServerOverrides {
   clock?: Clock;
   ids?: Ids;
   logger?: boolean | object;
+  /** `manual`: background runners stay off; tests call `delivery.pipeline.runDue()`. */
+  delivery?: 'auto' | 'manual';
 }
 
 /** Composition root: config → store → app → listen. */
@@ -36,11 +42,17 @@ export async function startServer(
   const store = await openStore(config.databaseUrl);
   const accounts = accountsService({ store, clock, ids });
   const main = await accounts.ensureMain(config.mainAccount);
+  // A single-process store: leases left by a crashed predecessor are ours to take now.
+  if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
+  const delivery = setupDelivery({ config, store, clock, ids });
   const app = createApp({
     store,
     clock,
     ids,
     accounts,
+    sink: delivery.pipeline,
+    callbacks: statusCallbacks,
+    network: delivery.network,
     logger: overrides.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
   });
@@ -50,6 +62,7 @@ export async function startServer(
     await store.close();
     throw e;
   }
+  if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -58,8 +71,10 @@ export async function startServer(
     store,
     main,
     url: `http://${host}:${port}`,
+    delivery,
     async close() {
       await app.close();
+      await delivery.pipeline.stop();
       await store.close();
     },
   };

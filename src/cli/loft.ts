@@ -17,7 +17,13 @@ Flags (each mirrors an environment variable):
   --auth-token TOKEN       TWILIO_AUTH_TOKEN
   --public-base-url URL    PUBLIC_BASE_URL
   --log-level LEVEL        LOG_LEVEL (info)
-  --body-limit BYTES       BODY_LIMIT (1048576)`;
+  --body-limit BYTES       BODY_LIMIT (1048576)
+  --workers on|off         WORKERS (on): run dispatch, delivery reports and webhooks here
+  --sim-delay-ms N         SIM_DELAY_MS (1000): simulated network delay before a delivery report
+  --sim-seed S             SIM_SEED (loft): seed of probabilistic simulator outcomes
+  --sim-rules JSON         SIM_RULES: failure-injection rules, e.g. '[{"match":"+1555*","outcome":"undelivered:30003"}]'
+  --sim-chaos JSON         SIM_CHAOS: global mix, e.g. '{"mix":[{"probability":0.05,"outcome":"undelivered:30003"}]}'
+  --prices JSON            PRICES: per-segment prices, e.g. '{"US":{"sms":0.0083,"mms":0.022}}'`;
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;

@@ -9,6 +9,8 @@ import { MAGIC_FROM, MAGIC_FROM_OK, MAGIC_TO } from './magic-numbers.js';
 import { httpUrl, readBoolean, readOptions } from './messages.params.js';
 import { countSegments } from './segments.js';
 import { parseTags } from './tags.js';
+import { checkApplicationSid } from '../applications/applications.check.js';
+import { checkMessagingServiceSid } from '../services/services.check.js';
 
 /** Twilio's limits on a create request. */
 export const CREATE_LIMITS = {
@@ -53,9 +55,8 @@ export async function buildOutbound(
   if (rawFrom === undefined && serviceSid === undefined) {
     throw badRequest(21603, "A 'From' phone number is required.");
   }
-  if (serviceSid !== undefined && !/^MG[0-9a-fA-F]{32}$/.test(serviceSid)) {
-    throw badRequest(21701, `The Messaging Service Sid ${serviceSid} is invalid.`);
-  }
+  // 21705 when not an MG SID, 21701 when the account has no such service.
+  if (serviceSid !== undefined) await checkMessagingServiceSid(deps.store, account, serviceSid);
   const from = rawFrom === undefined ? null : await checkSender(deps.store, account, rawFrom, to);
 
   const body = single(params, 'Body');
@@ -79,6 +80,10 @@ export async function buildOutbound(
   }
   const tags = parseTags(single(params, 'Tags'));
   const options = readOptions(params);
+  const applicationSid = options['ApplicationSid'];
+  if (typeof applicationSid === 'string') {
+    await checkApplicationSid(deps.store, account, applicationSid); // 21218 when not the account's
+  }
   const sendAt = scheduleOf(params, serviceSid, now);
 
   const status: MessageStatus = sendAt !== null ? 'scheduled' : serviceSid ? 'accepted' : 'queued';
@@ -108,6 +113,7 @@ export async function buildOutbound(
     statusCallback,
     tags,
     options,
+    carrierRef: null,
   };
   return { message, outbox: { kind: 'dispatch', runAt: sendAt ?? now } };
 }

@@ -5,6 +5,7 @@ import { single, type FormParams } from '../http/form.js';
 import type { Account, Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { buildOutbound } from './messages.create.js';
+import type { StatusCallbacks } from '../delivery/lifecycle.js';
 
 /** Told about every message that enters the store; the delivery pipeline subscribes here. */
 export interface MessageSink {
@@ -18,6 +19,8 @@ export interface MessagesDeps {
   clock: Clock;
   ids: Ids;
   sink?: MessageSink;
+  /** Status callbacks for changes made through the API (a cancel). */
+  callbacks?: StatusCallbacks;
 }
 
 /** The Message resource's operations, independent of HTTP. */
@@ -64,7 +67,12 @@ export function messagesService(deps: MessagesDeps) {
             `Parameters are not valid: Status must be 'canceled', not '${status}'`,
           );
         }
-        const r = await store.messages.cancel(account.sid, sid, clock.now());
+        const now = clock.now();
+        const r = await store.transaction(async (tx) => {
+          const res = await tx.messages.cancel(account.sid, sid, now);
+          if (typeof res === 'object') await deps.callbacks?.(tx, res, now);
+          return res;
+        });
         if (r === 'not_found') throw notFound(path);
         if (r === 'conflict') throw badRequest(30409, 'This message cannot be canceled');
         return r;

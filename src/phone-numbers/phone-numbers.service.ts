@@ -99,7 +99,13 @@ export function phoneNumbersService(deps: PhoneNumbersDeps) {
 
     /** Releases the number; 404 when the account does not own it. */
     async remove(account: Account, sid: string, path: string): Promise<void> {
-      if (!(await store.phoneNumbers.delete(account.sid, sid))) throw notFound(path);
+      // Releasing a number also takes it out of any Messaging Service pool, atomically.
+      const deleted = await store.transaction(async (tx) => {
+        if (!(await tx.phoneNumbers.delete(account.sid, sid))) return false;
+        await tx.services.unlinkPhoneNumber(sid);
+        return true;
+      });
+      if (!deleted) throw notFound(path);
     },
 
     /**

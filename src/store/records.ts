@@ -86,6 +86,8 @@ export interface Message {
   tags: Record<string, string>;
   /** Every other create parameter, by wire name, as received. */
   options: Record<string, string | string[]>;
+  /** The carrier's id once submitted. */
+  carrierRef: string | null;
 }
 
 /** Statuses in which a message is still being processed (Twilio refuses to delete: 20009). */

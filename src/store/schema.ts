@@ -8,7 +8,17 @@ export interface Database {
   messages: MessageTable;
   message_tags: MessageTagTable;
   outbox: OutboxTable;
+  sim_deliveries: SimDeliveryTable;
+  message_events: MessageEventTable;
   settings: SettingTable;
+  media: MediaTable;
+  message_feedback: MessageFeedbackTable;
+  webhooks: WebhookTable;
+  webhook_attempts: WebhookAttemptTable;
+  messaging_services: MessagingServiceTable;
+  service_phone_numbers: ServicePhoneNumberTable;
+  service_sticky_senders: ServiceStickySenderTable;
+  applications: ApplicationTable;
 }
 
 export interface AccountTable {
@@ -69,6 +79,8 @@ export interface MessageTable {
   tags: string;
   /** JSON object of every other create parameter, stored as received. */
   options: string;
+  /** The carrier's id for the submitted message (for delivery-report correlation). */
+  carrier_ref: string | null;
 }
 
 export interface MessageTagTable {
@@ -96,4 +108,135 @@ export interface OutboxTable {
 export interface SettingTable {
   key: string;
   value: string;
+}
+
+/** A message as a virtual handset received it. */
+export interface SimDeliveryTable {
+  message_sid: string;
+  account_sid: string;
+  handset: string;
+  from_addr: string | null;
+  body: string;
+  /** JSON array of media URLs. */
+  media_urls: string;
+  num_segments: number;
+  carrier_ref: string;
+  /** JSON of the outcome the simulator chose. */
+  outcome: string;
+  received_at: number;
+}
+
+/** An outgoing webhook. Those sharing `order_key` (a message SID) go out in `id` order. */
+export interface WebhookTable {
+  id: Generated<number>;
+  account_sid: string;
+  order_key: string;
+  /** `status-callback`, `inbound`, … */
+  kind: string;
+  url: string;
+  method: string;
+  /** JSON object of the form parameters (a value may be an array of repeated values). */
+  params: string;
+  fallback_url: string | null;
+  fallback_method: string | null;
+  /** `pending`, `delivered` or `failed`. */
+  status: string;
+  /** Attempt rounds made so far (a round is the URL, then the fallback URL when set). */
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One HTTP request made for a webhook. */
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  webhook_id: number;
+  account_sid: string;
+  order_key: string;
+  url: string;
+  method: string;
+  /** JSON object of the parameters sent. */
+  params: string;
+  response_status: number | null;
+  /** The first 1 KiB of the response body. */
+  response_excerpt: string | null;
+  /** Network error or timeout, when there was no response. */
+  error: string | null;
+  latency_ms: number;
+  attempted_at: number;
+  /** When the next try is due, on the last request of a failed round that will be retried. */
+  next_retry_at: number | null;
+}
+
+/** A media file of a message (`ME…`), bytes included. */
+export interface MediaTable {
+  sid: string;
+  account_sid: string;
+  message_sid: string;
+  /** Index in the message's MediaUrl list: the listing order. */
+  position: number;
+  content_type: string;
+  /** Bytes in `content`. */
+  size: number;
+  /** `blob` in SQLite, `bytea` in PostgreSQL; both drivers return a Buffer. */
+  content: Uint8Array;
+  /** The MediaUrl it was fetched from (null for media Loft created itself). */
+  source_url: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+/** The Feedback subresource of a message: at most one per message. */
+export interface MessageFeedbackTable {
+  message_sid: string;
+  account_sid: string;
+  outcome: string;
+  date_created: number;
+  date_updated: number;
+}
+
+/** A Messaging Service (`MG…`). */
+export interface MessagingServiceTable {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  /** JSON object: every other setting of the service (URLs, methods, flags…). */
+  config: string;
+  date_created: number;
+  date_updated: number;
+}
+
+/** An IncomingPhoneNumber in a service's sender pool; a number is in at most one pool. */
+export interface ServicePhoneNumberTable {
+  service_sid: string;
+  phone_number_sid: string;
+  account_sid: string;
+  phone_number: string;
+  date_created: number;
+}
+
+/** The pool number a recipient was last sent from, per service (Sticky Sender). */
+export interface ServiceStickySenderTable {
+  service_sid: string;
+  to_addr: string;
+  from_addr: string;
+}
+
+/** A TwiML Application (`AP…`). */
+export interface ApplicationTable {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  /** JSON object: every other setting (voice/SMS URLs and methods, callbacks…). */
+  config: string;
+  date_created: number;
+  date_updated: number;
+}
+
+/** One status a message went through, and when. */
+export interface MessageEventTable {
+  message_sid: string;
+  status: string;
+  error_code: number | null;
+  at: number;
 }

@@ -1,4 +1,5 @@
-import type { Account, ApiKey, Message, PhoneNumber } from './records.js';
+import type { Account, ApiKey, Message, MessageStatus, PhoneNumber } from './records.js';
+import type { Application, MessagingService, ServicePhoneNumber } from './services.records.js';
 
 /** What differs between store engines, declared by each adapter instead of `if (engine)` checks. */
 export interface StoreCapabilities {
@@ -133,6 +134,8 @@ export interface MessageRepository {
   /** Stores the message, its tags, and (optionally) its outbox job atomically. */
   insert(message: Message, outbox?: OutboxEntry): Promise<Message>;
   get(accountSid: string, sid: string): Promise<Message | undefined>;
+  /** By SID alone, for background jobs (which carry no account). */
+  findBySid(sid: string): Promise<Message | undefined>;
   /** A page in Twilio order: newest first by `seq`, or by (`date_sent`, `seq`) with a DateSent filter. */
   list(filter: MessageFilter, page: PageRequest): Promise<Message[]>;
   /** Replaces the body with `''` in storage. */
@@ -141,7 +144,9 @@ export interface MessageRepository {
   cancel(accountSid: string, sid: string, now: number): Promise<Message | 'not_found' | 'conflict'>;
   /** Deletes a finished message; refuses while it is in flight. */
   delete(accountSid: string, sid: string): Promise<DeleteOutcome>;
-  /** Applies a status transition (used by the delivery pipeline and tests). */
+  /** The statuses a message went through, oldest first (its creation status included). */
+  history(sid: string): Promise<{ status: MessageStatus; errorCode: number | null; at: number }[]>;
+  /** Applies a status transition (used by the delivery pipeline and tests); logs it in the history. */
   transition(
     sid: string,
     patch: Partial<
@@ -155,16 +160,247 @@ export interface MessageRepository {
         | 'priceUnit'
         | 'from'
         | 'numSegments'
+        | 'carrierRef'
       >
     >,
     now: number,
+    /** Only apply when the message is currently in one of these statuses. */
+    expect?: readonly MessageStatus[],
   ): Promise<Message | undefined>;
+}
+
+/** A message as a virtual handset of the simulated network received it. */
+export interface SimDelivery {
+  messageSid: string;
+  accountSid: string;
+  handset: string;
+  from: string | null;
+  body: string;
+  mediaUrls: string[];
+  numSegments: number;
+  carrierRef: string;
+  outcome: Record<string, unknown>;
+  receivedAt: number;
+}
+
+/** The simulated carrier network's handset inboxes. */
+export interface SimRepository {
+  /** Records a delivery; false when the message was already delivered (idempotent submit). */
+  record(delivery: SimDelivery): Promise<boolean>;
+  get(messageSid: string): Promise<SimDelivery | undefined>;
+  /** What a handset received, newest first. */
+  listForHandset(handset: string, limit: number): Promise<SimDelivery[]>;
+}
+
+/** How a webhook is requested. */
+export type WebhookMethod = 'GET' | 'POST';
+
+/** Where a webhook is in its life: `pending` until delivered (2xx) or given up on. */
+export type WebhookStatus = 'pending' | 'delivered' | 'failed';
+
+/** Form parameters of a webhook; an array is a parameter repeated once per value. */
+export type WebhookParams = Record<string, string | string[]>;
+
+/** A webhook to store. */
+export interface NewWebhook {
+  accountSid: string;
+  /** Webhooks with the same key (a message SID) are delivered strictly in creation order. */
+  orderKey: string;
+  /** `status-callback`, `inbound`, … */
+  kind: string;
+  url: string;
+  method: WebhookMethod;
+  params: WebhookParams;
+  fallbackUrl: string | null;
+  fallbackMethod: WebhookMethod | null;
+  createdAt: number;
+}
+
+/** A stored webhook. */
+export interface Webhook extends NewWebhook {
+  id: number;
+  status: WebhookStatus;
+  /** Attempt rounds made so far (a round: the URL, then the fallback URL when there is one). */
+  attempts: number;
+  updatedAt: number;
+}
+
+/** One HTTP request made for a webhook, as the attempt log keeps it. */
+export interface WebhookAttempt {
+  id: number;
+  webhookId: number;
+  accountSid: string;
+  orderKey: string;
+  /** The URL requested (for GET, with the parameters in its query). */
+  url: string;
+  method: WebhookMethod;
+  params: WebhookParams;
+  /** The HTTP status, or null when no response came (see `error`). */
+  responseStatus: number | null;
+  /** The first 1 KiB of the response body. */
+  responseExcerpt: string | null;
+  /** Network error or timeout. */
+  error: string | null;
+  latencyMs: number;
+  attemptedAt: number;
+  /** Set on the last request of a failed round when another round is scheduled. */
+  nextRetryAt: number | null;
+}
+
+/** Outgoing webhooks and their attempt log. */
+export interface WebhookRepository {
+  /** Stores a `pending` webhook with no attempts; returns it with its id. */
+  insert(webhook: NewWebhook): Promise<Webhook>;
+  get(id: number): Promise<Webhook | undefined>;
+  /** The head of an order key's chain: its oldest pending webhook. */
+  nextPending(orderKey: string): Promise<Webhook | undefined>;
+  /**
+   * Whether a pending webhook of the same order key precedes `id`. On multi-process stores the
+   * row found is locked, so the check serialises with that webhook finishing.
+   */
+  hasPendingBefore(orderKey: string, id: number): Promise<boolean>;
+  /**
+   * Ends an attempt round of a pending webhook: `attempts` becomes `expectedAttempts + 1` and
+   * the status `status`. False (nothing changed) when the webhook is no longer pending with
+   * `expectedAttempts` rounds, i.e. another worker settled it first.
+   */
+  completeRound(
+    id: number,
+    round: { expectedAttempts: number; status: WebhookStatus },
+    now: number,
+  ): Promise<boolean>;
+  recordAttempt(attempt: Omit<WebhookAttempt, 'id'>): Promise<WebhookAttempt>;
+  /** Every attempt for an order key, oldest first. */
+  attempts(orderKey: string): Promise<WebhookAttempt[]>;
+  /** Every attempt for one webhook, oldest first. */
+  attemptsForWebhook(webhookId: number): Promise<WebhookAttempt[]>;
+  /** An account's latest attempts, newest first. */
+  attemptsForAccount(accountSid: string, limit: number): Promise<WebhookAttempt[]>;
+}
+
+/** A stored media file of a message (`ME…`), without its bytes. */
+export interface MediaRecord {
+  sid: string;
+  accountSid: string;
+  /** The message it belongs to (`parent_sid` on the wire). */
+  messageSid: string;
+  /** Index in the message's MediaUrl list; lists are in this order. */
+  position: number;
+  contentType: string;
+  size: number;
+  /** The MediaUrl it was fetched from, when any. */
+  sourceUrl: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** A media file to store: the record plus its bytes. */
+export interface NewMedia extends MediaRecord {
+  content: Uint8Array;
+}
+
+/** Filters of `GET …/Media.json`. Time bounds are inclusive epoch ms. */
+export interface MediaFilter {
+  accountSid: string;
+  messageSid: string;
+  createdFrom?: number;
+  createdTo?: number;
+}
+
+/** Media of messages (MMS), bytes included. */
+export interface MediaRepository {
+  /** Stores several media files atomically. */
+  insertMany(media: NewMedia[]): Promise<void>;
+  /** A message's media in MediaUrl order, offset-paged. */
+  list(filter: MediaFilter, page: { limit: number; offset: number }): Promise<MediaRecord[]>;
+  get(accountSid: string, messageSid: string, sid: string): Promise<MediaRecord | undefined>;
+  /** The record and its bytes. */
+  getContent(
+    accountSid: string,
+    messageSid: string,
+    sid: string,
+  ): Promise<{ media: MediaRecord; content: Buffer } | undefined>;
+  delete(accountSid: string, messageSid: string, sid: string): Promise<boolean>;
+  /** Removes every media file of a message; returns how many. */
+  deleteForMessage(messageSid: string): Promise<number>;
+}
+
+/** The Feedback subresource of a message. */
+export interface FeedbackRecord {
+  messageSid: string;
+  accountSid: string;
+  outcome: 'confirmed' | 'unconfirmed';
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** Message Feedback: one per message. */
+export interface FeedbackRepository {
+  /** Creates or updates the message's feedback; an update keeps the original `dateCreated`. */
+  upsert(feedback: FeedbackRecord): Promise<FeedbackRecord>;
+  get(messageSid: string): Promise<FeedbackRecord | undefined>;
 }
 
 /** Small key/value settings (e.g. which account is the main one). */
 export interface SettingsRepository {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+}
+
+/** Outcome of adding a number to a sender pool. */
+export type PoolAddOutcome = 'added' | 'already_in_service' | 'in_other_service';
+
+/** Messaging Services (`MG…`), their sender pools and sticky senders. */
+export interface MessagingServiceRepository {
+  insert(service: MessagingService): Promise<void>;
+  /** The account's service, or undefined (unknown, or another account's). */
+  get(accountSid: string, sid: string): Promise<MessagingService | undefined>;
+  /** By SID alone, for background jobs (which carry no account). */
+  findBySid(sid: string): Promise<MessagingService | undefined>;
+  /** The account's services, oldest first. */
+  list(accountSid: string, page: { limit: number; offset: number }): Promise<MessagingService[]>;
+  /** Replaces the name and settings. */
+  update(service: MessagingService): Promise<void>;
+  /** Deletes the service with its pool links and sticky senders. */
+  delete(accountSid: string, sid: string): Promise<boolean>;
+  /** Puts an IncomingPhoneNumber in the pool; a number is in at most one pool. */
+  addPhoneNumber(link: Omit<ServicePhoneNumber, 'capabilities'>): Promise<PoolAddOutcome>;
+  getPhoneNumber(
+    serviceSid: string,
+    phoneNumberSid: string,
+  ): Promise<ServicePhoneNumber | undefined>;
+  /** The pool, oldest first; only numbers still owned by the service's account. */
+  listPhoneNumbers(
+    serviceSid: string,
+    page: { limit: number; offset: number },
+  ): Promise<ServicePhoneNumber[]>;
+  /** The whole pool ordered by phone number (what `pickSender` chooses from). */
+  pool(serviceSid: string): Promise<ServicePhoneNumber[]>;
+  /** Takes a number out of a pool (and forgets it as anyone's sticky sender there). */
+  removePhoneNumber(serviceSid: string, phoneNumberSid: string): Promise<boolean>;
+  /** Takes a number out of whatever pool holds it: call when an IncomingPhoneNumber is deleted. */
+  unlinkPhoneNumber(phoneNumberSid: string): Promise<void>;
+  /** The service whose pool holds the number (for inbound routing), if any. */
+  findByPhoneNumber(phoneNumberSid: string): Promise<MessagingService | undefined>;
+  getStickySender(serviceSid: string, to: string): Promise<string | undefined>;
+  setStickySender(serviceSid: string, to: string, from: string): Promise<void>;
+}
+
+/** TwiML Applications (`AP…`). */
+export interface ApplicationRepository {
+  insert(app: Application): Promise<void>;
+  /** The account's application, or undefined (unknown, or another account's). */
+  get(accountSid: string, sid: string): Promise<Application | undefined>;
+  /** By SID alone, for background jobs. */
+  findBySid(sid: string): Promise<Application | undefined>;
+  /** Oldest first, optionally only those with exactly this friendly name. */
+  list(
+    accountSid: string,
+    filter: { friendlyName?: string },
+    page: { limit: number; offset: number },
+  ): Promise<Application[]>;
+  update(app: Application): Promise<void>;
+  delete(accountSid: string, sid: string): Promise<boolean>;
 }
 
 /** The persistence boundary. Routes and services see only this. */
@@ -176,6 +412,12 @@ export interface Store {
   readonly messages: MessageRepository;
   readonly settings: SettingsRepository;
   readonly outbox: OutboxRepository;
+  readonly sim: SimRepository;
+  readonly media: MediaRepository;
+  readonly feedback: FeedbackRepository;
+  readonly webhooks: WebhookRepository;
+  readonly services: MessagingServiceRepository;
+  readonly applications: ApplicationRepository;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Liveness probe for `/healthz`. */

@@ -6,12 +6,16 @@ let t: TestServer;
 const clock = new ManualClock(Date.UTC(2025, 0, 15, 12, 0, 0));
 const FROM = '+14155552345';
 const TO = '+14155550100';
-const MG = 'MG' + 'c3'.repeat(16);
+// Created in beforeAll: a MessagingServiceSid / ApplicationSid must name the account's own.
+let MG: string;
+let AP: string;
 const base = `/2010-04-01/Accounts/${MAIN_SID}`;
 
 beforeAll(async () => {
   t = await startTestServer({ clock });
   await t.http('POST', `${base}/IncomingPhoneNumbers.json`, { PhoneNumber: FROM });
+  MG = (await t.http('POST', '/v1/Services', { FriendlyName: 'create tests' })).json.sid;
+  AP = (await t.http('POST', `${base}/Applications.json`, { FriendlyName: 'app' })).json.sid;
 });
 afterAll(() => t.close());
 
@@ -113,8 +117,10 @@ describe('starting status and SIDs', () => {
       num_segments: '0',
     });
   });
-  it('21701 for a malformed MessagingServiceSid', () =>
-    expectError({ To: TO, MessagingServiceSid: 'MGnope', Body: 'x' }, 21701));
+  it('21705 for a malformed MessagingServiceSid, 21701 for an unknown one', async () => {
+    await expectError({ To: TO, MessagingServiceSid: 'MGnope', Body: 'x' }, 21705);
+    await expectError({ To: TO, MessagingServiceSid: 'MG' + 'c3'.repeat(16), Body: 'x' }, 21701);
+  });
   it('scheduled with ScheduleType=fixed and SendAt', async () => {
     const sendAt = new Date(clock.now() + 3600_000).toISOString().replace('.000', '');
     const r = await create({
@@ -177,7 +183,7 @@ describe('every create parameter is accepted and stored', () => {
       From: FROM,
       Body: 'x',
       StatusCallback: 'https://example.com/cb?x=1',
-      ApplicationSid: 'AP' + '1'.repeat(32),
+      ApplicationSid: AP,
       MaxPrice: '0.5',
       ProvideFeedback: 'true',
       Attempt: '2',
@@ -198,7 +204,7 @@ describe('every create parameter is accepted and stored', () => {
     const stored = await t.server.store.messages.get(MAIN_SID, r.json.sid);
     expect(stored?.statusCallback).toBe('https://example.com/cb?x=1');
     expect(stored?.options).toMatchObject({
-      ApplicationSid: 'AP' + '1'.repeat(32),
+      ApplicationSid: AP,
       MaxPrice: '0.5',
       ProvideFeedback: 'true',
       Attempt: '2',

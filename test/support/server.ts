@@ -18,6 +18,8 @@ export interface TestServer {
   server: Server;
   url: string;
   dir: string;
+  /** Runs every due background job (dispatch, delivery reports, webhooks) to quiescence. */
+  runDue: () => Promise<number>;
   /** The official twilio SDK, pointed at this server. */
   client: ReturnType<typeof twilio>;
   /** Raw HTTP with the main account's Basic auth; every JSON body is checked against the spec. */
@@ -80,17 +82,29 @@ export function sdkClient(url: string, user = MAIN_SID, pass = MAIN_TOKEN, accou
 
 /** Starts a server; `validate` (default on) checks every JSON body of `http` against the spec. */
 export async function startTestServer(
-  opts: { clock?: Clock; ids?: Ids; dir?: string; validate?: boolean } = {},
+  opts: {
+    clock?: Clock;
+    ids?: Ids;
+    dir?: string;
+    validate?: boolean;
+    /** Extra environment (SIM_DELAY_MS, SIM_RULES, …). */
+    env?: Record<string, string>;
+    /** `manual` (default): messages stay put until `runDue()`; `auto`: runners work in the background. */
+    delivery?: 'auto' | 'manual';
+  } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
   const config = loadConfig(['--port', '0', '--database-url', `sqlite:${join(dir, 'loft.db')}`], {
     TWILIO_ACCOUNT_SID: MAIN_SID,
     TWILIO_AUTH_TOKEN: MAIN_TOKEN,
+    SIM_DELAY_MS: '0',
+    ...opts.env,
   });
   const server = await startServer(config, {
     clock: opts.clock ?? systemClock,
     ids: opts.ids ?? randomIds(),
     logger: false,
+    delivery: opts.delivery ?? 'manual',
   });
   const url = server.url;
   const http: TestServer['http'] = async (method, path, form, auth) => {
@@ -122,6 +136,7 @@ export async function startTestServer(
     dir,
     client: sdkClient(url),
     http,
+    runDue: () => server.delivery.pipeline.runDue(),
     async close() {
       await server.close();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });

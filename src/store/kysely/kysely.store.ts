@@ -9,6 +9,12 @@ import { messageRepository } from './messages.repo.js';
 import { settingsRepository } from './settings.repo.js';
 import { outboxRepository } from './outbox.repo.js';
 import { inTransaction } from './tx.js';
+import { simRepository } from './sim.repo.js';
+import { mediaRepository } from './media.repo.js';
+import { feedbackRepository } from './feedback.repo.js';
+import { webhookRepository } from './webhooks.repo.js';
+import { messagingServiceRepository } from './services.repo.js';
+import { applicationRepository } from './applications.repo.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
 export interface KyselyStoreHooks {
@@ -31,6 +37,12 @@ export function kyselyStore(
     messages: messageRepository(db, hooks.afterErase),
     settings: settingsRepository(db),
     outbox: outboxRepository(db, capabilities),
+    sim: simRepository(db),
+    media: mediaRepository(db, hooks.afterErase),
+    feedback: feedbackRepository(db),
+    webhooks: webhookRepository(db, capabilities),
+    services: messagingServiceRepository(db),
+    applications: applicationRepository(db),
     transaction: (fn) => inTransaction(db, (trx) => fn(kyselyStore(trx, capabilities, hooks))),
     async ping() {
       await sql`select 1`.execute(db);

@@ -1,7 +1,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import type { MessageFilter, MessageRepository, PageRequest } from '../store.js';
-import { IN_FLIGHT_STATUSES } from '../records.js';
+import { IN_FLIGHT_STATUSES, type MessageStatus } from '../records.js';
 import { rows } from './rows.js';
 import { inTransaction } from './tx.js';
 
@@ -67,7 +67,7 @@ export function messageRepository(
       .where('account_sid', '=', accountSid)
       .executeTakeFirst();
 
-  return {
+  const repo: MessageRepository = {
     async insert(message, outbox) {
       return inTransaction(db, async (trx) => {
         const { seq } = await trx
@@ -82,6 +82,15 @@ export function messageRepository(
           message_seq: Number(seq),
         }));
         if (tagRows.length > 0) await trx.insertInto('message_tags').values(tagRows).execute();
+        await trx
+          .insertInto('message_events')
+          .values({
+            message_sid: message.sid,
+            status: message.status,
+            error_code: null,
+            at: message.dateCreated,
+          })
+          .execute();
         if (outbox) {
           await trx
             .insertInto('outbox')
@@ -103,6 +112,15 @@ export function messageRepository(
 
     async get(accountSid, sid) {
       const r = await getRow(accountSid, sid);
+      return r && rows.message(r);
+    },
+
+    async findBySid(sid) {
+      const r = await db
+        .selectFrom('messages')
+        .selectAll()
+        .where('sid', '=', sid)
+        .executeTakeFirst();
       return r && rows.message(r);
     },
 
@@ -128,16 +146,8 @@ export function messageRepository(
     },
 
     async cancel(accountSid, sid, now) {
-      const r = await db
-        .updateTable('messages')
-        .set({ status: 'canceled', date_updated: now })
-        .where('sid', '=', sid)
-        .where('account_sid', '=', accountSid)
-        .where('status', '=', 'scheduled')
-        .returningAll()
-        .executeTakeFirst();
-      if (r) return rows.message(r);
-      return (await getRow(accountSid, sid)) ? 'conflict' : 'not_found';
+      if (!(await getRow(accountSid, sid))) return 'not_found';
+      return (await repo.transition(sid, { status: 'canceled' }, now, ['scheduled'])) ?? 'conflict';
     },
 
     async delete(accountSid, sid) {
@@ -151,6 +161,10 @@ export function messageRepository(
           .executeTakeFirst();
         if (r) {
           await trx.deleteFrom('message_tags').where('message_seq', '=', Number(r.seq)).execute();
+          // A deleted message takes its subresources (media bytes, feedback) with it.
+          await trx.deleteFrom('media').where('message_sid', '=', sid).execute();
+          await trx.deleteFrom('message_feedback').where('message_sid', '=', sid).execute();
+          await trx.deleteFrom('message_events').where('message_sid', '=', sid).execute();
           return 'deleted';
         }
         const exists = await trx
@@ -163,24 +177,54 @@ export function messageRepository(
       });
     },
 
-    async transition(sid, patch, now) {
-      const r = await db
-        .updateTable('messages')
-        .set({
-          ...(patch.status !== undefined && { status: patch.status }),
-          ...(patch.dateSent !== undefined && { date_sent: patch.dateSent }),
-          ...(patch.errorCode !== undefined && { error_code: patch.errorCode }),
-          ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
-          ...(patch.price !== undefined && { price: patch.price }),
-          ...(patch.priceUnit !== undefined && { price_unit: patch.priceUnit }),
-          ...(patch.from !== undefined && { from_addr: patch.from }),
-          ...(patch.numSegments !== undefined && { num_segments: patch.numSegments }),
-          date_updated: now,
-        })
-        .where('sid', '=', sid)
-        .returningAll()
-        .executeTakeFirst();
-      return r && rows.message(r);
+    async history(sid) {
+      const list = await db
+        .selectFrom('message_events')
+        .select(['status', 'error_code', 'at'])
+        .where('message_sid', '=', sid)
+        .orderBy('at')
+        .execute();
+      return list.map((e) => ({
+        status: e.status as MessageStatus,
+        errorCode: e.error_code === null ? null : Number(e.error_code),
+        at: Number(e.at),
+      }));
+    },
+
+    async transition(sid, patch, now, expect) {
+      return inTransaction(db, async (trx) => {
+        const r = await trx
+          .updateTable('messages')
+          .set({
+            ...(patch.status !== undefined && { status: patch.status }),
+            ...(patch.dateSent !== undefined && { date_sent: patch.dateSent }),
+            ...(patch.errorCode !== undefined && { error_code: patch.errorCode }),
+            ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
+            ...(patch.price !== undefined && { price: patch.price }),
+            ...(patch.priceUnit !== undefined && { price_unit: patch.priceUnit }),
+            ...(patch.from !== undefined && { from_addr: patch.from }),
+            ...(patch.numSegments !== undefined && { num_segments: patch.numSegments }),
+            ...(patch.carrierRef !== undefined && { carrier_ref: patch.carrierRef }),
+            date_updated: now,
+          })
+          .where('sid', '=', sid)
+          .$if(expect !== undefined, (q) => q.where('status', 'in', expect ?? []))
+          .returningAll()
+          .executeTakeFirst();
+        if (r && patch.status !== undefined) {
+          await trx
+            .insertInto('message_events')
+            .values({
+              message_sid: sid,
+              status: patch.status,
+              error_code: patch.errorCode ?? null,
+              at: now,
+            })
+            .execute();
+        }
+        return r && rows.message(r);
+      });
     },
   };
+  return repo;
 }

@@ -58,6 +58,7 @@ export const rows = {
     statusCallback: r.status_callback,
     tags: JSON.parse(r.tags) as Message['tags'],
     options: JSON.parse(r.options) as Message['options'],
+    carrierRef: r.carrier_ref,
   }),
   messageInsert: (m: Message): Omit<MessageTable, 'seq'> => ({
     sid: m.sid,
@@ -81,5 +82,6 @@ export const rows = {
     status_callback: m.statusCallback,
     tags: JSON.stringify(m.tags),
     options: JSON.stringify(m.options),
+    carrier_ref: m.carrierRef,
   }),
 };

@@ -1,5 +1,9 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { initial } from './001_initial.js';
+import { media } from './005_media.js';
+import { delivery } from './002_delivery.js';
+import { webhooks } from './003_webhooks.js';
+import { services } from './004_services.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -7,6 +11,8 @@ export interface MigrationDialect {
   readonly autoIncrementType: 'integer' | 'bigserial';
   /** Whether the type needs SQLite's `autoincrement` keyword to never reuse ids. */
   readonly autoIncrementKeyword: boolean;
+  /** Column type of binary content (`blob` in SQLite, `bytea` in PostgreSQL). */
+  readonly blobType: 'blob' | 'bytea';
 }
 
 /** A migration body: runs inside the migrator's transaction. */
@@ -15,6 +21,10 @@ export type MigrationStep = (db: Kysely<unknown>, dialect: MigrationDialect) => 
 /** The ordered list of migrations. Names sort lexically; never rename or edit a shipped one. */
 const steps: Record<string, MigrationStep> = {
   '001_initial': initial,
+  '002_delivery': delivery,
+  '003_webhooks': webhooks,
+  '004_services': services,
+  '005_media': media,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */

@@ -28,7 +28,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
-  await migrateToLatest(db, { autoIncrementType: 'integer', autoIncrementKeyword: true });
+  await migrateToLatest(db, {
+    autoIncrementType: 'integer',
+    autoIncrementKeyword: true,
+    blobType: 'blob',
+  });
   return kyselyStore(
     db,
     { engine: 'sqlite', multiProcess: false },

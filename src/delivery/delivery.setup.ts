@@ -1,0 +1,60 @@
+import { hostname } from 'node:os';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { ConfigError } from '../config.js';
+import type { Ids } from '../ids.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_PRICES } from './pricing.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
+import { simulatorCarrier } from './simulator/sim.carrier.js';
+import { SimNetwork } from './simulator/sim.network.js';
+import { SimRuleError } from './simulator/sim.rules.js';
+import type { StatusCallbacks } from './lifecycle.js';
+import { statusCallbacks } from './status-callbacks.js';
+import { webhookHandler } from '../webhooks/webhooks.handler.js';
+import { WEBHOOK_JOB_KIND } from '../webhooks/webhooks.enqueue.js';
+import { prepareMediaUrls } from '../media/media.fetch.js';
+import { senderForMessage } from '../services/services.sender.js';
+
+/** The delivery side of a server: the simulated network and the pipeline that feeds it. */
+export interface Delivery {
+  network: SimNetwork;
+  pipeline: Pipeline;
+}
+
+/** Builds the simulated network from config and the pipeline over it. */
+export function setupDelivery(deps: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  callbacks?: StatusCallbacks;
+  onError?: (err: unknown) => void;
+}): Delivery {
+  const { config, store, clock } = deps;
+  const network = new SimNetwork({
+    deliveryDelayMs: config.sim.deliveryDelayMs,
+    seed: config.sim.seed,
+  });
+  try {
+    network.setRules(config.sim.rules);
+    if (config.sim.chaos !== null) network.setChaos(config.sim.chaos);
+  } catch (e) {
+    if (e instanceof SimRuleError) throw new ConfigError(`SIM_RULES / SIM_CHAOS: ${e.message}`);
+    throw e;
+  }
+  const pipeline = createPipeline({
+    store,
+    clock,
+    carrier: simulatorCarrier(network),
+    prices: { ...DEFAULT_PRICES, ...config.prices },
+    callbacks: deps.callbacks ?? statusCallbacks,
+    extraHandlers: { [WEBHOOK_JOB_KIND]: webhookHandler({ store, clock }) },
+    pickSender: senderForMessage,
+    prepareMedia: (m) =>
+      prepareMediaUrls({ store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl }, m),
+    owner: `${hostname()}:${process.pid}:${deps.ids.secret().slice(0, 8)}`,
+    onError: deps.onError,
+  });
+  return { network, pipeline };
+}

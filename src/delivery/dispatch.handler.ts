@@ -1,0 +1,152 @@
+import type { Clock } from '../clock.js';
+import type { JobHandler, JobOutcome } from '../jobs/job.js';
+import { parsePhone } from '../messages/addresses.js';
+import { countSegments } from '../messages/segments.js';
+import type { Message } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { Carrier } from './carrier.js';
+import { advance, type StatusCallbacks } from './lifecycle.js';
+import { priceOf, type PriceTable } from './pricing.js';
+import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
+
+/** Outbox job kind that sends a message. */
+export const DISPATCH_JOB = 'dispatch';
+
+/** Twilio's default ValidityPeriod (10 h). */
+const DEFAULT_VALIDITY_S = 36_000;
+
+/** Result of preparing a message's media before submission. */
+export type MediaResult =
+  { ok: true; urls: string[] } | { ok: false; errorCode: number; errorMessage: string };
+
+/** Everything the dispatcher works with. */
+export interface DispatchDeps {
+  store: Store;
+  clock: Clock;
+  carrier: Carrier;
+  prices: PriceTable;
+  callbacks: StatusCallbacks;
+  /** Picks a sender from the message's Messaging Service pool; null when it has none. */
+  pickSender?: (tx: Store, message: Message) => Promise<string | null>;
+  /** Fetches and stores MediaUrl content; the URLs handed to the carrier on success. */
+  prepareMedia?: (message: Message) => Promise<MediaResult>;
+}
+
+/**
+ * Takes one message from its starting status to `sent` (or `failed`): scheduled → queued at
+ * SendAt; accepted → queued once a sender is picked; queued → sending → sent through the
+ * carrier, inside one transaction with the carrier's own record. Each step is a conditional
+ * transition, so a retaken job resumes where its predecessor stopped and never submits twice.
+ */
+export function dispatchHandler(deps: DispatchDeps): JobHandler {
+  const { store, clock, callbacks } = deps;
+  const fail = (m: Message, errorCode: number, errorMessage: string) =>
+    store.transaction((tx) =>
+      advance(tx, callbacks, m, { status: 'failed', errorCode, errorMessage }, clock.now()),
+    );
+
+  return async (job): Promise<JobOutcome> => {
+    let m = await store.messages.findBySid(job.ref);
+    for (let step = 0; m && step < 4; step++) {
+      const now = clock.now();
+      if (m.status === 'scheduled') {
+        if (m.sendAt !== null && now < m.sendAt) return { retryAt: m.sendAt };
+        m = await store.transaction((tx) =>
+          advance(tx, callbacks, m as Message, { status: 'queued' }, now),
+        );
+      } else if (m.status === 'accepted') {
+        const current = m;
+        m = await store.transaction(async (tx) => {
+          const from = current.from ?? (await deps.pickSender?.(tx, current)) ?? null;
+          if (from === null) return undefined;
+          const numSegments = countSegments(current.body ?? '', {
+            smartEncoded: current.options['SmartEncoded'] === 'true',
+          }).segments;
+          return advance(tx, callbacks, current, { status: 'queued', from, numSegments }, now);
+        });
+        if (!m) {
+          await fail(current, EMPTY_POOL_ERROR.code, EMPTY_POOL_ERROR.message);
+          return { done: true };
+        }
+      } else if (m.status === 'queued') {
+        await send(deps, m, fail);
+        return { done: true };
+      } else {
+        return { done: true };
+      }
+    }
+    return { done: true };
+  };
+}
+
+async function send(
+  deps: DispatchDeps,
+  m: Message,
+  fail: (m: Message, code: number, msg: string) => Promise<unknown>,
+): Promise<void> {
+  const { store, clock, callbacks } = deps;
+  // The message's own ValidityPeriod and SmartEncoded win over its Messaging Service's.
+  const service = m.messagingServiceSid
+    ? await store.services.findBySid(m.messagingServiceSid)
+    : undefined;
+  const validityS = Number(
+    m.options['ValidityPeriod'] ?? service?.config.validityPeriod ?? DEFAULT_VALIDITY_S,
+  );
+  const queuedAt = Math.max(m.dateCreated, m.sendAt ?? 0);
+  if (clock.now() > queuedAt + validityS * 1000) {
+    await fail(m, 30036, 'Validity Period Expired');
+    return;
+  }
+  let mediaUrls: string[] = [];
+  if (m.numMedia > 0 && deps.prepareMedia) {
+    const media = await deps.prepareMedia(m);
+    if (!media.ok) {
+      await fail(m, media.errorCode, media.errorMessage);
+      return;
+    }
+    mediaUrls = media.urls;
+  }
+  const smart = m.options['SmartEncoded'];
+  const smartEncoded =
+    smart === undefined ? (service?.config.smartEncoding ?? false) : smart === 'true';
+  const encoded = countSegments(m.body ?? '', { smartEncoded });
+  await store.transaction(async (tx) => {
+    const now = clock.now();
+    const sending = await advance(tx, callbacks, m, { status: 'sending' }, now);
+    if (!sending) return;
+    const result = await deps.carrier.submit(
+      tx,
+      { message: sending, body: encoded.body, mediaUrls, numSegments: encoded.segments },
+      now,
+    );
+    if (!result.ok) {
+      await advance(
+        tx,
+        callbacks,
+        sending,
+        {
+          status: 'failed',
+          errorCode: result.errorCode,
+          errorMessage: result.errorMessage,
+        },
+        now,
+      );
+      return;
+    }
+    const country = parsePhone(m.to)?.country;
+    await advance(
+      tx,
+      callbacks,
+      sending,
+      {
+        status: 'sent',
+        dateSent: now,
+        carrierRef: result.ref,
+        numSegments: encoded.segments,
+        price: priceOf(deps.prices, country, encoded.segments, m.numMedia),
+        priceUnit: 'USD',
+      },
+      now,
+    );
+  });
+}

@@ -1,0 +1,50 @@
+import type { Message } from '../store/records.js';
+import type { Store } from '../store/store.js';
+
+/** Extra facts a status callback may carry. */
+export interface CallbackExtras {
+  /** The carrier's DLR done-date (delivered/undelivered). */
+  rawDlrDoneDate?: string;
+}
+
+/** Enqueues the status callback for a message's new status (no-op when it has no target). */
+export type StatusCallbacks = (
+  tx: Store,
+  message: Message,
+  now: number,
+  extras?: CallbackExtras,
+) => Promise<void>;
+
+/** The parts of a message a transition may change. */
+export type MessagePatch = Parameters<Store['messages']['transition']>[1];
+
+/**
+ * Moves a message to a new status atomically with its status callback: the update only applies
+ * if the message is still in the status we read (so concurrent workers cannot both advance it),
+ * and the callback commits in the same transaction.
+ */
+export async function advance(
+  tx: Store,
+  callbacks: StatusCallbacks,
+  message: Message,
+  patch: MessagePatch,
+  now: number,
+  extras?: CallbackExtras,
+): Promise<Message | undefined> {
+  const next = await tx.messages.transition(message.sid, patch, now, [message.status]);
+  if (next) await callbacks(tx, next, now, extras);
+  return next;
+}
+
+/** Twilio's RawDlrDoneDate: `YYMMDDhhmm` in UTC. */
+export function rawDlrDoneDate(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return (
+    p(d.getUTCFullYear() % 100) +
+    p(d.getUTCMonth() + 1) +
+    p(d.getUTCDate()) +
+    p(d.getUTCHours()) +
+    p(d.getUTCMinutes())
+  );
+}

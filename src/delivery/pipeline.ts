@@ -1,0 +1,92 @@
+import type { Clock } from '../clock.js';
+import type { JobHandler } from '../jobs/job.js';
+import { JobRunner } from '../jobs/runner.js';
+import type { MessageSink } from '../messages/messages.service.js';
+import type { Message } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { Carrier } from './carrier.js';
+import { dispatchHandler, DISPATCH_JOB, type MediaResult } from './dispatch.handler.js';
+import type { StatusCallbacks } from './lifecycle.js';
+import type { PriceTable } from './pricing.js';
+import { simDlrHandler } from './simulator/sim.dlr.handler.js';
+import { SIM_DLR_JOB } from './simulator/sim.carrier.js';
+
+/** How the pipeline is assembled. */
+export interface PipelineDeps {
+  store: Store;
+  clock: Clock;
+  carrier: Carrier;
+  prices: PriceTable;
+  callbacks: StatusCallbacks;
+  pickSender?: (tx: Store, message: Message) => Promise<string | null>;
+  prepareMedia?: (message: Message) => Promise<MediaResult>;
+  /** Extra job kinds run by their own runner (webhooks), with their concurrency. */
+  extraHandlers?: Record<string, JobHandler>;
+  extraConcurrency?: number;
+  concurrency?: number;
+  /** Lease owner prefix (process identity). */
+  owner: string;
+  onError?: (err: unknown) => void;
+}
+
+/** The running delivery pipeline. */
+export interface Pipeline extends MessageSink {
+  /** Wakes every runner (new due work committed). */
+  notify(): void;
+  start(): void;
+  stop(): Promise<void>;
+  /** Runs everything due now until nothing is left (tests with a manual clock). */
+  runDue(): Promise<number>;
+}
+
+/**
+ * Wires the job runners: one for dispatch and delivery reports, one for webhooks (network-bound,
+ * so it gets its own concurrency). Creating a message notifies the pipeline; it never waits.
+ */
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const handlers: Record<string, JobHandler> = {
+    [DISPATCH_JOB]: dispatchHandler(deps),
+    [SIM_DLR_JOB]: simDlrHandler(deps),
+  };
+  const runners = [
+    new JobRunner({
+      store: deps.store,
+      clock: deps.clock,
+      handlers,
+      owner: `${deps.owner}:delivery`,
+      concurrency: deps.concurrency ?? 8,
+      onError: deps.onError,
+      afterJob: () => webhooks?.notify(),
+    }),
+  ];
+  let webhooks: JobRunner | undefined;
+  if (deps.extraHandlers && Object.keys(deps.extraHandlers).length > 0) {
+    webhooks = new JobRunner({
+      store: deps.store,
+      clock: deps.clock,
+      handlers: deps.extraHandlers,
+      owner: `${deps.owner}:webhooks`,
+      concurrency: deps.extraConcurrency ?? 32,
+      onError: deps.onError,
+    });
+    runners.push(webhooks);
+  }
+  const notify = () => runners.forEach((r) => r.notify());
+  return {
+    notify,
+    accepted: () => notify(),
+    start: () => runners.forEach((r) => r.start()),
+    stop: async () => {
+      await Promise.all(runners.map((r) => r.stop()));
+    },
+    async runDue() {
+      let total = 0;
+      for (;;) {
+        let round = 0;
+        for (const r of runners) round += await r.runDue();
+        total += round;
+        if (round === 0) return total;
+      }
+    },
+  };
+}

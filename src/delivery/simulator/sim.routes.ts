@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../clock.js';
+import { badRequest, notFound, TwilioError } from '../../http/errors.js';
+import type { Store } from '../../store/store.js';
+import type { SimNetwork } from './sim.network.js';
+import { SimRuleError } from './sim.rules.js';
+
+const asBadRequest = <T>(fn: () => T): T => {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SimRuleError) throw badRequest(20001, e.message);
+    throw e;
+  }
+};
+
+/**
+ * The simulated carrier network's control API under `/sim/…` (JSON): failure-injection rules,
+ * the global chaos mix, network settings, and each virtual handset's inbox.
+ */
+export function simRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; clock: Clock; network: SimNetwork },
+): void {
+  const { network } = deps;
+
+  app.get('/sim/rules', async () => ({ rules: network.listRules() }));
+  app.put('/sim/rules', async (req) => {
+    const body = req.body as { rules?: unknown } | unknown[];
+    const rules = Array.isArray(body) ? body : (body as { rules?: unknown })?.rules;
+    return { rules: asBadRequest(() => network.setRules(rules ?? [])) };
+  });
+  app.post('/sim/rules', async (req, reply) => {
+    reply.code(201);
+    return asBadRequest(() => network.addRule(req.body));
+  });
+  app.delete('/sim/rules', async (_req, reply) => {
+    network.setRules([]);
+    return reply.code(204).send();
+  });
+  app.delete('/sim/rules/:id', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!network.removeRule(id)) throw notFound(req.url);
+    return reply.code(204).send();
+  });
+
+  app.get('/sim/chaos', async () => ({ chaos: network.getChaos() }));
+  app.put('/sim/chaos', async (req) => ({
+    chaos: asBadRequest(() => network.setChaos(req.body ?? null)),
+  }));
+  app.delete('/sim/chaos', async (_req, reply) => {
+    network.setChaos(null);
+    return reply.code(204).send();
+  });
+
+  app.get('/sim/settings', async () => network.settings);
+  app.patch('/sim/settings', async (req) => {
+    const b = (req.body ?? {}) as { deliveryDelayMs?: unknown; seed?: unknown };
+    if (b.deliveryDelayMs !== undefined) {
+      const d = Number(b.deliveryDelayMs);
+      if (!(Number.isInteger(d) && d >= 0))
+        throw badRequest(20001, 'deliveryDelayMs must be a non-negative integer');
+      network.settings.deliveryDelayMs = d;
+    }
+    if (b.seed !== undefined) {
+      if (typeof b.seed !== 'string' && typeof b.seed !== 'number')
+        throw badRequest(20001, 'seed must be a string');
+      network.settings.seed = String(b.seed);
+    }
+    return network.settings;
+  });
+
+  app.get('/sim/handsets/:number/messages', async (req) => {
+    const { number } = req.params as { number: string };
+    const limitRaw = (req.query as Record<string, unknown>)['limit'];
+    const limit = limitRaw === undefined ? 100 : Number(limitRaw);
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
+      throw new TwilioError(400, 20001, 'limit must be an integer from 1 to 1000');
+    }
+    const now = deps.clock.now();
+    const received = (await deps.store.sim.listForHandset(number, limit)).filter(
+      (d) =>
+        d.receivedAt <= now &&
+        (d.outcome['status'] === 'delivered' || d.outcome['status'] === 'no-dlr'),
+    );
+    return {
+      handset: number,
+      messages: received.map((d) => ({
+        sid: d.messageSid,
+        account_sid: d.accountSid,
+        direction: 'outbound',
+        from: d.from,
+        to: d.handset,
+        body: d.body,
+        media_urls: d.mediaUrls,
+        num_segments: d.numSegments,
+        received_at: new Date(d.receivedAt).toISOString(),
+      })),
+    };
+  });
+}

@@ -1,0 +1,36 @@
+import type { Message } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { enqueueStatusCallback } from '../webhooks/status-callback.js';
+import type { StatusCallbacks } from './lifecycle.js';
+
+/** Where a message's status callbacks go, if anywhere. */
+export async function callbackTarget(
+  tx: Store,
+  m: Message,
+): Promise<{ url: string; method: 'GET' | 'POST' } | null> {
+  // The message's own StatusCallback wins over its Messaging Service's and its Application's.
+  if (m.statusCallback) return { url: m.statusCallback, method: 'POST' };
+  if (m.messagingServiceSid) {
+    const service = await tx.services.findBySid(m.messagingServiceSid);
+    if (service?.config.statusCallback)
+      return { url: service.config.statusCallback, method: 'POST' };
+  }
+  const appSid = m.options['ApplicationSid'];
+  if (typeof appSid === 'string') {
+    const app = await tx.applications.findBySid(appSid);
+    if (app?.config.messageStatusCallback) {
+      return { url: app.config.messageStatusCallback, method: 'POST' };
+    }
+  }
+  return null;
+}
+
+/** Status callbacks through the durable webhook queue, committed with each status change. */
+export const statusCallbacks: StatusCallbacks = async (tx, message, now, extras) => {
+  const target = await callbackTarget(tx, message);
+  if (target) {
+    await enqueueStatusCallback(tx, message, target, now, {
+      ...(extras?.rawDlrDoneDate !== undefined && { rawDlrDoneDate: extras.rawDlrDoneDate }),
+    });
+  }
+};

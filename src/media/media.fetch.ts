@@ -1,0 +1,263 @@
+import type { Clock } from '../clock.js';
+import type { Ids } from '../ids.js';
+import { httpUrl } from '../messages/messages.params.js';
+import type { Message } from '../store/records.js';
+import type { MediaRecord, NewMedia, Store } from '../store/store.js';
+import { mediaContentUrl } from './media.mapper.js';
+import {
+  ACCEPTED_MEDIA_TYPES,
+  MEDIA_LIMITS,
+  mimeEssence,
+  SUPPORTED_IMAGE_TYPES,
+} from './media.types.js';
+
+/**
+ * The Twilio error codes a message gets when its media cannot be used (docs: api/errors/<code>).
+ * The message is then `failed` with this `error_code`.
+ */
+export const MEDIA_ERRORS = {
+  /** "HTTP retrieval failure": non-2xx status, network error, timeout, empty body. */
+  retrieval: 11200,
+  /** "HTTP too many redirects". */
+  tooManyRedirects: 11215,
+  /** "Invalid Content-Type": missing, or not an accepted MMS type. */
+  contentType: 12300,
+  /** "Media Message - Media exceeds messaging provider size limit" (5 MB for MMS, in total). */
+  totalSize: 11751,
+  /** "Content size exceeds carrier limit": a non-image file over 500 KB. */
+  carrierSize: 30019,
+  /** "Invalid media URL(s)": not an absolute http(s) URL. */
+  invalidUrl: 21620,
+} as const;
+
+/** A media fetch's outcome. */
+export type FetchMediaResult =
+  | { ok: true; contentType: string; bytes: Buffer }
+  | { ok: false; errorCode: number; errorMessage: string };
+
+const fail = (errorCode: number, errorMessage: string): FetchMediaResult => ({
+  ok: false,
+  errorCode,
+  errorMessage,
+});
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GETs one MediaUrl the way Twilio does before sending an MMS: follows up to 5 redirects,
+ * requires a 2xx with an accepted Content-Type, and streams the body with a running byte cap,
+ * aborting the transfer as soon as it exceeds `maxBytes`. The timeout covers the whole chain,
+ * body included. Never throws.
+ */
+export async function fetchMedia(
+  url: string,
+  opts: { timeoutMs: number; maxBytes: number },
+): Promise<FetchMediaResult> {
+  if (!httpUrl(url)) return fail(MEDIA_ERRORS.invalidUrl, `Invalid media URL: ${url}`);
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  try {
+    return await fetchWithin(url, opts.maxBytes, signal);
+  } catch (e) {
+    if (signal.aborted) {
+      return fail(
+        MEDIA_ERRORS.retrieval,
+        `HTTP retrieval failure: ${url} did not respond within ${opts.timeoutMs} ms`,
+      );
+    }
+    const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : '';
+    return fail(MEDIA_ERRORS.retrieval, `HTTP retrieval failure: ${url}: ${cause || 'error'}`);
+  }
+}
+
+async function fetchWithin(
+  url: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<FetchMediaResult> {
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(current, { redirect: 'manual', signal });
+    if (REDIRECT_STATUSES.has(res.status)) {
+      await res.body?.cancel();
+      const location = res.headers.get('location');
+      const next = location === null ? null : safeResolve(location, current);
+      if (next === null || !httpUrl(next)) {
+        return fail(
+          MEDIA_ERRORS.retrieval,
+          `HTTP retrieval failure: ${current} redirected nowhere`,
+        );
+      }
+      if (hop >= MEDIA_LIMITS.maxRedirects) {
+        return fail(
+          MEDIA_ERRORS.tooManyRedirects,
+          `HTTP too many redirects: ${url} redirected more than ${MEDIA_LIMITS.maxRedirects} times`,
+        );
+      }
+      current = next;
+      continue;
+    }
+    if (res.status < 200 || res.status > 299) {
+      await res.body?.cancel();
+      return fail(
+        MEDIA_ERRORS.retrieval,
+        `HTTP retrieval failure: ${current} returned HTTP ${res.status}`,
+      );
+    }
+    const contentType = mimeEssence(res.headers.get('content-type'));
+    if (contentType === null || !ACCEPTED_MEDIA_TYPES.has(contentType)) {
+      await res.body?.cancel();
+      return fail(
+        MEDIA_ERRORS.contentType,
+        `Invalid Content-Type: ${res.headers.get('content-type') ?? '(none)'} at ${current} is not an accepted media type`,
+      );
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      return tooLarge(current, maxBytes);
+    }
+    const bytes = await readCapped(res, maxBytes);
+    if (bytes === null) return tooLarge(current, maxBytes);
+    if (bytes.length === 0) {
+      return fail(MEDIA_ERRORS.retrieval, `HTTP retrieval failure: ${current} returned no content`);
+    }
+    return { ok: true, contentType, bytes };
+  }
+}
+
+const tooLarge = (url: string, maxBytes: number): FetchMediaResult =>
+  fail(
+    MEDIA_ERRORS.totalSize,
+    `Media exceeds messaging provider size limit: ${url} is larger than ${maxBytes} bytes`,
+  );
+
+function safeResolve(location: string, base: string): string | null {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the body, stopping (and cancelling the transfer) once it passes `maxBytes`. */
+async function readCapped(res: Response, maxBytes: number): Promise<Buffer | null> {
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** What `prepareMedia` needs. */
+export interface PrepareMediaDeps {
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  /** Per MediaUrl (redirects and body included); default 15 s. */
+  timeoutMs?: number;
+  /** All media of the message together; default 5 MB (Twilio's MMS limit). */
+  maxTotalBytes?: number;
+}
+
+/** `prepareMedia`'s outcome: the stored media, or the error the message fails with. */
+export type PrepareMediaResult =
+  { ok: true; media: MediaRecord[] } | { ok: false; errorCode: number; errorMessage: string };
+
+/** The message's MediaUrl list, in wire order. */
+export function mediaUrlsOf(message: Message): string[] {
+  const v = message.options['MediaUrl'];
+  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((u) => u !== '');
+}
+
+/**
+ * Fetches every MediaUrl of an outbound message (in order), checks Twilio's rules (accepted
+ * types, 5 MB in total, 500 KB per non-image file) and stores the files as `ME…` Media in one
+ * transaction. Idempotent: when the message already has media, returns it without fetching, so
+ * a retried dispatch job never fetches or stores twice. Stores nothing when any URL fails.
+ */
+export async function prepareMedia(
+  deps: PrepareMediaDeps,
+  message: Message,
+): Promise<PrepareMediaResult> {
+  const { store } = deps;
+  const urls = mediaUrlsOf(message);
+  if (urls.length === 0) return { ok: true, media: [] };
+  const existing = await storedMedia(store, message);
+  if (existing.length > 0) return { ok: true, media: existing };
+
+  const budget = deps.maxTotalBytes ?? MEDIA_LIMITS.totalBytes;
+  const timeoutMs = deps.timeoutMs ?? MEDIA_LIMITS.fetchTimeoutMs;
+  const fetched: { url: string; contentType: string; bytes: Buffer }[] = [];
+  let used = 0;
+  for (const url of urls) {
+    const r = await fetchMedia(url, { timeoutMs, maxBytes: budget - used });
+    if (!r.ok) {
+      if (r.errorCode !== MEDIA_ERRORS.totalSize) return r;
+      return {
+        ok: false,
+        errorCode: MEDIA_ERRORS.totalSize,
+        errorMessage: `Media exceeds messaging provider size limit: the media of this message total more than ${budget} bytes`,
+      };
+    }
+    if (!SUPPORTED_IMAGE_TYPES.has(r.contentType) && r.bytes.length > MEDIA_LIMITS.otherTypeBytes) {
+      return {
+        ok: false,
+        errorCode: MEDIA_ERRORS.carrierSize,
+        errorMessage: `Content size exceeds carrier limit: ${r.contentType} media at ${url} is larger than ${MEDIA_LIMITS.otherTypeBytes} bytes`,
+      };
+    }
+    used += r.bytes.length;
+    fetched.push({ url, contentType: r.contentType, bytes: r.bytes });
+  }
+
+  const now = deps.clock.now();
+  const rows: NewMedia[] = fetched.map((f, position) => ({
+    sid: deps.ids.sid('ME'),
+    accountSid: message.accountSid,
+    messageSid: message.sid,
+    position,
+    contentType: f.contentType,
+    size: f.bytes.length,
+    sourceUrl: f.url,
+    dateCreated: now,
+    dateUpdated: now,
+    content: f.bytes,
+  }));
+  const media = await store.transaction(async (tx) => {
+    // Another worker may have stored them while we were fetching: keep theirs.
+    const raced = await storedMedia(tx, message);
+    if (raced.length > 0) return raced;
+    await tx.media.insertMany(rows);
+    return rows.map(({ content: _content, ...record }) => record);
+  });
+  return { ok: true, media };
+}
+
+function storedMedia(store: Store, message: Message): Promise<MediaRecord[]> {
+  return store.media.list(
+    { accountSid: message.accountSid, messageSid: message.sid },
+    { limit: 1000, offset: 0 },
+  );
+}
+
+/**
+ * `prepareMedia` in the delivery pipeline's shape (`DispatchDeps.prepareMedia`): on success the
+ * absolute content URLs of the stored media (`{publicBaseUrl}/2010-04-01/…/Media/ME…`), in order.
+ */
+export async function prepareMediaUrls(
+  deps: PrepareMediaDeps & { publicBaseUrl: string },
+  message: Message,
+): Promise<{ ok: true; urls: string[] } | { ok: false; errorCode: number; errorMessage: string }> {
+  const r = await prepareMedia(deps, message);
+  return r.ok ? { ok: true, urls: r.media.map((m) => mediaContentUrl(deps.publicBaseUrl, m)) } : r;
+}
