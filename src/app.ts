@@ -11,6 +11,7 @@ import { keyRoutes } from './keys/keys.routes.js';
 import { messageRoutes } from './messages/messages.routes.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { feedbackRoutes } from './feedback/feedback.routes.js';
+import { optOutRoutes } from './optout/optout.routes.js';
 import { messagesService, type MessageSink } from './messages/messages.service.js';
 import { phoneNumberRoutes } from './phone-numbers/phone-numbers.routes.js';
 import { phoneNumbersService } from './phone-numbers/phone-numbers.service.js';
@@ -20,6 +21,9 @@ import { applicationRoutes } from './applications/applications.routes.js';
 import type { SimNetwork } from './delivery/simulator/sim.network.js';
 import type { StatusCallbacks } from './delivery/lifecycle.js';
 import { simRoutes } from './delivery/simulator/sim.routes.js';
+import { simHandsetRoutes } from './delivery/simulator/sim.handsets.routes.js';
+import type { InboundInput } from './inbound/inbound.ingest.js';
+import type { Message } from './store/records.js';
 
 /** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
 export interface AppDeps {
@@ -31,6 +35,10 @@ export interface AppDeps {
   sink?: MessageSink;
   /** Status callbacks for status changes made through the API. */
   callbacks?: StatusCallbacks;
+  /** Sender backlog under pacing (21611 at create past 10 h). */
+  backlogMs?: (sender: string, now: number) => number;
+  /** The inbound ingest path, behind `POST /sim/handsets/{E164}/messages`. */
+  ingest?: (input: InboundInput) => Promise<Message>;
   /** The simulated carrier network, whose control API is mounted under `/sim`. */
   network?: SimNetwork;
   /** Fastify logger option (`false` in tests). */
@@ -68,6 +76,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
   });
 
   if (deps.network) simRoutes(app, { store: deps.store, clock: deps.clock, network: deps.network });
+  if (deps.ingest)
+    simHandsetRoutes(app, { store: deps.store, clock: deps.clock, ingest: deps.ingest });
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {
@@ -90,6 +100,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     applicationRoutes(api, deps);
     mediaRoutes(api, deps.store);
     feedbackRoutes(api, deps);
+    optOutRoutes(api, deps.store);
   });
   return app;
 }

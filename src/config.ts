@@ -22,6 +22,8 @@ export interface Config {
     /** The global chaos mix, as accepted by `PUT /sim/chaos`. */
     readonly chaos: unknown;
   };
+  /** Per-sender pacing like Twilio's (1 segment/s long code, 3 toll-free, 100 short code). */
+  readonly pacing: boolean;
   /** Whether this process runs the background workers (dispatch, delivery reports, webhooks). */
   readonly workers: boolean;
   /** Per-segment prices by country (JSON), overriding Twilio's US defaults. */
@@ -49,7 +51,16 @@ export const FLAGS = {
   'sim-chaos': { type: 'string', env: 'SIM_CHAOS' },
   prices: { type: 'string', env: 'PRICES' },
   workers: { type: 'string', env: 'WORKERS' },
+  pacing: { type: 'string', env: 'PACING' },
 } as const;
+
+const onOff = (name: string, raw: string | undefined, def: boolean): boolean => {
+  if (raw === undefined) return def;
+  const v = raw.toLowerCase();
+  if (['on', 'true', '1'].includes(v)) return true;
+  if (['off', 'false', '0'].includes(v)) return false;
+  throw new ConfigError(`${name} must be on or off, got '${raw}'`);
+};
 
 function json(name: string, raw: string | undefined): unknown {
   if (raw === undefined) return undefined;
@@ -129,10 +140,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (prices !== undefined && (typeof prices !== 'object' || prices === null)) {
     throw new ConfigError('PRICES must be a JSON object like {"US":{"sms":0.0083,"mms":0.022}}');
   }
-  const workersRaw = (get('workers') ?? 'on').toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(workersRaw)) {
-    throw new ConfigError(`WORKERS must be on or off, got '${workersRaw}'`);
-  }
   return Object.freeze({
     port,
     host,
@@ -148,6 +155,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       chaos: json('SIM_CHAOS', get('sim-chaos')) ?? null,
     }),
     prices,
-    workers: ['on', 'true', '1'].includes(workersRaw),
+    workers: onOff('WORKERS', get('workers'), true),
+    pacing: onOff('PACING', get('pacing'), false),
   });
 }

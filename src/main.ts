@@ -9,6 +9,8 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { setupDelivery, type Delivery } from './delivery/delivery.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
+import { ingestInbound } from './inbound/inbound.ingest.js';
+import { applyOptOut, isBlocked } from './optout/optout.service.js';
 
 /** A running Loft server. */
 export interface Server {
@@ -51,7 +53,22 @@ export async function startServer(
     ids,
     accounts,
     sink: delivery.pipeline,
+    ingest: (input) =>
+      ingestInbound(
+        {
+          store,
+          clock,
+          ids,
+          publicBaseUrl: config.publicBaseUrl,
+          prices: delivery.prices,
+          applyOptOut,
+          isBlocked,
+          notify: () => delivery.pipeline.notify(),
+        },
+        input,
+      ),
     callbacks: statusCallbacks,
+    ...(delivery.pacer && { backlogMs: delivery.pacer.backlogMs.bind(delivery.pacer) }),
     network: delivery.network,
     logger: overrides.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,

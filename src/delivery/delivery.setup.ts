@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { Ids } from '../ids.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_PRICES } from './pricing.js';
+import { DEFAULT_PRICES, type PriceTable } from './pricing.js';
+import { Pacer } from './pacing.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
@@ -15,11 +16,18 @@ import { webhookHandler } from '../webhooks/webhooks.handler.js';
 import { WEBHOOK_JOB_KIND } from '../webhooks/webhooks.enqueue.js';
 import { prepareMediaUrls } from '../media/media.fetch.js';
 import { senderForMessage } from '../services/services.sender.js';
+import { twimlResponseHandler } from '../twiml/twiml.execute.js';
+import { createReply } from '../messages/messages.reply.js';
+import { isBlocked } from '../optout/optout.service.js';
 
 /** The delivery side of a server: the simulated network and the pipeline that feeds it. */
 export interface Delivery {
   network: SimNetwork;
   pipeline: Pipeline;
+  /** The effective price table. */
+  prices: PriceTable;
+  /** Per-sender pacing, when `PACING=on`. */
+  pacer?: Pacer;
 }
 
 /** Builds the simulated network from config and the pipeline over it. */
@@ -43,18 +51,27 @@ export function setupDelivery(deps: {
     if (e instanceof SimRuleError) throw new ConfigError(`SIM_RULES / SIM_CHAOS: ${e.message}`);
     throw e;
   }
+  const prices: PriceTable = { ...DEFAULT_PRICES, ...config.prices };
+  const pacer = config.pacing ? new Pacer() : undefined;
   const pipeline = createPipeline({
     store,
     clock,
     carrier: simulatorCarrier(network),
-    prices: { ...DEFAULT_PRICES, ...config.prices },
+    prices,
     callbacks: deps.callbacks ?? statusCallbacks,
-    extraHandlers: { [WEBHOOK_JOB_KIND]: webhookHandler({ store, clock }) },
+    extraHandlers: {
+      [WEBHOOK_JOB_KIND]: webhookHandler({
+        store,
+        clock,
+        onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
+      }),
+    },
     pickSender: senderForMessage,
+    pacer,
     prepareMedia: (m) =>
       prepareMediaUrls({ store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl }, m),
     owner: `${hostname()}:${process.pid}:${deps.ids.secret().slice(0, 8)}`,
     onError: deps.onError,
   });
-  return { network, pipeline };
+  return { network, pipeline, prices, pacer };
 }

@@ -8,6 +8,7 @@ import type { Carrier } from './carrier.js';
 import { advance, type StatusCallbacks } from './lifecycle.js';
 import { priceOf, type PriceTable } from './pricing.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
+import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
 
 /** Outbox job kind that sends a message. */
 export const DISPATCH_JOB = 'dispatch';
@@ -28,6 +29,8 @@ export interface DispatchDeps {
   callbacks: StatusCallbacks;
   /** Picks a sender from the message's Messaging Service pool; null when it has none. */
   pickSender?: (tx: Store, message: Message) => Promise<string | null>;
+  /** Per-sender pacing (off when absent). */
+  pacer?: Pacer;
   /** Fetches and stores MediaUrl content; the URLs handed to the carrier on success. */
   prepareMedia?: (message: Message) => Promise<MediaResult>;
 }
@@ -69,6 +72,15 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
           return { done: true };
         }
       } else if (m.status === 'queued') {
+        if (deps.pacer && m.from && job.payload['paced'] === undefined) {
+          // Twilio fails a Messaging Service send whose sender queue is over 10 h with 30001.
+          if (m.messagingServiceSid && deps.pacer.backlogMs(m.from, now) > MAX_BACKLOG_MS) {
+            await fail(m, 30001, 'Queue overflow');
+            return { done: true };
+          }
+          const slot = deps.pacer.reserve(m.from, m.numSegments, now);
+          if (slot > now) return { retryAt: slot, payload: { ...job.payload, paced: slot } };
+        }
         await send(deps, m, fail);
         return { done: true };
       } else {

@@ -8,6 +8,7 @@ import type { Carrier } from './carrier.js';
 import { dispatchHandler, DISPATCH_JOB, type MediaResult } from './dispatch.handler.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import type { PriceTable } from './pricing.js';
+import type { Pacer } from './pacing.js';
 import { simDlrHandler } from './simulator/sim.dlr.handler.js';
 import { SIM_DLR_JOB } from './simulator/sim.carrier.js';
 
@@ -20,6 +21,7 @@ export interface PipelineDeps {
   callbacks: StatusCallbacks;
   pickSender?: (tx: Store, message: Message) => Promise<string | null>;
   prepareMedia?: (message: Message) => Promise<MediaResult>;
+  pacer?: Pacer;
   /** Extra job kinds run by their own runner (webhooks), with their concurrency. */
   extraHandlers?: Record<string, JobHandler>;
   extraConcurrency?: number;
@@ -68,6 +70,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       owner: `${deps.owner}:webhooks`,
       concurrency: deps.extraConcurrency ?? 32,
       onError: deps.onError,
+      // A webhook's answer (TwiML) may have queued replies for the delivery runner.
+      afterJob: () => runners[0]?.notify(),
     });
     runners.push(webhooks);
   }

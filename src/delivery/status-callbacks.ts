@@ -9,7 +9,11 @@ export async function callbackTarget(
   m: Message,
 ): Promise<{ url: string; method: 'GET' | 'POST' } | null> {
   // The message's own StatusCallback wins over its Messaging Service's and its Application's.
-  if (m.statusCallback) return { url: m.statusCallback, method: 'POST' };
+  if (m.statusCallback) {
+    // TwiML <Message action method="GET"> is the only way to get a GET status callback.
+    const method = m.options['StatusCallbackMethod'] === 'GET' ? 'GET' : 'POST';
+    return { url: m.statusCallback, method };
+  }
   if (m.messagingServiceSid) {
     const service = await tx.services.findBySid(m.messagingServiceSid);
     if (service?.config.statusCallback)

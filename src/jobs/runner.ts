@@ -84,16 +84,14 @@ export class JobRunner implements JobNotifier {
   private async run(): Promise<void> {
     while (this.running) {
       this.woken = false;
-      const free = this.concurrency - this.inflight;
-      const jobs = free > 0 ? await this.claim(free).catch(() => []) : [];
-      for (const job of jobs) {
-        this.inflight++;
-        void this.execute(job).finally(() => {
-          this.inflight--;
-          this.notify();
-        });
+      // Claim a batch, run it, and come straight back while there is work: one claim query per
+      // batch rather than per job keeps the queue's own cost small next to the jobs'.
+      const jobs = await this.claim(this.concurrency).catch(() => [] as OutboxJob[]);
+      if (jobs.length > 0) {
+        this.inflight += jobs.length;
+        await Promise.all(jobs.map((j) => this.execute(j).finally(() => this.inflight--)));
+        continue;
       }
-      if (jobs.length > 0 && jobs.length === free) continue;
       if (!this.woken) await this.sleep();
     }
   }

@@ -11,6 +11,7 @@ import { countSegments } from './segments.js';
 import { parseTags } from './tags.js';
 import { checkApplicationSid } from '../applications/applications.check.js';
 import { checkMessagingServiceSid } from '../services/services.check.js';
+import { isBlocked } from '../optout/optout.service.js';
 
 /** Twilio's limits on a create request. */
 export const CREATE_LIMITS = {
@@ -27,6 +28,8 @@ export interface CreateDeps {
   store: Store;
   clock: Clock;
   ids: Ids;
+  /** How many ms of messages the sender already has queued (pacing on); 21611 past 10 h. */
+  backlogMs?: (sender: string, now: number) => number;
 }
 
 const SEND_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -58,6 +61,17 @@ export async function buildOutbound(
   // 21705 when not an MG SID, 21701 when the account has no such service.
   if (serviceSid !== undefined) await checkMessagingServiceSid(deps.store, account, serviceSid);
   const from = rawFrom === undefined ? null : await checkSender(deps.store, account, rawFrom, to);
+  if (from !== null && !serviceSid && (deps.backlogMs?.(from, now) ?? 0) > 10 * 3600 * 1000) {
+    throw badRequest(
+      21611,
+      `This 'From' number (${from}) has exceeded the maximum number of queued messages`,
+    );
+  }
+  // The handset texted STOP to this number or its Messaging Service (Twilio's 21610).
+  const pair = { accountSid: account.sid, from, messagingServiceSid: serviceSid ?? null };
+  if (await isBlocked(deps.store, { ...pair, to: to.address })) {
+    throw badRequest(21610, 'Attempt to send to unsubscribed recipient');
+  }
 
   const body = single(params, 'Body');
   const mediaUrls = many(params, 'MediaUrl').filter((u) => u !== '');

@@ -21,6 +21,8 @@ export interface MessagesDeps {
   sink?: MessageSink;
   /** Status callbacks for changes made through the API (a cancel). */
   callbacks?: StatusCallbacks;
+  /** Sender backlog under pacing (21611 at create past 10 h). */
+  backlogMs?: (sender: string, now: number) => number;
 }
 
 /** The Message resource's operations, independent of HTTP. */

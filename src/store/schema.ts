@@ -19,6 +19,8 @@ export interface Database {
   service_phone_numbers: ServicePhoneNumberTable;
   service_sticky_senders: ServiceStickySenderTable;
   applications: ApplicationTable;
+  opt_outs: OptOutTable;
+  opt_out_replies: OptOutReplyTable;
 }
 
 export interface AccountTable {
@@ -113,6 +115,8 @@ export interface SettingTable {
 /** A message as a virtual handset received it. */
 export interface SimDeliveryTable {
   message_sid: string;
+  /** `to-handset` (a message it received) or `from-handset` (one it sent). */
+  direction: string;
   account_sid: string;
   handset: string;
   from_addr: string | null;
@@ -239,4 +243,23 @@ export interface MessageEventTable {
   status: string;
   error_code: number | null;
   at: number;
+}
+
+/** A handset that texted an opt-out keyword: nothing may be sent to it from `scope_key`. */
+export interface OptOutTable {
+  /** The sending number (E.164), or the Messaging Service SID (`MG…`) for a whole service. */
+  scope_key: string;
+  /** The handset's address. */
+  recipient: string;
+  account_sid: string;
+  created_at: number;
+}
+
+/** Custom STOP/START/HELP replies of a number or service; null means Twilio's default text. */
+export interface OptOutReplyTable {
+  scope_key: string;
+  account_sid: string;
+  stop_reply: string | null;
+  start_reply: string | null;
+  help_reply: string | null;
 }

@@ -136,6 +136,14 @@ export interface MessageRepository {
   get(accountSid: string, sid: string): Promise<Message | undefined>;
   /** By SID alone, for background jobs (which carry no account). */
   findBySid(sid: string): Promise<Message | undefined>;
+  /** How many messages of `direction` went from `from` to `to` since `since` (loop guard). */
+  countRecent(args: {
+    accountSid: string;
+    from: string;
+    to: string;
+    direction: Message['direction'];
+    since: number;
+  }): Promise<number>;
   /** A page in Twilio order: newest first by `seq`, or by (`date_sent`, `seq`) with a DateSent filter. */
   list(filter: MessageFilter, page: PageRequest): Promise<Message[]>;
   /** Replaces the body with `''` in storage. */
@@ -172,6 +180,8 @@ export interface MessageRepository {
 /** A message as a virtual handset of the simulated network received it. */
 export interface SimDelivery {
   messageSid: string;
+  /** `to-handset` (received by the handset) or `from-handset` (sent by it). */
+  direction: 'to-handset' | 'from-handset';
   accountSid: string;
   handset: string;
   from: string | null;
@@ -276,6 +286,8 @@ export interface WebhookRepository {
   attemptsForWebhook(webhookId: number): Promise<WebhookAttempt[]>;
   /** An account's latest attempts, newest first. */
   attemptsForAccount(accountSid: string, limit: number): Promise<WebhookAttempt[]>;
+  /** How many webhooks of `kind` an order key has, whatever their status (TwiML redirect depth). */
+  countByOrderKey(orderKey: string, kind: string): Promise<number>;
 }
 
 /** A stored media file of a message (`ME…`), without its bytes. */
@@ -403,6 +415,44 @@ export interface ApplicationRepository {
   delete(accountSid: string, sid: string): Promise<boolean>;
 }
 
+/** A blocked (scope, handset) pair: the handset texted an opt-out keyword. */
+export interface OptOutRecord {
+  accountSid: string;
+  /** The sending number (E.164), or the Messaging Service SID (`MG…`) for a whole service. */
+  scopeKey: string;
+  /** The handset's address. */
+  recipient: string;
+  createdAt: number;
+}
+
+/** Custom keyword replies of one scope; `null` means Twilio's default text. */
+export interface OptOutReplies {
+  scopeKey: string;
+  accountSid: string;
+  stopReply: string | null;
+  startReply: string | null;
+  helpReply: string | null;
+}
+
+/** Opt-out blocks and the per-number / per-service keyword reply texts. */
+export interface OptOutRepository {
+  /** Blocks the pair; false when it was already blocked (the original `createdAt` is kept). */
+  block(entry: OptOutRecord): Promise<boolean>;
+  /** Lifts the block; false when there was none. */
+  unblock(scopeKey: string, recipient: string): Promise<boolean>;
+  /** Whether the recipient is blocked in any of the scopes. */
+  isBlocked(scopeKeys: readonly string[], recipient: string): Promise<boolean>;
+  /** The account's blocks, newest first. */
+  list(
+    accountSid: string,
+    filter: { scopeKey?: string; recipient?: string },
+    page: { limit: number; offset: number },
+  ): Promise<OptOutRecord[]>;
+  getReplies(scopeKey: string): Promise<OptOutReplies | undefined>;
+  /** Creates or replaces the scope's reply texts. */
+  setReplies(replies: OptOutReplies): Promise<void>;
+}
+
 /** The persistence boundary. Routes and services see only this. */
 export interface Store {
   readonly capabilities: StoreCapabilities;
@@ -418,6 +468,7 @@ export interface Store {
   readonly webhooks: WebhookRepository;
   readonly services: MessagingServiceRepository;
   readonly applications: ApplicationRepository;
+  readonly optOuts: OptOutRepository;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Liveness probe for `/healthz`. */

@@ -44,7 +44,37 @@ export interface WebhookHandlerDeps {
   /** Uniform in [0, 1); injected for deterministic back-off in tests. */
   random?: () => number;
   userAgent?: string;
+  /**
+   * Consumes the body of a delivered webhook of the given kinds (inbound TwiML), inside the
+   * transaction that settles it. A returned `error` (e.g. `12100 …`) is noted on the attempt.
+   */
+  onResponse?: {
+    kinds: string[];
+    handle: (
+      tx: Store,
+      webhook: Webhook,
+      response: WebhookResponse,
+      now: number,
+    ) => Promise<{ error?: string } | void>;
+  };
 }
+
+/** What a delivered webhook's receiver answered (for TwiML). */
+export interface WebhookResponse {
+  url: string;
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Largest response body read for TwiML processing. */
+export const TWIML_MAX_BYTES = 64 * 1024;
+
+/**
+ * Kinds delivered in a single round (primary, then fallback) and never retried, as Twilio does
+ * for inbound message webhooks; status callbacks retry with back-off.
+ */
+export const SINGLE_ROUND_KINDS = new Set(['inbound', 'inbound-redirect']);
 
 /** Back-off settings, as {@link retryDelay} takes them. */
 export interface BackoffOptions {
@@ -95,7 +125,11 @@ export function requestUrl(url: string, method: WebhookMethod, params: WebhookPa
   return base + sep + query;
 }
 
-type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & { ok: boolean };
+type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & {
+  ok: boolean;
+  body?: string;
+  contentType?: string;
+};
 
 /** Message of a failed fetch, with the low-level cause (`ECONNREFUSED`, …) when there is one. */
 function describe(err: unknown, timeoutMs: number): string {
@@ -117,26 +151,32 @@ function describe(err: unknown, timeoutMs: number): string {
 async function readExcerpt(
   res: Response,
   timeoutMs: number,
-): Promise<{ excerpt: string; error: string | null }> {
-  if (!res.body) return { excerpt: '', error: null };
+  limit = EXCERPT_BYTES,
+): Promise<{ excerpt: string; error: string | null; body: string }> {
+  if (!res.body) return { excerpt: '', error: null, body: '' };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let error: string | null = null;
   try {
-    while (size < EXCERPT_BYTES) {
+    while (size < limit) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
       size += value.byteLength;
     }
-    if (size >= EXCERPT_BYTES) await reader.cancel().catch(() => {});
+    if (size >= limit) await reader.cancel().catch(() => {});
   } catch (err) {
     error = `response body: ${describe(err, timeoutMs)}`;
   }
-  const bytes = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES);
+  const all = Buffer.concat(chunks);
+  const bytes = all.subarray(0, EXCERPT_BYTES);
   // `stream: true` holds back a multi-byte character cut in half at the limit.
-  return { excerpt: new TextDecoder().decode(bytes, { stream: true }), error };
+  return {
+    excerpt: new TextDecoder().decode(bytes, { stream: true }),
+    error,
+    body: limit > EXCERPT_BYTES ? new TextDecoder().decode(all.subarray(0, limit)) : '',
+  };
 }
 
 /**
@@ -209,7 +249,12 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const { excerpt, error } = await readExcerpt(res, timeoutMs);
+      const wantsBody = deps.onResponse?.kinds.includes(w.kind) ?? false;
+      const { excerpt, error, body } = await readExcerpt(
+        res,
+        timeoutMs,
+        wantsBody ? TWIML_MAX_BYTES : EXCERPT_BYTES,
+      );
       return {
         ...base,
         responseStatus: res.status,
@@ -217,6 +262,8 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         error,
         latencyMs: latency(),
         ok: res.status >= 200 && res.status < 300,
+        body,
+        contentType: res.headers.get('content-type') ?? '',
       };
     } catch (err) {
       return {
@@ -267,24 +314,43 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     const now = clock.now();
     const rounds = w.attempts + 1;
     const delivered = sent.some((s) => s.ok);
+    const roundLimit = SINGLE_ROUND_KINDS.has(w.kind) ? 1 : maxAttempts;
     const status: WebhookStatus = delivered
       ? 'delivered'
-      : !account || rounds >= maxAttempts
+      : !account || rounds >= roundLimit
         ? 'failed'
         : 'pending';
     const retryAt = status === 'pending' ? now + retryDelay(rounds, backoff, random) : null;
 
     const applied = await store.transaction(async (tx) => {
-      for (const [i, s] of sent.entries()) {
-        const { ok: _ok, ...attempt } = s;
-        const last = i === sent.length - 1;
-        await tx.webhooks.recordAttempt({ ...attempt, nextRetryAt: last ? retryAt : null });
-      }
       const ok = await tx.webhooks.completeRound(
         w.id,
         { expectedAttempts: w.attempts, status },
         now,
       );
+      const answered = sent.find((s) => s.ok);
+      let note: string | undefined;
+      if (ok && answered && deps.onResponse?.kinds.includes(w.kind)) {
+        const r = await deps.onResponse.handle(
+          tx,
+          w,
+          {
+            url: answered.url,
+            status: answered.responseStatus ?? 0,
+            contentType: answered.contentType ?? '',
+            body: answered.body ?? '',
+          },
+          now,
+        );
+        note = r?.error;
+      }
+      for (const [i, s] of sent.entries()) {
+        const { ok: _ok, body: _b, contentType: _c, ...attempt } = s;
+        const last = i === sent.length - 1;
+        const error =
+          s === answered && note ? [attempt.error, note].filter(Boolean).join('; ') : attempt.error;
+        await tx.webhooks.recordAttempt({ ...attempt, error, nextRetryAt: last ? retryAt : null });
+      }
       if (ok && status !== 'pending') await enqueueNextWebhook(tx, w.orderKey, now);
       return ok;
     });

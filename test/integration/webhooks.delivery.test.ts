@@ -388,7 +388,7 @@ describe('webhook delivery', () => {
       {
         accountSid: AC,
         orderKey: 'SMfb2',
-        kind: 'inbound',
+        kind: 'status-callback',
         url: `${primary.url}/in`,
         method: 'POST',
         params: { Body: 'hi' },
@@ -403,6 +403,34 @@ describe('webhook delivery', () => {
       ['POST', 500, null],
       ['GET', 502, T0 + 1000],
       ['POST', 200, null],
+    ]);
+    expect(fallback.requests[0]?.method).toBe('GET');
+    expect(fallback.requests[0]?.query.get('Body')).toBe('hi');
+    expect(validFor(TOKEN, fallback.requests[0]!)).toBe(true);
+  });
+
+  it('an inbound webhook gets one round (primary, then fallback) and no retries, as Twilio does', async () => {
+    const primary = await startReceiver((_r, n) => (n === 1 ? { status: 500 } : { status: 200 }));
+    const fallback = await startReceiver(() => ({ status: 502 }));
+    await enqueueWebhook(
+      store,
+      {
+        accountSid: AC,
+        orderKey: 'SMfb3',
+        kind: 'inbound',
+        url: `${primary.url}/in`,
+        method: 'POST',
+        params: { Body: 'hi' },
+        fallbackUrl: `${fallback.url}/fb`,
+        fallbackMethod: 'GET',
+      },
+      T0,
+    );
+    await settle(handler());
+    const log = await store.webhooks.attempts('SMfb3');
+    expect(log.map((a) => [a.method, a.responseStatus, a.nextRetryAt])).toEqual([
+      ['POST', 500, null],
+      ['GET', 502, null],
     ]);
     expect(fallback.requests[0]?.method).toBe('GET');
     expect(fallback.requests[0]?.query.get('Body')).toBe('hi');

@@ -26,6 +26,7 @@ export function simulatorCarrier(network: SimNetwork): Carrier {
       const ref = `SIM${message.sid.slice(2)}`;
       const fresh = await tx.sim.record({
         messageSid: message.sid,
+        direction: 'to-handset',
         accountSid: message.accountSid,
         handset: message.to,
         from: message.from,

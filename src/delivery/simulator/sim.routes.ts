@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../clock.js';
-import { badRequest, notFound, TwilioError } from '../../http/errors.js';
+import { badRequest, notFound } from '../../http/errors.js';
 import type { Store } from '../../store/store.js';
 import type { SimNetwork } from './sim.network.js';
 import { SimRuleError } from './sim.rules.js';
@@ -68,34 +68,5 @@ export function simRoutes(
       network.settings.seed = String(b.seed);
     }
     return network.settings;
-  });
-
-  app.get('/sim/handsets/:number/messages', async (req) => {
-    const { number } = req.params as { number: string };
-    const limitRaw = (req.query as Record<string, unknown>)['limit'];
-    const limit = limitRaw === undefined ? 100 : Number(limitRaw);
-    if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
-      throw new TwilioError(400, 20001, 'limit must be an integer from 1 to 1000');
-    }
-    const now = deps.clock.now();
-    const received = (await deps.store.sim.listForHandset(number, limit)).filter(
-      (d) =>
-        d.receivedAt <= now &&
-        (d.outcome['status'] === 'delivered' || d.outcome['status'] === 'no-dlr'),
-    );
-    return {
-      handset: number,
-      messages: received.map((d) => ({
-        sid: d.messageSid,
-        account_sid: d.accountSid,
-        direction: 'outbound',
-        from: d.from,
-        to: d.handset,
-        body: d.body,
-        media_urls: d.mediaUrls,
-        num_segments: d.numSegments,
-        received_at: new Date(d.receivedAt).toISOString(),
-      })),
-    };
   });
 }

@@ -15,6 +15,7 @@ import { feedbackRepository } from './feedback.repo.js';
 import { webhookRepository } from './webhooks.repo.js';
 import { messagingServiceRepository } from './services.repo.js';
 import { applicationRepository } from './applications.repo.js';
+import { optOutRepository } from './optouts.repo.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
 export interface KyselyStoreHooks {
@@ -43,6 +44,7 @@ export function kyselyStore(
     webhooks: webhookRepository(db, capabilities),
     services: messagingServiceRepository(db),
     applications: applicationRepository(db),
+    optOuts: optOutRepository(db),
     transaction: (fn) => inTransaction(db, (trx) => fn(kyselyStore(trx, capabilities, hooks))),
     async ping() {
       await sql`select 1`.execute(db);

@@ -115,6 +115,19 @@ export function messageRepository(
       return r && rows.message(r);
     },
 
+    async countRecent({ accountSid, from, to, direction, since }) {
+      const r = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_sid', '=', accountSid)
+        .where('to_addr', '=', to)
+        .where('from_addr', '=', from)
+        .where('direction', '=', direction)
+        .where('date_created', '>=', since)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
     async findBySid(sid) {
       const r = await db
         .selectFrom('messages')

@@ -48,23 +48,30 @@ export function outboxRepository(
     },
 
     async claim({ kinds, owner, now, limit, leaseMs }) {
-      let due = db
-        .selectFrom('outbox')
-        .select('id')
-        .where('kind', 'in', kinds)
-        .where('run_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .orderBy('run_at')
-        .orderBy('id')
-        .limit(limit);
-      if (capabilities.multiProcess) due = due.forUpdate().skipLocked();
-      const rows = await db
-        .updateTable('outbox')
-        .set({ lease_owner: owner, lease_until: now + leaseMs })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
-      return rows.map(toJob).sort((a, b) => a.runAt - b.runAt || a.id - b.id);
+      // One index range per kind, (kind, run_at, id), so a backlog of one kind never slows
+      // claiming another.
+      const claimed: OutboxJob[] = [];
+      for (const kind of kinds) {
+        if (claimed.length >= limit) break;
+        let due = db
+          .selectFrom('outbox')
+          .select('id')
+          .where('kind', '=', kind)
+          .where('run_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('run_at')
+          .orderBy('id')
+          .limit(limit - claimed.length);
+        if (capabilities.multiProcess) due = due.forUpdate().skipLocked();
+        const rows = await db
+          .updateTable('outbox')
+          .set({ lease_owner: owner, lease_until: now + leaseMs })
+          .where('id', 'in', due)
+          .returningAll()
+          .execute();
+        claimed.push(...rows.map(toJob));
+      }
+      return claimed.sort((a, b) => a.runAt - b.runAt || a.id - b.id);
     },
 
     async complete(id) {

@@ -4,6 +4,7 @@ import type { SimDelivery, SimRepository } from '../store.js';
 
 const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   messageSid: r.message_sid,
+  direction: r.direction as SimDelivery['direction'],
   accountSid: r.account_sid,
   handset: r.handset,
   from: r.from_addr,
@@ -23,6 +24,7 @@ export function simRepository(db: Kysely<Database>): SimRepository {
         .insertInto('sim_deliveries')
         .values({
           message_sid: d.messageSid,
+          direction: d.direction,
           account_sid: d.accountSid,
           handset: d.handset,
           from_addr: d.from,

@@ -167,5 +167,15 @@ export function webhookRepository(
         .execute();
       return list.map(toAttempt);
     },
+
+    async countByOrderKey(orderKey, kind) {
+      const r = await db
+        .selectFrom('webhooks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('order_key', '=', orderKey)
+        .where('kind', '=', kind)
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
+    },
   };
 }

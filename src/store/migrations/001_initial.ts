@@ -128,6 +128,11 @@ export async function initial(db: Kysely<unknown>, dialect: MigrationDialect): P
     .addColumn('lease_until', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('outbox_due').on('outbox').columns(['run_at', 'id']).execute();
+  // Claims walk one kind's due jobs in order: (kind, run_at, id).
+  await db.schema
+    .createIndex('outbox_due')
+    .on('outbox')
+    .columns(['kind', 'run_at', 'id'])
+    .execute();
   await db.schema.createIndex('outbox_ref').on('outbox').columns(['ref', 'id']).execute();
 }

@@ -25,10 +25,12 @@ export async function delivery(db: Kysely<unknown>): Promise<void> {
     .column('carrier_ref')
     .execute();
 
-  // One row per message a virtual handset received; the primary key makes a submit idempotent.
+  // One row per message a virtual handset received (or sent: `direction` = 'from-handset');
+  // the primary key makes a submit idempotent.
   await db.schema
     .createTable('sim_deliveries')
     .addColumn('message_sid', 'text', (c) => c.primaryKey())
+    .addColumn('direction', 'text', (c) => c.notNull().defaultTo('to-handset'))
     .addColumn('account_sid', 'text', (c) => c.notNull())
     .addColumn('handset', 'text', (c) => c.notNull())
     .addColumn('from_addr', 'text')

@@ -4,6 +4,7 @@ import { media } from './005_media.js';
 import { delivery } from './002_delivery.js';
 import { webhooks } from './003_webhooks.js';
 import { services } from './004_services.js';
+import { optout } from './006_optout.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -25,6 +26,7 @@ const steps: Record<string, MigrationStep> = {
   '003_webhooks': webhooks,
   '004_services': services,
   '005_media': media,
+  '006_optout': optout,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */

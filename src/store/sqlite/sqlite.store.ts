@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -27,7 +28,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   conn.pragma('secure_delete = ON');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(conn) }),
+  });
   await migrateToLatest(db, {
     autoIncrementType: 'integer',
     autoIncrementKeyword: true,

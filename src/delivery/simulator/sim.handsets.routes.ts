@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../clock.js';
+import { badRequest } from '../../http/errors.js';
+import { toMessageJson } from '../../messages/messages.mapper.js';
+import type { Message } from '../../store/records.js';
+import type { SimDelivery, Store } from '../../store/store.js';
+
+/** Most one-time codes are 4–8 digits standing alone ("Your code is 482913."). */
+const CODE = /(?<![\d-])\d{4,8}(?![\d-])/g;
+
+/** The one-time codes found in a message body, in order. */
+export const codesIn = (body: string): string[] => body.match(CODE) ?? [];
+
+const visible = (d: SimDelivery, now: number): boolean =>
+  d.direction === 'from-handset' ||
+  (d.receivedAt <= now &&
+    (d.outcome['status'] === 'delivered' || d.outcome['status'] === 'no-dlr'));
+
+function toEntry(d: SimDelivery) {
+  const received = d.direction === 'to-handset';
+  return {
+    sid: d.messageSid,
+    account_sid: d.accountSid,
+    direction: received ? 'received' : 'sent',
+    from: received ? d.from : d.handset,
+    to: received ? d.handset : d.from,
+    body: d.body,
+    media_urls: d.mediaUrls,
+    num_segments: d.numSegments,
+    ...(received && { codes: codesIn(d.body) }),
+    date: new Date(d.receivedAt).toISOString(),
+  };
+}
+
+const intParam = (raw: unknown, name: string, min: number, max: number, def: number): number => {
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw badRequest(20001, `${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+};
+
+/**
+ * Virtual handsets: text one of the accounts' numbers (`POST`), and read a handset's
+ * conversation in both directions, newest first (`GET`), optionally long-polling with
+ * `wait` (seconds) for messages newer than `after` (a message SID or an ISO timestamp).
+ */
+export function simHandsetRoutes(
+  app: FastifyInstance,
+  deps: {
+    store: Store;
+    clock: Clock;
+    ingest: (input: {
+      from: string;
+      to: string;
+      body: string;
+      mediaUrls: string[];
+    }) => Promise<Message>;
+  },
+): void {
+  app.post('/sim/handsets/:number/messages', async (req, reply) => {
+    const { number } = req.params as { number: string };
+    const b = (req.body ?? {}) as { to?: unknown; body?: unknown; mediaUrls?: unknown };
+    if (typeof b.to !== 'string' || b.to === '')
+      throw badRequest(21604, "A 'to' number is required.");
+    if (b.body !== undefined && typeof b.body !== 'string')
+      throw badRequest(20001, 'body must be a string');
+    const mediaUrls = b.mediaUrls ?? [];
+    if (!Array.isArray(mediaUrls) || mediaUrls.some((u) => typeof u !== 'string')) {
+      throw badRequest(20001, 'mediaUrls must be an array of URLs');
+    }
+    if ((b.body ?? '') === '' && mediaUrls.length === 0) {
+      throw badRequest(21602, 'Message body is required.');
+    }
+    const m = await deps.ingest({
+      from: number,
+      to: b.to,
+      body: (b.body as string) ?? '',
+      mediaUrls,
+    });
+    return reply.code(201).send(toMessageJson(m));
+  });
+
+  app.get('/sim/handsets/:number/messages', async (req) => {
+    const { number } = req.params as { number: string };
+    const q = req.query as Record<string, unknown>;
+    const limit = intParam(q['limit'], 'limit', 1, 1000, 100);
+    const waitMs = intParam(q['wait'], 'wait', 0, 60, 0) * 1000;
+    const after = typeof q['after'] === 'string' && q['after'] !== '' ? q['after'] : undefined;
+    let afterTime = -Infinity;
+    if (after !== undefined) {
+      const ref = /^(SM|MM)[0-9a-f]{32}$/i.test(after)
+        ? await deps.store.sim.get(after)
+        : undefined;
+      afterTime = ref ? ref.receivedAt : Date.parse(after);
+      if (Number.isNaN(afterTime))
+        throw badRequest(20001, 'after must be a message SID or an ISO timestamp');
+    }
+    // Waiting without `after` means: wait for anything newer than this request.
+    const since = after === undefined && waitMs > 0 ? deps.clock.now() - 1 : afterTime;
+    const filtered = after !== undefined || waitMs > 0;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const now = deps.clock.now();
+      const all = (await deps.store.sim.listForHandset(number, limit)).filter((d) =>
+        visible(d, now),
+      );
+      const fresh = all.filter((d) => d.receivedAt > since && d.messageSid !== after);
+      if (!filtered) return { handset: number, messages: all.map(toEntry) };
+      if (fresh.length > 0 || Date.now() >= deadline) {
+        return { handset: number, messages: fresh.map(toEntry) };
+      }
+      // Polling the store (not an in-process event) also sees messages other processes wrote.
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+}

@@ -1,0 +1,28 @@
+import type SQLite from 'better-sqlite3';
+
+/**
+ * A better-sqlite3 connection whose `prepare` reuses compiled statements. Kysely's SQLite driver
+ * prepares every query anew; the same few dozen SQL texts repeat on every request, so caching
+ * them removes SQLite's parse-and-plan step from the hot path.
+ */
+export function withStatementCache(conn: SQLite.Database, max = 512): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = conn.prepare.bind(conn);
+  return new Proxy(conn, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      }
+      return (sql: string) => {
+        let stmt = cache.get(sql);
+        if (stmt === undefined) {
+          stmt = prepare(sql);
+          if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+          cache.set(sql, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
+}
