@@ -22,6 +22,8 @@ export interface Config {
     /** The global chaos mix, as accepted by `PUT /sim/chaos`. */
     readonly chaos: unknown;
   };
+  /** Per-request timeout of webhooks (status callbacks, inbound), ms. */
+  readonly webhookTimeoutMs: number;
   /** Per-sender pacing like Twilio's (1 segment/s long code, 3 toll-free, 100 short code). */
   readonly pacing: boolean;
   /** Whether this process runs the background workers (dispatch, delivery reports, webhooks). */
@@ -52,6 +54,7 @@ export const FLAGS = {
   prices: { type: 'string', env: 'PRICES' },
   workers: { type: 'string', env: 'WORKERS' },
   pacing: { type: 'string', env: 'PACING' },
+  'webhook-timeout-ms': { type: 'string', env: 'WEBHOOK_TIMEOUT_MS' },
 } as const;
 
 const onOff = (name: string, raw: string | undefined, def: boolean): boolean => {
@@ -140,6 +143,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (prices !== undefined && (typeof prices !== 'object' || prices === null)) {
     throw new ConfigError('PRICES must be a JSON object like {"US":{"sms":0.0083,"mms":0.022}}');
   }
+  const webhookTimeoutRaw = get('webhook-timeout-ms') ?? '10000';
+  if (!/^\d+$/.test(webhookTimeoutRaw) || Number(webhookTimeoutRaw) < 1) {
+    throw new ConfigError(`WEBHOOK_TIMEOUT_MS must be a positive integer, got '${webhookTimeoutRaw}'`);
+  }
   return Object.freeze({
     port,
     host,
@@ -157,5 +164,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     prices,
     workers: onOff('WORKERS', get('workers'), true),
     pacing: onOff('PACING', get('pacing'), false),
+    webhookTimeoutMs: Number(webhookTimeoutRaw),
   });
 }

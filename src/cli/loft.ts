@@ -19,6 +19,7 @@ Flags (each mirrors an environment variable):
   --log-level LEVEL        LOG_LEVEL (info)
   --body-limit BYTES       BODY_LIMIT (1048576)
   --workers on|off         WORKERS (on): run dispatch, delivery reports and webhooks here
+  --webhook-timeout-ms N   WEBHOOK_TIMEOUT_MS (10000): per-request timeout of webhooks
   --pacing on|off          PACING (off): Twilio-like per-sender rates (long code 1 segment/s)
   --sim-delay-ms N         SIM_DELAY_MS (1000): simulated network delay before a delivery report
   --sim-seed S             SIM_SEED (loft): seed of probabilistic simulator outcomes

@@ -63,6 +63,7 @@ export function setupDelivery(deps: {
       [WEBHOOK_JOB_KIND]: webhookHandler({
         store,
         clock,
+        timeoutMs: config.webhookTimeoutMs,
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
       }),
     },
