@@ -9,6 +9,7 @@ import { accountRoutes } from './accounts/accounts.routes.js';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { keyRoutes } from './keys/keys.routes.js';
 import { messageRoutes } from './messages/messages.routes.js';
+import { loftRoutes } from './loft/loft.routes.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { feedbackRoutes } from './feedback/feedback.routes.js';
 import { optOutRoutes } from './optout/optout.routes.js';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     keyRoutes(api, deps);
     phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
     messageRoutes(api, deps.store, messages);
+    loftRoutes(api, deps.store);
     serviceRoutes(api, deps.store, messagingServicesService(deps));
     applicationRoutes(api, deps);
     mediaRoutes(api, deps.store);

@@ -145,7 +145,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const webhookTimeoutRaw = get('webhook-timeout-ms') ?? '10000';
   if (!/^\d+$/.test(webhookTimeoutRaw) || Number(webhookTimeoutRaw) < 1) {
-    throw new ConfigError(`WEBHOOK_TIMEOUT_MS must be a positive integer, got '${webhookTimeoutRaw}'`);
+    throw new ConfigError(
+      `WEBHOOK_TIMEOUT_MS must be a positive integer, got '${webhookTimeoutRaw}'`,
+    );
   }
   return Object.freeze({
     port,

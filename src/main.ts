@@ -9,7 +9,8 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { setupDelivery, type Delivery } from './delivery/delivery.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
-import { ingestInbound } from './inbound/inbound.ingest.js';
+import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
+import { applyDeliveryReport } from './delivery/lifecycle.js';
 import { applyOptOut, isBlocked } from './optout/optout.service.js';
 
 /** A running Loft server. */
@@ -47,26 +48,35 @@ export async function startServer(
   // A single-process store: leases left by a crashed predecessor are ours to take now.
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   const delivery = setupDelivery({ config, store, clock, ids });
+  // The one path every inbound message takes, from the simulator's handsets or a carrier.
+  const ingest = (input: InboundInput) =>
+    ingestInbound(
+      {
+        store,
+        clock,
+        ids,
+        publicBaseUrl: config.publicBaseUrl,
+        prices: delivery.prices,
+        applyOptOut,
+        isBlocked,
+        notify: () => delivery.pipeline.notify(),
+      },
+      input,
+    );
+  delivery.carrier.attach?.({
+    inbound: ingest,
+    deliveryReport: async (report) => {
+      await applyDeliveryReport(store, statusCallbacks, report, clock.now());
+      delivery.pipeline.notify();
+    },
+  });
   const app = createApp({
     store,
     clock,
     ids,
     accounts,
     sink: delivery.pipeline,
-    ingest: (input) =>
-      ingestInbound(
-        {
-          store,
-          clock,
-          ids,
-          publicBaseUrl: config.publicBaseUrl,
-          prices: delivery.prices,
-          applyOptOut,
-          isBlocked,
-          notify: () => delivery.pipeline.notify(),
-        },
-        input,
-      ),
+    ingest,
     callbacks: statusCallbacks,
     ...(delivery.pacer && { backlogMs: delivery.pacer.backlogMs.bind(delivery.pacer) }),
     network: delivery.network,

@@ -25,13 +25,32 @@ export interface DeliveryReport {
   doneAt: number;
 }
 
+/** A message a carrier received from a handset, for the ingest path. */
+export interface CarrierInbound {
+  from: string;
+  to: string;
+  body: string;
+  mediaUrls: string[];
+}
+
+/** How a carrier hands the network's side back to Loft. */
+export interface CarrierEvents {
+  /** A delivery report for a message this carrier accepted (by SID or carrier reference). */
+  deliveryReport(report: DeliveryReport): Promise<void>;
+  /** A message from a handset: enters through the one ingest path. */
+  inbound(message: CarrierInbound): Promise<Message>;
+}
+
 /**
  * A route to handsets. `submit` runs inside the transaction that marks the message `sent`, so a
  * carrier that records its side in the same store (the simulator) is exactly-once by
- * construction. Delivery reports and inbound messages come back through the pipeline's
- * `report()` / ingest functions.
+ * construction; a network carrier (SMPP) must instead make its submit idempotent by message
+ * SID. Delivery reports and inbound messages come back through the `CarrierEvents` given to
+ * `attach`.
  */
 export interface Carrier {
   readonly name: string;
   submit(tx: Store, submission: Submission, now: number): Promise<SubmitResult>;
+  /** Connects the carrier's reports and inbound traffic to Loft (called once at start-up). */
+  attach?(events: CarrierEvents): void;
 }

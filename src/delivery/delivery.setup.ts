@@ -8,6 +8,7 @@ import { DEFAULT_PRICES, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
+import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
 import { SimRuleError } from './simulator/sim.rules.js';
 import type { StatusCallbacks } from './lifecycle.js';
@@ -23,6 +24,8 @@ import { isBlocked } from '../optout/optout.service.js';
 /** The delivery side of a server: the simulated network and the pipeline that feeds it. */
 export interface Delivery {
   network: SimNetwork;
+  /** The carrier messages are submitted to (the simulator). */
+  carrier: Carrier;
   pipeline: Pipeline;
   /** The effective price table. */
   prices: PriceTable;
@@ -53,10 +56,11 @@ export function setupDelivery(deps: {
   }
   const prices: PriceTable = { ...DEFAULT_PRICES, ...config.prices };
   const pacer = config.pacing ? new Pacer() : undefined;
+  const carrier = simulatorCarrier(network);
   const pipeline = createPipeline({
     store,
     clock,
-    carrier: simulatorCarrier(network),
+    carrier,
     prices,
     callbacks: deps.callbacks ?? statusCallbacks,
     extraHandlers: {
@@ -74,5 +78,5 @@ export function setupDelivery(deps: {
     owner: `${hostname()}:${process.pid}:${deps.ids.secret().slice(0, 8)}`,
     onError: deps.onError,
   });
-  return { network, pipeline, prices, pacer };
+  return { network, carrier, pipeline, prices, pacer };
 }

@@ -48,3 +48,36 @@ export function rawDlrDoneDate(ms: number): string {
     p(d.getUTCMinutes())
   );
 }
+
+/**
+ * Applies a delivery report: `sent` → `delivered` / `undelivered` / `failed` with its error, and
+ * the status callback carrying RawDlrDoneDate. A report for a message in any other status
+ * (deleted, already reported) is dropped. Returns whether it applied.
+ */
+export async function applyDeliveryReport(
+  store: Store,
+  callbacks: StatusCallbacks,
+  report: {
+    messageSid: string;
+    status: 'delivered' | 'undelivered' | 'failed';
+    errorCode?: number;
+    errorMessage?: string;
+    doneAt: number;
+  },
+  now: number,
+): Promise<boolean> {
+  const m = await store.messages.findBySid(report.messageSid);
+  if (!m || m.status !== 'sent') return false;
+  const patch: MessagePatch =
+    report.status === 'delivered'
+      ? { status: 'delivered' }
+      : {
+          status: report.status,
+          errorCode: report.errorCode ?? 30008,
+          errorMessage: report.errorMessage ?? 'Unknown error',
+        };
+  const applied = await store.transaction((tx) =>
+    advance(tx, callbacks, m, patch, now, { rawDlrDoneDate: rawDlrDoneDate(report.doneAt) }),
+  );
+  return applied !== undefined;
+}

@@ -124,3 +124,38 @@ describe('status callbacks', () => {
     expect(attempts.filter((a) => a.responseStatus === 500)).toHaveLength(1);
   }, 20_000);
 });
+
+describe('Loft read API', () => {
+  it('shows a message’s status history and its webhook attempts', async () => {
+    const m = await t.client.messages.create({
+      from: FROM,
+      to: '+14155550100',
+      body: 'h',
+      statusCallback: `${receiverUrl}/h`,
+    });
+    await until(() =>
+      received.filter((r) => r.params['MessageSid'] === m.sid).length >= 3 ? true : undefined,
+    );
+    const auth = {
+      authorization: 'Basic ' + Buffer.from(`${m.accountSid}:${MAIN_TOKEN}`).toString('base64'),
+    };
+    const base = `${t.url}/loft/v1/Accounts/${m.accountSid}/Messages/${m.sid}`;
+    const events = await (await fetch(`${base}/Events`, { headers: auth })).json();
+    expect(events.events.map((e: { status: string }) => e.status)).toEqual([
+      'queued',
+      'sending',
+      'sent',
+      'delivered',
+    ]);
+    const attempts = await until(async () => {
+      const a = await (await fetch(`${base}/WebhookAttempts`, { headers: auth })).json();
+      return a.attempts.length >= 3 ? a : undefined;
+    });
+    expect(attempts.attempts[0]).toMatchObject({
+      url: `${receiverUrl}/h`,
+      method: 'POST',
+      response_status: 200,
+    });
+    expect((await fetch(`${base}/Events`)).status).toBe(401);
+  });
+});

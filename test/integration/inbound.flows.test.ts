@@ -3,7 +3,13 @@ import express from 'express';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMediaServer, PNG, type MediaServer } from '../support/media-server.js';
-import { basic, MAIN_SID, MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import {
+  basic,
+  MAIN_SID,
+  MAIN_TOKEN,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 // Conversations end to end: media both ways, reply status callbacks to `action`, opt-out on a
 // plain number and on a Messaging Service, and a webhook that hangs.
@@ -26,7 +32,9 @@ beforeAll(async () => {
     inbound.push(req.body);
     const twiml = new twilio.twiml.MessagingResponse();
     if (req.body.Body === 'picture please') {
-      twiml.message({ action: `${appUrl}/action`, method: 'POST' }, 'here you go').media(`${media.base}/image.png`);
+      twiml
+        .message({ action: `${appUrl}/action`, method: 'POST' }, 'here you go')
+        .media(`${media.base}/image.png`);
     } else if (!req.body.OptOutType) {
       twiml.message(`echo: ${req.body.Body}`);
     }
@@ -70,7 +78,9 @@ const text = async (to: string, body: string, extra: object = {}, from = HANDSET
 };
 const received = async (handset = HANDSET) =>
   (
-    (await (await fetch(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`)).json()) as {
+    (await (
+      await fetch(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`)
+    ).json()) as {
       messages: { direction: string; body: string; from: string; media_urls: string[] }[];
     }
   ).messages.filter((m) => m.direction === 'received');
@@ -95,9 +105,13 @@ describe('media in and out', () => {
     expect(hit['NumMedia']).toBe('1');
     expect(hit['MediaContentType0']).toBe('image/png');
     const url = hit['MediaUrl0']!;
-    expect(url).toMatch(new RegExp(`/2010-04-01/Accounts/${MAIN_SID}/Messages/${r.json.sid}/Media/ME[0-9a-f]{32}$`));
+    expect(url).toMatch(
+      new RegExp(`/2010-04-01/Accounts/${MAIN_SID}/Messages/${r.json.sid}/Media/ME[0-9a-f]{32}$`),
+    );
     const path = new URL(url).pathname;
-    const content = await fetch(`${t.url}${path}`, { headers: { authorization: basic(MAIN_SID, MAIN_TOKEN) } });
+    const content = await fetch(`${t.url}${path}`, {
+      headers: { authorization: basic(MAIN_SID, MAIN_TOKEN) },
+    });
     expect(Buffer.from(await content.arrayBuffer()).equals(PNG)).toBe(true);
     expect((await fetch(`${t.url}${path}`)).status).toBe(401);
   });
@@ -122,7 +136,9 @@ describe('opt-out', () => {
     const hook = await until(() => inbound.find((p) => p['MessageSid'] === stop.json.sid));
     expect(hook['OptOutType']).toBe('STOP');
     await until(async () => (await received(handset)).find((m) => m.body.includes('unsubscribed')));
-    await expect(t.client.messages.create({ from: number, to: handset, body: 'hi' })).rejects.toMatchObject({
+    await expect(
+      t.client.messages.create({ from: number, to: handset, body: 'hi' }),
+    ).rejects.toMatchObject({
       code: 21610,
     });
     // HELP: help text.
@@ -130,27 +146,39 @@ describe('opt-out', () => {
     await until(async () => (await received(handset)).find((m) => m.body.startsWith('Reply STOP')));
     // START: re-subscribed; sends work again.
     await text(number, 'start', {}, handset);
-    await until(async () => (await received(handset)).find((m) => m.body.includes('re-subscribed')));
+    await until(async () =>
+      (await received(handset)).find((m) => m.body.includes('re-subscribed')),
+    );
     const ok = await t.client.messages.create({ from: number, to: handset, body: 'welcome back' });
     expect(ok.status).toBe('queued');
   };
 
   it('STOP / HELP / START on a plain number', () => optOutFlow(NUMBER, '+14155550143'));
-  it('STOP / HELP / START on a Messaging Service number', () => optOutFlow(SERVICE_NUMBER, '+14155550144'));
+  it('STOP / HELP / START on a Messaging Service number', () =>
+    optOutFlow(SERVICE_NUMBER, '+14155550144'));
   it('"STOP PLEASE" is not a keyword', async () => {
     const r = await text(NUMBER, 'STOP PLEASE', {}, '+14155550145');
     const hook = await until(() => inbound.find((p) => p['MessageSid'] === r.json.sid));
     expect(hook['OptOutType']).toBeUndefined();
-    const ok = await t.client.messages.create({ from: NUMBER, to: '+14155550145', body: 'still here' });
+    const ok = await t.client.messages.create({
+      from: NUMBER,
+      to: '+14155550145',
+      body: 'still here',
+    });
     expect(ok.status).toBe('queued');
   });
 });
 
 describe('a webhook that hangs', () => {
   it('is cut off at the timeout, recorded, and Loft stays healthy', async () => {
-    const pn = await t.client.incomingPhoneNumbers.create({ phoneNumber: '+14155552700', smsUrl: `${appUrl}/hang` });
+    const pn = await t.client.incomingPhoneNumbers.create({
+      phoneNumber: '+14155552700',
+      smsUrl: `${appUrl}/hang`,
+    });
     const r = await text(pn.phoneNumber, 'anyone?');
-    const attempt = await until(async () => (await t.server.store.webhooks.attempts(r.json.sid))[0]);
+    const attempt = await until(
+      async () => (await t.server.store.webhooks.attempts(r.json.sid))[0],
+    );
     expect(attempt.error).toMatch(/timeout/);
     expect(attempt.responseStatus).toBeNull();
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);

@@ -1,34 +1,31 @@
 import type { Clock } from '../../clock.js';
 import type { JobHandler } from '../../jobs/job.js';
 import type { Store } from '../../store/store.js';
-import { advance, rawDlrDoneDate, type StatusCallbacks } from '../lifecycle.js';
+import { applyDeliveryReport, type StatusCallbacks } from '../lifecycle.js';
 import { SIM_ERRORS, type SimOutcome } from './sim.rules.js';
 
-/**
- * Applies a simulated delivery report: `sent` → `delivered` / `undelivered` (with its error),
- * with the status callback carrying RawDlrDoneDate. A report for a message in any other status
- * (deleted, already reported) is dropped.
- */
+/** Runs a simulated delivery report when its delay is up (a durable `sim-dlr` job). */
 export function simDlrHandler(deps: {
   store: Store;
   clock: Clock;
   callbacks: StatusCallbacks;
 }): JobHandler {
   return async (job) => {
-    const m = await deps.store.messages.findBySid(job.ref);
-    if (!m || m.status !== 'sent') return { done: true };
     const outcome = job.payload as SimOutcome;
     const now = deps.clock.now();
-    const patch =
-      outcome.status === 'undelivered'
-        ? {
-            status: 'undelivered' as const,
-            errorCode: outcome.errorCode,
-            errorMessage: SIM_ERRORS[outcome.errorCode] ?? 'Unknown error',
-          }
-        : { status: 'delivered' as const };
-    await deps.store.transaction((tx) =>
-      advance(tx, deps.callbacks, m, patch, now, { rawDlrDoneDate: rawDlrDoneDate(now) }),
+    await applyDeliveryReport(
+      deps.store,
+      deps.callbacks,
+      {
+        messageSid: job.ref,
+        status: outcome.status === 'undelivered' ? 'undelivered' : 'delivered',
+        ...(outcome.status === 'undelivered' && {
+          errorCode: outcome.errorCode,
+          errorMessage: SIM_ERRORS[outcome.errorCode] ?? 'Unknown error',
+        }),
+        doneAt: now,
+      },
+      now,
     );
     return { done: true };
   };
