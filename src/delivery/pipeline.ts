@@ -1,27 +1,12 @@
-import type { Clock } from '../clock.js';
 import type { JobHandler } from '../jobs/job.js';
 import { JobRunner } from '../jobs/runner.js';
 import type { MessageSink } from '../messages/messages.service.js';
-import type { Message } from '../store/records.js';
-import type { Store } from '../store/store.js';
-import type { Carrier } from './carrier.js';
-import { dispatchHandler, DISPATCH_JOB, type MediaResult } from './dispatch.handler.js';
-import type { StatusCallbacks } from './lifecycle.js';
-import type { PriceTable } from './pricing.js';
-import type { Pacer } from './pacing.js';
+import { dispatchHandler, DISPATCH_JOB, type DispatchDeps } from './dispatch.handler.js';
 import { simDlrHandler } from './simulator/sim.dlr.handler.js';
 import { SIM_DLR_JOB } from './simulator/sim.carrier.js';
 
-/** How the pipeline is assembled. */
-export interface PipelineDeps {
-  store: Store;
-  clock: Clock;
-  carrier: Carrier;
-  prices: PriceTable;
-  callbacks: StatusCallbacks;
-  pickSender?: (tx: Store, message: Message) => Promise<string | null>;
-  prepareMedia?: (message: Message) => Promise<MediaResult>;
-  pacer?: Pacer;
+/** How the pipeline is assembled: the dispatcher's dependencies plus the runners' settings. */
+export interface PipelineDeps extends DispatchDeps {
   /** Extra job kinds run by their own runner (webhooks), with their concurrency. */
   extraHandlers?: Record<string, JobHandler>;
   extraConcurrency?: number;

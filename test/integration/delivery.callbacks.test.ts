@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { until } from '../support/until.js';
 
 // Status callbacks end to end: a real receiver validating X-Twilio-Signature with the SDK.
 let t: TestServer;
@@ -47,16 +48,6 @@ afterAll(async () => {
   await t.close();
   await new Promise((ok) => receiver.close(ok));
 });
-
-async function until<T>(f: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('status callbacks', () => {
   it('POSTs every change after creation, signed, with Twilio’s parameters, in order', async () => {

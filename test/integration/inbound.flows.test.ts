@@ -3,6 +3,7 @@ import express from 'express';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMediaServer, PNG, type MediaServer } from '../support/media-server.js';
+import { until } from '../support/until.js';
 import {
   basic,
   MAIN_SID,
@@ -84,16 +85,6 @@ const received = async (handset = HANDSET) =>
       messages: { direction: string; body: string; from: string; media_urls: string[] }[];
     }
   ).messages.filter((m) => m.direction === 'received');
-
-async function until<T>(f: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('media in and out', () => {
   it('inbound media reaches the webhook as MediaUrl0 (served by Loft behind Basic auth)', async () => {

@@ -3,6 +3,7 @@ import express from 'express';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_SID, MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { until } from '../support/until.js';
 
 // A webhook app written the way Twilio users write one: Express, twilio.webhook() validating
 // the signature, MessagingResponse building the reply.
@@ -90,16 +91,6 @@ const conversation = async (query = '') =>
       codes?: string[];
     }[];
   };
-
-async function until<T>(f: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('inbound', () => {
   it('a handset texts a number: 201 with the inbound Message in Twilio JSON', async () => {
