@@ -22,6 +22,12 @@ export interface Config {
     /** The global chaos mix, as accepted by `PUT /sim/chaos`. */
     readonly chaos: unknown;
   };
+  /** Message retention per account: max age (ms) and/or max count; sweep interval (ms). */
+  readonly retention: {
+    readonly maxAgeMs: number | undefined;
+    readonly maxCount: number | undefined;
+    readonly intervalMs: number;
+  };
   /** Per-request timeout of webhooks (status callbacks, inbound), ms. */
   readonly webhookTimeoutMs: number;
   /** Per-sender pacing like Twilio's (1 segment/s long code, 3 toll-free, 100 short code). */
@@ -55,7 +61,21 @@ export const FLAGS = {
   workers: { type: 'string', env: 'WORKERS' },
   pacing: { type: 'string', env: 'PACING' },
   'webhook-timeout-ms': { type: 'string', env: 'WEBHOOK_TIMEOUT_MS' },
+  'retention-max-age': { type: 'string', env: 'RETENTION_MAX_AGE' },
+  'retention-max-count': { type: 'string', env: 'RETENTION_MAX_COUNT' },
+  'retention-interval': { type: 'string', env: 'RETENTION_INTERVAL' },
 } as const;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `15m`, `12h`, `30d`, `250ms`, or plain seconds; `0`/`off` = undefined. */
+function duration(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '0' || raw.toLowerCase() === 'off') return undefined;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!m)
+    throw new ConfigError(`${name} must be a duration like 30d, 12h, 15m or 90s, got '${raw}'`);
+  return Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000);
+}
 
 const onOff = (name: string, raw: string | undefined, def: boolean): boolean => {
   if (raw === undefined) return def;
@@ -149,6 +169,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       `WEBHOOK_TIMEOUT_MS must be a positive integer, got '${webhookTimeoutRaw}'`,
     );
   }
+  const maxCountRaw = get('retention-max-count') ?? '1000000';
+  if (!/^\d+$/.test(maxCountRaw)) {
+    throw new ConfigError(
+      `RETENTION_MAX_COUNT must be a non-negative integer, got '${maxCountRaw}'`,
+    );
+  }
+  const retention = Object.freeze({
+    maxAgeMs: duration('RETENTION_MAX_AGE', get('retention-max-age')),
+    maxCount: maxCountRaw === '0' ? undefined : Number(maxCountRaw),
+    intervalMs: duration('RETENTION_INTERVAL', get('retention-interval') ?? '60s') ?? 60_000,
+  });
   return Object.freeze({
     port,
     host,
@@ -167,5 +198,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     workers: onOff('WORKERS', get('workers'), true),
     pacing: onOff('PACING', get('pacing'), false),
     webhookTimeoutMs: Number(webhookTimeoutRaw),
+    retention,
   });
 }

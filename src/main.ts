@@ -11,6 +11,7 @@ import { setupDelivery, type Delivery } from './delivery/delivery.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
 import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
 import { applyDeliveryReport } from './delivery/lifecycle.js';
+import { scheduleRetention } from './delivery/retention.js';
 import { applyOptOut, isBlocked } from './optout/optout.service.js';
 
 /** A running Loft server. */
@@ -89,6 +90,7 @@ export async function startServer(
     await store.close();
     throw e;
   }
+  await scheduleRetention(store, clock.now());
   if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

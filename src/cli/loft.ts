@@ -20,6 +20,9 @@ Flags (each mirrors an environment variable):
   --body-limit BYTES       BODY_LIMIT (1048576)
   --workers on|off         WORKERS (on): run dispatch, delivery reports and webhooks here
   --webhook-timeout-ms N   WEBHOOK_TIMEOUT_MS (10000): per-request timeout of webhooks
+  --retention-max-count N  RETENTION_MAX_COUNT (1000000): finished messages kept per account
+  --retention-max-age D    RETENTION_MAX_AGE (off): e.g. 30d, 12h
+  --retention-interval D   RETENTION_INTERVAL (60s): time between sweeps
   --pacing on|off          PACING (off): Twilio-like per-sender rates (long code 1 segment/s)
   --sim-delay-ms N         SIM_DELAY_MS (1000): simulated network delay before a delivery report
   --sim-seed S             SIM_SEED (loft): seed of probabilistic simulator outcomes

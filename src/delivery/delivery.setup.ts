@@ -6,6 +6,7 @@ import type { Ids } from '../ids.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_PRICES, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
+import { RETENTION_JOB, retentionHandler } from './retention.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
 import type { Carrier } from './carrier.js';
@@ -72,6 +73,9 @@ export function setupDelivery(deps: {
       }),
     },
     pickSender: senderForMessage,
+    housekeeping: {
+      [RETENTION_JOB]: retentionHandler({ store, clock, policy: config.retention }),
+    },
     pacer,
     prepareMedia: (m) =>
       prepareMediaUrls({ store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl }, m),

@@ -7,6 +7,8 @@ import { SIM_DLR_JOB } from './simulator/sim.carrier.js';
 
 /** How the pipeline is assembled: the dispatcher's dependencies plus the runners' settings. */
 export interface PipelineDeps extends DispatchDeps {
+  /** Periodic jobs run by the delivery runner (retention). */
+  housekeeping?: Record<string, JobHandler>;
   /** Extra job kinds run by their own runner (webhooks), with their concurrency. */
   extraHandlers?: Record<string, JobHandler>;
   extraConcurrency?: number;
@@ -34,6 +36,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const handlers: Record<string, JobHandler> = {
     [DISPATCH_JOB]: dispatchHandler(deps),
     [SIM_DLR_JOB]: simDlrHandler(deps),
+    ...deps.housekeeping,
   };
   const runners = [
     new JobRunner({

@@ -43,6 +43,8 @@ export type DeleteOutcome = 'deleted' | 'not_found' | 'in_progress';
 export interface AccountRepository {
   insert(account: Account): Promise<void>;
   get(sid: string): Promise<Account | undefined>;
+  /** Every account SID (for housekeeping such as retention). */
+  sids(): Promise<string[]>;
   /** The account `rootSid` and its subaccounts, oldest first. */
   listFamily(
     rootSid: string,
@@ -150,6 +152,17 @@ export interface MessageRepository {
   redact(accountSid: string, sid: string, now: number): Promise<Message | undefined>;
   /** Moves a `scheduled` message to `canceled`; `conflict` when it is in any other state. */
   cancel(accountSid: string, sid: string, now: number): Promise<Message | 'not_found' | 'conflict'>;
+  /**
+   * Deletes up to `limit` finished messages of an account (oldest first) that are beyond the
+   * newest `keep` or created before `before`, with everything hanging off them (tags, media,
+   * feedback, history, handset copies, settled webhooks). One short transaction per call.
+   */
+  prune(args: {
+    accountSid: string;
+    before?: number;
+    keep?: number;
+    limit: number;
+  }): Promise<number>;
   /** Deletes a finished message; refuses while it is in flight. */
   delete(accountSid: string, sid: string): Promise<DeleteOutcome>;
   /** The statuses a message went through, oldest first (its creation status included). */

@@ -29,6 +29,10 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
         .executeTakeFirst();
       return r && rows.account(r);
     },
+    async sids() {
+      const list = await db.selectFrom('accounts').select('sid').orderBy('sid').execute();
+      return list.map((r) => r.sid);
+    },
     async listFamily(rootSid, filter, page) {
       let q = db
         .selectFrom('accounts')

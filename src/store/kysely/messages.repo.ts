@@ -163,6 +163,54 @@ export function messageRepository(
       return (await repo.transition(sid, { status: 'canceled' }, now, ['scheduled'])) ?? 'conflict';
     },
 
+    async prune({ accountSid, before, keep, limit }) {
+      let cutoff: number | undefined;
+      if (keep !== undefined) {
+        const edge = await db
+          .selectFrom('messages')
+          .select('seq')
+          .where('account_sid', '=', accountSid)
+          .orderBy('seq', 'desc')
+          .offset(keep)
+          .limit(1)
+          .executeTakeFirst();
+        if (edge) cutoff = Number(edge.seq);
+      }
+      if (cutoff === undefined && before === undefined) return 0;
+      const victims = await db
+        .selectFrom('messages')
+        .select(['seq', 'sid'])
+        .where('account_sid', '=', accountSid)
+        .where('status', 'not in', IN_FLIGHT_STATUSES)
+        .where((eb) =>
+          eb.or([
+            ...(cutoff !== undefined ? [eb('seq', '<=', cutoff)] : []),
+            ...(before !== undefined ? [eb('date_created', '<', before)] : []),
+          ]),
+        )
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      if (victims.length === 0) return 0;
+      const seqs = victims.map((v) => Number(v.seq));
+      const sids = victims.map((v) => v.sid);
+      await inTransaction(db, async (trx) => {
+        await trx.deleteFrom('messages').where('seq', 'in', seqs).execute();
+        await trx.deleteFrom('message_tags').where('message_seq', 'in', seqs).execute();
+        await trx.deleteFrom('media').where('message_sid', 'in', sids).execute();
+        await trx.deleteFrom('message_feedback').where('message_sid', 'in', sids).execute();
+        await trx.deleteFrom('message_events').where('message_sid', 'in', sids).execute();
+        await trx.deleteFrom('sim_deliveries').where('message_sid', 'in', sids).execute();
+        await trx.deleteFrom('webhook_attempts').where('order_key', 'in', sids).execute();
+        await trx
+          .deleteFrom('webhooks')
+          .where('order_key', 'in', sids)
+          .where('status', '!=', 'pending')
+          .execute();
+      });
+      return victims.length;
+    },
+
     async delete(accountSid, sid) {
       return inTransaction(db, async (trx) => {
         const r = await trx

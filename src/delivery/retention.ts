@@ -1,0 +1,62 @@
+import type { Clock } from '../clock.js';
+import type { JobHandler } from '../jobs/job.js';
+import type { Store } from '../store/store.js';
+
+/** Outbox job kind of the periodic retention sweep. */
+export const RETENTION_JOB = 'retention';
+
+/** How long and how many finished messages each account keeps (either may be off). */
+export interface RetentionPolicy {
+  /** Delete finished messages created longer ago than this (ms); undefined = keep forever. */
+  maxAgeMs?: number;
+  /** Keep at most this many messages per account; undefined = no limit. */
+  maxCount?: number;
+  /** Time between sweeps (ms). */
+  intervalMs: number;
+  /** Messages deleted per transaction: small batches keep locks short. */
+  batch?: number;
+}
+
+/** Prunes every account by the policy, in short batches. Returns how many messages went. */
+export async function pruneAll(
+  store: Store,
+  policy: RetentionPolicy,
+  now: number,
+): Promise<number> {
+  const batch = policy.batch ?? 500;
+  let total = 0;
+  for (const accountSid of await store.accounts.sids()) {
+    for (;;) {
+      const n = await store.messages.prune({
+        accountSid,
+        ...(policy.maxAgeMs !== undefined && { before: now - policy.maxAgeMs }),
+        ...(policy.maxCount !== undefined && { keep: policy.maxCount }),
+        limit: batch,
+      });
+      total += n;
+      if (n < batch) break;
+      // Let API requests in between batches.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  return total;
+}
+
+/** The sweep as a durable, self-rescheduling job (one sweep at a time, whichever worker). */
+export function retentionHandler(deps: {
+  store: Store;
+  clock: Clock;
+  policy: RetentionPolicy;
+}): JobHandler {
+  return async () => {
+    await pruneAll(deps.store, deps.policy, deps.clock.now());
+    return { retryAt: deps.clock.now() + deps.policy.intervalMs };
+  };
+}
+
+/** Makes sure one sweep job is scheduled (idempotent at start-up). */
+export async function scheduleRetention(store: Store, now: number): Promise<void> {
+  if ((await store.outbox.count([RETENTION_JOB])) === 0) {
+    await store.outbox.enqueue([{ kind: RETENTION_JOB, ref: 'retention', runAt: now }]);
+  }
+}
