@@ -63,7 +63,21 @@ describe('retention', () => {
     ).toBe(0);
   });
 
-  it('deletes finished messages older than the maximum age', async () => {
+  it('deletes finished messages older than the maximum age; never one still in flight', async () => {
+    // A message still queued (no dispatch job, so it stays that way) is in flight.
+    const sample = (
+      await t.server.store.messages.list(
+        { accountSid: MAIN_SID, tags: [] },
+        { limit: 1, direction: 'after' },
+      )
+    )[0]!;
+    await t.server.store.messages.insert({
+      ...sample,
+      sid: 'SM' + 'f0'.repeat(16),
+      status: 'queued',
+      body: 'queued',
+      dateCreated: clock.now() - 10 * 86_400_000,
+    });
     clock.advance(2 * 86_400_000);
     await t.runDue();
     const remaining = await all();
