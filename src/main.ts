@@ -34,6 +34,8 @@ export interface ServerOverrides {
   logger?: boolean | object;
   /** `manual`: background runners stay off; tests call `delivery.pipeline.runDue()`. */
   delivery?: 'auto' | 'manual';
+  /** A store opened by the caller (e.g. a test harness's PGlite) instead of `config.databaseUrl`. */
+  store?: Store;
 }
 
 /** Composition root: config → store → app → listen. */
@@ -43,12 +45,20 @@ export async function startServer(
 ): Promise<Server> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = await openStore(config.databaseUrl);
+  const store = overrides.store ?? (await openStore(config.databaseUrl));
   const accounts = accountsService({ store, clock, ids });
   const main = await accounts.ensureMain(config.mainAccount);
   // A single-process store: leases left by a crashed predecessor are ours to take now.
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
-  const delivery = setupDelivery({ config, store, clock, ids });
+  // Background failures are logged through the app's logger once it exists.
+  const log: { current?: { error: (obj: object, msg: string) => void } } = {};
+  const delivery = setupDelivery({
+    config,
+    store,
+    clock,
+    ids,
+    onError: (err) => log.current?.error({ err }, 'background job failed'),
+  });
   // The one path every inbound message takes, from the simulator's handsets or a carrier.
   const ingest = (input: InboundInput) =>
     ingestInbound(
@@ -84,6 +94,7 @@ export async function startServer(
     logger: overrides.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
   });
+  log.current = app.log;
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {

@@ -52,12 +52,12 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
     let m = await store.messages.findBySid(job.ref);
     for (let step = 0; m && step < 4; step++) {
       const now = clock.now();
-      if (m.status === 'scheduled') {
-        if (m.sendAt !== null && now < m.sendAt) return { retryAt: m.sendAt };
-        m = await store.transaction((tx) =>
-          advance(tx, callbacks, m as Message, { status: 'queued' }, now),
-        );
-      } else if (m.status === 'accepted') {
+      if (m.status === 'scheduled' && m.sendAt !== null && now < m.sendAt) {
+        return { retryAt: m.sendAt };
+      }
+      if (m.status === 'scheduled' || m.status === 'accepted') {
+        // Both wait for a sender when sent through a Messaging Service: pick it now, at the
+        // moment of sending (sticky per recipient), then queue.
         const current = m;
         m = await store.transaction(async (tx) => {
           const from = current.from ?? (await deps.pickSender?.(tx, current)) ?? null;

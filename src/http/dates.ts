@@ -25,8 +25,24 @@ export interface TimeRange {
   to: number;
 }
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** Epoch ms of a UTC calendar moment, or null when a field is out of range (Feb 30, 25:00…). */
+function utc(y: number, mo: number, d: number, h = 0, mi = 0, sec = 0): number | null {
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0–99 to 1900–1999.
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, sec, 0);
+  const ok =
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === sec;
+  return ok ? date.getTime() : null;
+}
 
 /**
  * Parses a date filter value (`YYYY-MM-DD` or ISO-8601 date-time, UTC when no zone is given)
@@ -34,21 +50,22 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]
  * (Twilio's timestamps have second precision). Returns `null` when the value is not a date.
  */
 export function parseDateFilter(value: string): TimeRange | null {
-  const v = value.trim();
-  const day = DATE_ONLY.exec(v);
-  if (day) {
-    const from = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-    const check = new Date(from);
-    if (check.getUTCDate() !== Number(day[3]) || check.getUTCMonth() !== Number(day[2]) - 1) {
-      return null;
-    }
-    return { from, to: from + 86_400_000 - 1 };
+  const m = DATE_TIME.exec(value.trim());
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (m[4] === undefined) {
+    const from = utc(y, mo, d);
+    return from === null ? null : { from, to: from + 86_400_000 - 1 };
   }
-  if (!DATE_TIME.test(v)) return null;
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(v);
-  const iso = v.replace(' ', 'T') + (hasZone ? '' : 'Z');
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return null;
-  const from = Math.floor(ms / 1000) * 1000;
+  const local = utc(y, mo, d, Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  if (local === null) return null;
+  const zone = m[7];
+  let offsetMin = 0;
+  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    if (!z || Number(z[2]) > 23 || Number(z[3]) > 59) return null;
+    offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]));
+  }
+  const from = local - offsetMin * 60_000;
   return { from, to: from + 999 };
 }

@@ -48,7 +48,7 @@ export async function buildOutbound(
   if (rawTo === undefined || rawTo.trim() === '') {
     throw badRequest(21604, "A 'To' phone number is required.");
   }
-  const magicTo = MAGIC_TO[rawTo.trim()];
+  const magicTo = Object.hasOwn(MAGIC_TO, rawTo.trim()) ? MAGIC_TO[rawTo.trim()] : undefined;
   if (magicTo) throw magicTo();
   const to = parsePhone(rawTo);
   if (!to) throw badRequest(21211, `The 'To' number ${rawTo} is not a valid phone number.`);
@@ -139,7 +139,7 @@ async function checkSender(
   to: PhoneAddress,
 ): Promise<string> {
   const trimmed = raw.trim();
-  const magic = MAGIC_FROM[trimmed];
+  const magic = Object.hasOwn(MAGIC_FROM, trimmed) ? MAGIC_FROM[trimmed] : undefined;
   if (magic) throw magic();
   if (trimmed === MAGIC_FROM_OK) return trimmed;
   const sender = parseSender(trimmed);

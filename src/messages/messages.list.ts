@@ -45,9 +45,12 @@ export function readMessageFilter(accountSid: string, params: FormParams): Messa
 const cursorOf = (m: Message, byDateSent: boolean): string =>
   byDateSent ? `${m.dateSent ?? 0}.${m.seq}` : String(m.seq);
 
-function parseCursor(position: string): Cursor {
-  const m = /^(?:(-?\d+)\.)?(\d+)$/.exec(position);
-  if (!m) throw badRequest(20001, 'Invalid PageToken');
+function parseCursor(position: string, byDateSent: boolean): Cursor {
+  const m = /^(?:(-?\d{1,15})\.)?(\d{1,15})$/.exec(position);
+  // A token carries the ordering it was made for: a DateSent page's token has a timestamp.
+  if (!m || (m[1] !== undefined) !== byDateSent) {
+    throw badRequest(20001, 'Invalid PageToken: it does not belong to this list and filters');
+  }
   return m[1] !== undefined ? { at: Number(m[1]), seq: Number(m[2]) } : { seq: Number(m[2]) };
 }
 
@@ -70,7 +73,7 @@ export async function listMessages(
     limit: paging.pageSize + 1,
     direction: token?.direction ?? 'after',
     ...(token
-      ? { cursor: parseCursor(token.position) }
+      ? { cursor: parseCursor(token.position, byDateSent) }
       : { offset: paging.page * paging.pageSize }),
   });
   const backwards = token?.direction === 'before';

@@ -121,10 +121,17 @@ export interface OutboxRepository {
     limit: number;
     leaseMs: number;
   }): Promise<OutboxJob[]>;
-  /** Removes a finished job. */
-  complete(id: number): Promise<void>;
-  /** Puts a job back for `runAt`, counting one more attempt. */
-  retry(id: number, runAt: number, payload?: Record<string, unknown>): Promise<void>;
+  /** Removes a finished job (only while `owner`, when given, still holds its lease). */
+  complete(id: number, owner?: string): Promise<void>;
+  /** Puts a job back for `runAt`, counting one more attempt (same lease rule). */
+  retry(
+    id: number,
+    runAt: number,
+    payload?: Record<string, unknown>,
+    owner?: string,
+  ): Promise<void>;
+  /** Extends `owner`'s leases on running jobs. */
+  renew(ids: number[], owner: string, until: number): Promise<void>;
   /** Drops leases (all, or one owner's): used at start-up by a single-process store. */
   releaseAll(owner?: string): Promise<void>;
   /** Pending jobs of the given kinds. */

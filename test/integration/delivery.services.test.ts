@@ -90,6 +90,9 @@ describe('Messaging Service sends', () => {
     expect(await status(m.sid)).toBe('delivered');
     const sent = await t.client.messages(m.sid).fetch();
     expect(sent.dateSent?.getTime()).toBe(sendAt.getTime());
+    // The sender is picked from the pool at send time.
+    expect(POOL).toContain(sent.from);
+    expect(sent.numSegments).toBe('1');
   });
 
   it('a canceled scheduled message is never sent', async () => {

@@ -72,6 +72,17 @@ describe('create validation, in Twilio’s codes', () => {
   });
 });
 
+describe('hostile values never reach a 500', () => {
+  for (const v of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    it(`To=${v} → 21211; From=${v} → a 400 (invalid, or an alphanumeric sender towards the US)`, async () => {
+      await expectError({ To: v, From: FROM, Body: 'x' }, 21211);
+      const r = await create({ To: TO, From: v, Body: 'x' });
+      expect(r.status).toBe(400);
+      expect([21212, 21612]).toContain(r.json.code);
+    });
+  }
+});
+
 describe('magic test numbers', () => {
   const cases: [Record<string, string>, number][] = [
     [{ From: '+15005550001' }, 21212],

@@ -42,6 +42,9 @@ describe('dates', () => {
     expect(parseDateFilter('2024-05-01T14:00:00+0200')).toEqual({ from: t, to: t + 999 });
     expect(parseDateFilter('2024-05-01 12:00:00')).toEqual({ from: t, to: t + 999 });
     expect(parseDateFilter('2024-02-30')).toBeNull();
+    expect(parseDateFilter('2024-02-30T00:00:00Z')).toBeNull();
+    expect(parseDateFilter('2024-05-01T24:00:00Z')).toBeNull();
+    expect(parseDateFilter('0099-05-01')?.from).toBe(new Date('0099-05-01T00:00:00Z').getTime());
     expect(parseDateFilter('nope')).toBeNull();
   });
 });

@@ -58,8 +58,8 @@ export function simRoutes(
     const b = (req.body ?? {}) as { deliveryDelayMs?: unknown; seed?: unknown };
     if (b.deliveryDelayMs !== undefined) {
       const d = Number(b.deliveryDelayMs);
-      if (!(Number.isInteger(d) && d >= 0))
-        throw badRequest(20001, 'deliveryDelayMs must be a non-negative integer');
+      if (!(Number.isInteger(d) && d >= 0 && d <= 86_400_000))
+        throw badRequest(20001, 'deliveryDelayMs must be an integer from 0 to 86400000');
       network.settings.deliveryDelayMs = d;
     }
     if (b.seed !== undefined) {

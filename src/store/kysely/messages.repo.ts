@@ -154,7 +154,7 @@ export function messageRepository(
         .where('account_sid', '=', accountSid)
         .returningAll()
         .executeTakeFirst();
-      if (r) await afterErase();
+      if (r && !db.isTransaction) await afterErase();
       return r && rows.message(r);
     },
 

@@ -74,11 +74,25 @@ export function outboxRepository(
       return claimed.sort((a, b) => a.runAt - b.runAt || a.id - b.id);
     },
 
-    async complete(id) {
-      await db.deleteFrom('outbox').where('id', '=', id).execute();
+    async complete(id, owner) {
+      await db
+        .deleteFrom('outbox')
+        .where('id', '=', id)
+        .$if(owner !== undefined, (q) => q.where('lease_owner', '=', owner ?? ''))
+        .execute();
     },
 
-    async retry(id, runAt, payload) {
+    async renew(ids, owner, until) {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('outbox')
+        .set({ lease_until: until })
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', owner)
+        .execute();
+    },
+
+    async retry(id, runAt, payload, owner) {
       await db
         .updateTable('outbox')
         .set((eb) => ({
@@ -89,6 +103,7 @@ export function outboxRepository(
           ...(payload && { payload: JSON.stringify(payload) }),
         }))
         .where('id', '=', id)
+        .$if(owner !== undefined, (q) => q.where('lease_owner', '=', owner ?? ''))
         .execute();
     },
 

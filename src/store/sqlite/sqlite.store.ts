@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
@@ -41,8 +41,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     { engine: 'sqlite', multiProcess: false },
     {
       // The WAL still holds the page as it was before a redaction; fold it back and truncate.
+      // Through Kysely, so it waits for the connection like any query; a busy checkpoint is
+      // retried by the next erase or by SQLite's own auto-checkpoint, never failing the request.
       afterErase: async () => {
-        conn.pragma('wal_checkpoint(TRUNCATE)');
+        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db).catch(() => {});
       },
     },
   );
