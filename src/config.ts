@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
+import { isPostgresUrl, parsePostgresUrl } from './store/postgres/postgres.url.js';
 
 /** Validated, frozen runtime configuration. */
 export interface Config {
   readonly port: number;
   readonly host: string;
-  /** `sqlite:PATH` (or `sqlite::memory:`), later `postgres://…`. */
+  /** `sqlite:PATH` (or `sqlite::memory:`), or `postgres://…` / `postgresql://…`. */
   readonly databaseUrl: string;
   /** The main account's credentials, when given; otherwise generated on first start. */
   readonly mainAccount: { readonly sid: string; readonly authToken: string } | undefined;
@@ -122,8 +123,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const host = get('host') ?? '127.0.0.1';
   const databaseUrl = get('database-url') ?? 'sqlite:./data/loft.db';
-  if (!databaseUrl.startsWith('sqlite:')) {
-    throw new ConfigError(`DATABASE_URL must be sqlite:PATH, got '${databaseUrl}'`);
+  if (isPostgresUrl(databaseUrl)) {
+    try {
+      parsePostgresUrl(databaseUrl);
+    } catch (e) {
+      throw new ConfigError(`DATABASE_URL: ${(e as Error).message}`);
+    }
+  } else if (!databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(
+      `DATABASE_URL must be sqlite:PATH or postgres://user@host:port/db, got '${databaseUrl}'`,
+    );
   }
   const sid = get('account-sid');
   const token = get('auth-token');

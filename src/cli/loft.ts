@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { banner, startServer } from '../main.js';
 import { openStore } from '../store/open.js';
+import { redactUrl } from '../store/postgres/postgres.url.js';
 
 const USAGE = `Usage: loft <command> [flags]
 
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migrate') {
     const store = await openStore(config.databaseUrl);
     await store.close();
-    console.log(`migrations applied to ${config.databaseUrl}`);
+    console.log(`migrations applied to ${redactUrl(config.databaseUrl)}`);
     return 0;
   }
   if (command !== 'serve') {

@@ -239,6 +239,8 @@ export interface ApplicationTable {
 
 /** One status a message went through, and when. */
 export interface MessageEventTable {
+  /** Insertion order: breaks ties between events of the same millisecond. */
+  id: Generated<number>;
   message_sid: string;
   status: string;
   error_code: number | null;

@@ -11,9 +11,9 @@ import {
 } from '../../src/optout/optout.service.js';
 import { phoneNumbersService } from '../../src/phone-numbers/phone-numbers.service.js';
 import { messagingServicesService } from '../../src/services/services.service.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Account } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
+import { openTestStore } from '../support/stores.js';
 
 // Opt-out handling over a real in-memory store: keywords block and unblock the (scope, handset)
 // pair, the scope being the number or, for a number in a Messaging Service, the whole service.
@@ -30,7 +30,7 @@ let serviceSid: string;
 const clock = new ManualClock(Date.UTC(2025, 2, 1));
 
 beforeEach(async () => {
-  store = await openSqliteStore({ path: ':memory:' });
+  store = await openTestStore();
   const deps = { store, clock, ids: sequentialIds() };
   account = (await accountsService(deps).ensureMain({ sid: AC, authToken: 'd4'.repeat(16) }))
     .account;

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { JobHandler } from '../../src/jobs/job.js';
 import type { Message } from '../../src/store/records.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store } from '../../src/store/store.js';
 import {
   enqueueStatusCallback,
@@ -13,6 +12,7 @@ import {
 } from '../../src/webhooks/status-callback.js';
 import { enqueueWebhook, WEBHOOK_JOB_KIND } from '../../src/webhooks/webhooks.enqueue.js';
 import { webhookHandler, type WebhookHandlerDeps } from '../../src/webhooks/webhooks.handler.js';
+import { openTestStore } from '../support/stores.js';
 
 const AC = 'AC' + '11'.repeat(16);
 const TOKEN = 'aa'.repeat(16);
@@ -99,7 +99,7 @@ const closers: Array<() => Promise<void>> = [];
 beforeEach(async () => {
   clock = new ManualClock(T0);
   scheduled.clear();
-  store = await openSqliteStore({ path: ':memory:' });
+  store = await openTestStore();
   for (const [sid, token] of [
     [AC, TOKEN],
     [SUB, SUB_TOKEN],

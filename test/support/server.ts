@@ -8,12 +8,13 @@ import { loadConfig } from '../../src/config.js';
 import { randomIds, type Ids } from '../../src/ids.js';
 import { startServer, type Server } from '../../src/main.js';
 import { assertMatchesSpec, assertTwilioError, matchOperation } from './openapi.js';
+import { createTestDatabase, openPGliteStore, postgresServerUrl, TEST_STORE } from './stores.js';
 
 /** The main account every test server starts with. */
 export const MAIN_SID = 'AC' + 'a1'.repeat(16);
 export const MAIN_TOKEN = 'b2'.repeat(16);
 
-/** A real Loft server on a free port over a fresh SQLite file, plus clients for it. */
+/** A real Loft server on a free port over a fresh store (see `TEST_STORE`), plus clients for it. */
 export interface TestServer {
   server: Server;
   url: string;
@@ -94,18 +95,32 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
-  const config = loadConfig(['--port', '0', '--database-url', `sqlite:${join(dir, 'loft.db')}`], {
+  // The store under test (LOFT_TEST_STORE): a SQLite file in `dir`, a fresh database on the
+  // PostgreSQL server, or a fresh PGlite when there is no server.
+  const pgServer = TEST_STORE === 'postgres' ? await postgresServerUrl() : undefined;
+  const database = pgServer ? await createTestDatabase(pgServer) : undefined;
+  const pglite = TEST_STORE === 'postgres' && !pgServer ? await openPGliteStore() : undefined;
+  const databaseUrl = database?.url ?? `sqlite:${join(dir, 'loft.db')}`;
+  const config = loadConfig(['--port', '0', '--database-url', databaseUrl], {
     TWILIO_ACCOUNT_SID: MAIN_SID,
     TWILIO_AUTH_TOKEN: MAIN_TOKEN,
     SIM_DELAY_MS: '0',
     ...opts.env,
   });
-  const server = await startServer(config, {
-    clock: opts.clock ?? systemClock,
-    ids: opts.ids ?? randomIds(),
-    logger: false,
-    delivery: opts.delivery ?? 'manual',
-  });
+  let server: Server;
+  try {
+    server = await startServer(config, {
+      clock: opts.clock ?? systemClock,
+      ids: opts.ids ?? randomIds(),
+      logger: false,
+      delivery: opts.delivery ?? 'manual',
+      ...(pglite && { store: pglite }),
+    });
+  } catch (e) {
+    await pglite?.close();
+    await database?.drop();
+    throw e;
+  }
   const url = server.url;
   const http: TestServer['http'] = async (method, path, form, auth) => {
     const headers: Record<string, string> = {};
@@ -139,6 +154,7 @@ export async function startTestServer(
     runDue: () => server.delivery.pipeline.runDue(),
     async close() {
       await server.close();
+      await database?.drop();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -244,6 +244,7 @@ export function messageRepository(
         .select(['status', 'error_code', 'at'])
         .where('message_sid', '=', sid)
         .orderBy('at')
+        .orderBy('id')
         .execute();
       return list.map((e) => ({
         status: e.status as MessageStatus,
@@ -253,6 +254,8 @@ export function messageRepository(
     },
 
     async transition(sid, patch, now, expect) {
+      // No acceptable status: nothing can match (and `in ()` is a syntax error on PostgreSQL).
+      if (expect?.length === 0) return undefined;
       return inTransaction(db, async (trx) => {
         const r = await trx
           .updateTable('messages')

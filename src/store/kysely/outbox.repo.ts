@@ -114,6 +114,8 @@ export function outboxRepository(
     },
 
     async count(kinds) {
+      // `in ()` is an empty set to SQLite but a syntax error to PostgreSQL.
+      if (kinds.length === 0) return 0;
       const r = await db
         .selectFrom('outbox')
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -5,6 +5,7 @@ import { delivery } from './002_delivery.js';
 import { webhooks } from './003_webhooks.js';
 import { services } from './004_services.js';
 import { optout } from './006_optout.js';
+import { eventOrder } from './007_event_order.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -27,6 +28,7 @@ const steps: Record<string, MigrationStep> = {
   '004_services': services,
   '005_media': media,
   '006_optout': optout,
+  '007_event_order': eventOrder,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */

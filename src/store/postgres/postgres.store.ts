@@ -1,0 +1,100 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Store } from '../store.js';
+import type { MigrationDialect } from '../migrations/index.js';
+import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
+import { parsePostgresUrl } from './postgres.url.js';
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db`, optionally with `?max=N` (pool size, default 10). */
+  url: string;
+}
+
+/** What the shared migrations need to know of PostgreSQL. */
+export const POSTGRES_MIGRATION_DIALECT: MigrationDialect = {
+  autoIncrementType: 'bigserial',
+  autoIncrementKeyword: false,
+  blobType: 'bytea',
+};
+
+/**
+ * Key of the session-level advisory lock held while migrating: the ASCII bytes of `loftmigr`
+ * read as a signed 64-bit integer. Every Loft process starting against the same database
+ * takes it, so only one of them migrates and the others then find nothing left to do.
+ */
+export const MIGRATION_LOCK_KEY = '7813576528748963698';
+
+const INT8_OID = 20;
+
+/**
+ * Type parsers of the pool: 64-bit integers (our epoch-ms timestamps, sequence numbers and
+ * `count(*)`) come back as JS numbers rather than strings. Every such value Loft stores is far
+ * below 2^53. `bytea` keeps the driver's default parser, which returns a Buffer.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Runs every pending migration while holding a PostgreSQL advisory lock on one dedicated
+ * connection, so processes starting at once against the same database migrate one after the
+ * other: the first applies what is pending, the others find nothing left. Kysely's migrator
+ * takes a lock of its own only around applying migrations; this one also covers creating its
+ * bookkeeping tables, so the whole step is one critical section whatever the migrator does.
+ */
+export async function migratePostgres(db: Kysely<Database>): Promise<string[]> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)}::bigint)`.execute(conn);
+    try {
+      return await migrateToLatest(conn, POSTGRES_MIGRATION_DIALECT);
+    } finally {
+      // If the connection broke, the server dropped the lock with the session anyway.
+      await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)}::bigint)`
+        .execute(conn)
+        .catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * The PostgreSQL store over any Kysely instance that speaks PostgreSQL (a `pg` pool here; an
+ * embedded PGlite in tests): migrates, then serves the shared Kysely repositories.
+ *
+ * Several processes may share the database (`multiProcess`): jobs are claimed with
+ * `FOR UPDATE SKIP LOCKED` and leases, which expire rather than being released at start-up.
+ *
+ * Erasure: a redaction or a media delete is an UPDATE/DELETE like any other, and no hook runs
+ * after it. Under MVCC the old row version stays in the table's pages (and in WAL segments and
+ * any base backups or replicas) until VACUUM reclaims the space and the page is overwritten;
+ * autovacuum does the former in time, nothing guarantees the latter. Running VACUUM per request
+ * would be costly and still not scrub WAL, so Loft does not: operators who need erasure on disk
+ * rely on their database's encryption at rest and retention of WAL/backups.
+ */
+export async function postgresStore(
+  db: Kysely<Database>,
+  hooks: { close?: () => Promise<void> } = {},
+): Promise<Store> {
+  await migratePostgres(db);
+  return kyselyStore(db, { engine: 'postgres', multiProcess: true }, hooks);
+}
+
+/** Opens a PostgreSQL store: a `pg` pool of `?max=` connections (default 10), migrated. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const { connectionString, max } = parsePostgresUrl(options.url);
+  const pool = new pg.Pool({ connectionString, max, types });
+  // An idle pooled connection that breaks (server restart, network) is discarded by the pool;
+  // without a listener the 'error' event would crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    return await postgresStore(db);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+}

@@ -1,0 +1,1269 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { defaultApplicationConfig } from '../../src/applications/applications.params.js';
+import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
+import { defaultServiceConfig } from '../../src/services/services.params.js';
+import type { Account, Message, PhoneNumber } from '../../src/store/records.js';
+import type { Application, MessagingService } from '../../src/store/services.records.js';
+import type {
+  MessageFilter,
+  NewMedia,
+  NewWebhook,
+  PageRequest,
+  Store,
+} from '../../src/store/store.js';
+
+/** The stores every case runs against. */
+export type EngineName = 'sqlite-memory' | 'sqlite-file' | 'postgres' | 'pglite';
+
+/** What a case gets: a migrated store shared by all cases of its engine, and helpers. */
+export interface CaseContext {
+  engine: EngineName;
+  store: Store;
+  /**
+   * A second store on the same database (its own connection or pool, as a second process would
+   * have), where the engine allows one; undefined for in-memory SQLite and PGlite.
+   */
+  peer?: Store;
+}
+
+/** One behaviour every store must show. `skip` names engines it cannot run on, with why. */
+export interface StoreCase {
+  name: string;
+  skip?: Partial<Record<EngineName, string>>;
+  run(ctx: CaseContext): Promise<void>;
+}
+
+// Cases share one database per engine, so everything a case creates has fresh identifiers.
+const hex = () => randomBytes(16).toString('hex');
+const sid = (prefix: string) => prefix + hex();
+const digits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
+/** A fresh US number in 415 (so patterns like `%415%` match it). */
+const phone = () => `+1415${digits(7)}`;
+/** Digits never containing 4, 1 or 5 (so a `%415%` pattern cannot match them by chance). */
+const digitsNo415 = (n: number) => Array.from(randomBytes(n), (b) => '0236789'[b % 7]).join('');
+
+/** Epoch ms well past 2^31 and 2^32: 64-bit columns must round-trip as JS numbers. */
+const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
+const FAR = Date.UTC(2200, 0, 1);
+
+const account = (over: Partial<Account> = {}): Account => {
+  const s = sid('AC');
+  return {
+    sid: s,
+    ownerAccountSid: s,
+    friendlyName: 'acct',
+    authToken: hex(),
+    status: 'active',
+    type: 'Full',
+    dateCreated: T0,
+    dateUpdated: T0,
+    ...over,
+  };
+};
+
+const message = (accountSid: string, over: Partial<Message> = {}): Message => ({
+  seq: 0,
+  sid: sid('SM'),
+  accountSid,
+  direction: 'outbound-api',
+  status: 'queued',
+  from: '+14155550100',
+  to: '+14155550101',
+  body: 'hello',
+  numSegments: 1,
+  numMedia: 0,
+  messagingServiceSid: null,
+  errorCode: null,
+  errorMessage: null,
+  price: null,
+  priceUnit: 'USD',
+  dateCreated: T0,
+  dateUpdated: T0,
+  dateSent: null,
+  sendAt: null,
+  statusCallback: null,
+  tags: {},
+  options: {},
+  carrierRef: null,
+  ...over,
+});
+
+const phoneNumber = (accountSid: string, over: Partial<PhoneNumber> = {}): PhoneNumber => ({
+  sid: sid('PN'),
+  accountSid,
+  phoneNumber: phone(),
+  friendlyName: 'line',
+  config: defaultConfig(),
+  dateCreated: T0,
+  dateUpdated: T0,
+  ...over,
+});
+
+const service = (accountSid: string, over: Partial<MessagingService> = {}): MessagingService => ({
+  sid: sid('MG'),
+  accountSid,
+  friendlyName: 'svc',
+  config: defaultServiceConfig(),
+  dateCreated: T0,
+  dateUpdated: T0,
+  ...over,
+});
+
+const application = (accountSid: string, over: Partial<Application> = {}): Application => ({
+  sid: sid('AP'),
+  accountSid,
+  friendlyName: 'app',
+  config: defaultApplicationConfig(),
+  dateCreated: T0,
+  dateUpdated: T0,
+  ...over,
+});
+
+const webhook = (accountSid: string, orderKey: string, over: Partial<NewWebhook> = {}) => ({
+  accountSid,
+  orderKey,
+  kind: 'status-callback',
+  url: 'https://example.com/cb',
+  method: 'POST' as const,
+  params: { MessageSid: orderKey, Repeated: ['a', 'b'] },
+  fallbackUrl: null,
+  fallbackMethod: null,
+  createdAt: T0,
+  ...over,
+});
+
+const page = (limit: number, over: Partial<PageRequest> = {}): PageRequest => ({
+  limit,
+  direction: 'after',
+  ...over,
+});
+
+const sids = (list: { sid: string }[]) => list.map((m) => m.sid);
+
+/** Walks a listing to its end with keyset cursors, one direction. */
+async function walk(
+  store: Store,
+  filter: MessageFilter,
+  limit: number,
+  byDateSent: boolean,
+): Promise<Message[]> {
+  const out: Message[] = [];
+  let cursor: PageRequest['cursor'];
+  for (;;) {
+    const got = await store.messages.list(filter, page(limit, { cursor }));
+    out.push(...got);
+    if (got.length < limit) return out;
+    const last = got[got.length - 1]!;
+    cursor = { seq: last.seq, ...(byDateSent && { at: last.dateSent ?? undefined }) };
+  }
+}
+
+/** Every case, in order. */
+export const storeCases: StoreCase[] = [
+  {
+    name: 'store: ping, and a transaction commits or rolls back as a whole',
+    async run({ store }) {
+      await store.ping();
+      const kept = account();
+      await store.transaction(async (tx) => {
+        await tx.accounts.insert(kept);
+        expect(await tx.accounts.get(kept.sid)).toEqual(kept);
+      });
+      expect(await store.accounts.get(kept.sid)).toEqual(kept);
+
+      const lost = account();
+      const boom = new Error('boom');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.accounts.insert(lost);
+          await tx.settings.set(`k-${lost.sid}`, 'v');
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await store.accounts.get(lost.sid)).toBeUndefined();
+      expect(await store.settings.get(`k-${lost.sid}`)).toBeUndefined();
+    },
+  },
+  {
+    name: 'store: a failing statement inside a transaction rolls back the earlier ones',
+    async run({ store }) {
+      const a = account();
+      await store.accounts.insert(a);
+      const fresh = account();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.accounts.insert(fresh);
+          await tx.accounts.insert(a); // duplicate primary key
+        }),
+      ).rejects.toThrow();
+      expect(await store.accounts.get(fresh.sid)).toBeUndefined();
+      // The store is still usable afterwards (the connection went back clean).
+      expect(await store.accounts.get(a.sid)).toEqual(a);
+    },
+  },
+  {
+    name: 'accounts: insert/get, 64-bit timestamps as numbers, sids, update',
+    async run({ store }) {
+      const a = account({ dateCreated: FAR, dateUpdated: FAR });
+      await store.accounts.insert(a);
+      const got = await store.accounts.get(a.sid);
+      expect(got).toEqual(a);
+      expect(typeof got?.dateCreated).toBe('number');
+      expect(await store.accounts.get(sid('AC'))).toBeUndefined();
+      expect(await store.accounts.sids()).toContain(a.sid);
+      const all = await store.accounts.sids();
+      expect(all).toEqual([...all].sort());
+
+      const u = await store.accounts.update(a.sid, { friendlyName: 'renamed' }, FAR + 1);
+      expect(u).toEqual({ ...a, friendlyName: 'renamed', dateUpdated: FAR + 1 });
+      const v = await store.accounts.update(
+        a.sid,
+        { status: 'suspended', authToken: 't' },
+        FAR + 2,
+      );
+      expect(v).toMatchObject({ friendlyName: 'renamed', status: 'suspended', authToken: 't' });
+      expect(await store.accounts.update(sid('AC'), { friendlyName: 'x' }, T0)).toBeUndefined();
+    },
+  },
+  {
+    name: 'accounts: listFamily is the root and its subaccounts, oldest first, filtered, paged',
+    async run({ store }) {
+      const root = account({ friendlyName: 'root' });
+      await store.accounts.insert(root);
+      const subs = [3, 1, 2].map((i) =>
+        account({
+          ownerAccountSid: root.sid,
+          friendlyName: i === 2 ? 'two' : 'sub',
+          status: i === 3 ? 'closed' : 'active',
+          dateCreated: T0 + i,
+        }),
+      );
+      for (const s of subs) await store.accounts.insert(s);
+      await store.accounts.insert(account()); // unrelated
+      const family = await store.accounts.listFamily(root.sid, {}, { limit: 10, offset: 0 });
+      expect(family.map((a) => a.dateCreated)).toEqual([T0, T0 + 1, T0 + 2, T0 + 3]);
+      expect(family[0]?.sid).toBe(root.sid);
+      const two = await store.accounts.listFamily(
+        root.sid,
+        { friendlyName: 'two' },
+        {
+          limit: 10,
+          offset: 0,
+        },
+      );
+      expect(two.map((a) => a.friendlyName)).toEqual(['two']);
+      const closed = await store.accounts.listFamily(
+        root.sid,
+        { status: 'closed' },
+        {
+          limit: 10,
+          offset: 0,
+        },
+      );
+      expect(closed.map((a) => a.dateCreated)).toEqual([T0 + 3]);
+      const second = await store.accounts.listFamily(root.sid, {}, { limit: 2, offset: 2 });
+      expect(second.map((a) => a.dateCreated)).toEqual([T0 + 2, T0 + 3]);
+    },
+  },
+  {
+    name: 'api keys: insert/get/list/update/delete',
+    async run({ store }) {
+      const ac = sid('AC');
+      const keys = [2, 0, 1].map((i) => ({
+        sid: sid('SK'),
+        accountSid: ac,
+        friendlyName: `k${i}`,
+        secretHash: hex(),
+        dateCreated: T0 + i,
+        dateUpdated: T0 + i,
+      }));
+      for (const k of keys) await store.apiKeys.insert(k);
+      expect(await store.apiKeys.get(keys[0]!.sid)).toEqual(keys[0]);
+      const listed = await store.apiKeys.list(ac, { limit: 2, offset: 1 });
+      expect(listed.map((k) => k.friendlyName)).toEqual(['k1', 'k2']);
+      expect(await store.apiKeys.list(sid('AC'), { limit: 5, offset: 0 })).toEqual([]);
+      expect(await store.apiKeys.update(keys[0]!.sid, 'new', T0 + 9)).toEqual({
+        ...keys[0],
+        friendlyName: 'new',
+        dateUpdated: T0 + 9,
+      });
+      expect(await store.apiKeys.update(sid('SK'), 'x', T0)).toBeUndefined();
+      expect(await store.apiKeys.delete(keys[0]!.sid)).toBe(true);
+      expect(await store.apiKeys.delete(keys[0]!.sid)).toBe(false);
+      expect(await store.apiKeys.get(keys[0]!.sid)).toBeUndefined();
+    },
+  },
+  {
+    name: 'phone numbers: a number has one owner; get/find/list with LIKE patterns/update/delete',
+    async run({ store }) {
+      const ac = sid('AC');
+      const other = sid('AC');
+      // Numbers are unique across accounts: phoneNumber() makes fresh ones.
+      const a = phoneNumber(ac, { friendlyName: 'a' });
+      const b = phoneNumber(ac, { friendlyName: 'b', dateCreated: T0 + 1 });
+      const c = phoneNumber(ac, { phoneNumber: `+1202${digitsNo415(7)}`, dateCreated: T0 + 2 });
+      for (const n of [a, b, c]) expect(await store.phoneNumbers.insert(n)).toBe(true);
+      expect(
+        await store.phoneNumbers.insert(phoneNumber(other, { phoneNumber: a.phoneNumber })),
+      ).toBe(false);
+      expect(await store.phoneNumbers.get(ac, a.sid)).toEqual(a);
+      expect(await store.phoneNumbers.get(other, a.sid)).toBeUndefined();
+      expect(await store.phoneNumbers.findByNumber(a.phoneNumber)).toEqual(a);
+      expect(await store.phoneNumbers.findByNumber(phone())).toBeUndefined();
+
+      const list = (filter: { phoneNumberLike?: string; friendlyName?: string }, offset = 0) =>
+        store.phoneNumbers.list(ac, filter, { limit: 10, offset }).then(sids);
+      expect(await list({})).toEqual([a.sid, b.sid, c.sid]);
+      expect(await list({}, 1)).toEqual([b.sid, c.sid]);
+      expect(await list({ phoneNumberLike: '%415%' })).toEqual([a.sid, b.sid]);
+      // `_` is any one character (what the API's `*` becomes).
+      expect(
+        await list({ phoneNumberLike: `%${c.phoneNumber.slice(2, 5)}_${c.phoneNumber.slice(6)}` }),
+      ).toEqual([c.sid]);
+      expect(await list({ friendlyName: 'b' })).toEqual([b.sid]);
+      expect(await list({ phoneNumberLike: '%415%', friendlyName: 'b' })).toEqual([b.sid]);
+
+      const updated: PhoneNumber = {
+        ...b,
+        friendlyName: 'B!',
+        config: { ...b.config, smsUrl: 'https://example.com/sms', extra: { VoiceUrl: 'v' } },
+        dateUpdated: T0 + 5,
+      };
+      await store.phoneNumbers.update(updated);
+      expect(await store.phoneNumbers.get(ac, b.sid)).toEqual(updated);
+      expect(await store.phoneNumbers.delete(other, b.sid)).toBe(false);
+      expect(await store.phoneNumbers.delete(ac, b.sid)).toBe(true);
+      expect(await store.phoneNumbers.get(ac, b.sid)).toBeUndefined();
+      // The number is free again.
+      expect(
+        await store.phoneNumbers.insert(phoneNumber(other, { phoneNumber: b.phoneNumber })),
+      ).toBe(true);
+    },
+  },
+  {
+    name: 'messages: insert returns its seq; get/findBySid; every field round-trips',
+    async run({ store }) {
+      const ac = sid('AC');
+      const m = message(ac, {
+        from: null,
+        body: 'héllo ✓ 😀',
+        errorCode: 30003,
+        errorMessage: 'Unreachable',
+        price: '-0.00790',
+        dateSent: FAR,
+        sendAt: FAR + 1,
+        statusCallback: 'https://example.com/s',
+        tags: { campaign: 'spring', 'tag with space': 'v=1&x' },
+        options: { ProvideFeedback: 'true', MediaUrl: ['https://a/1', 'https://a/2'] },
+        carrierRef: 'carrier-1',
+        messagingServiceSid: sid('MG'),
+        numSegments: 3,
+        numMedia: 2,
+      });
+      const stored = await store.messages.insert(m);
+      expect(stored.seq).toBeGreaterThan(0);
+      expect(typeof stored.seq).toBe('number');
+      expect(await store.messages.get(ac, m.sid)).toEqual(stored);
+      expect(await store.messages.findBySid(m.sid)).toEqual(stored);
+      expect(await store.messages.get(sid('AC'), m.sid)).toBeUndefined();
+      expect(await store.messages.findBySid(sid('SM'))).toBeUndefined();
+      const next = await store.messages.insert(message(ac));
+      expect(next.seq).toBeGreaterThan(stored.seq);
+      // The message's creation status opens its history.
+      expect(await store.messages.history(m.sid)).toEqual([
+        { status: 'queued', errorCode: null, at: T0 },
+      ]);
+    },
+  },
+  {
+    name: 'messages: insert with an outbox entry enqueues its job in the same transaction',
+    async run({ store }) {
+      const ac = sid('AC');
+      const before = await store.outbox.count(['dispatch']);
+      const m = await store.messages.insert(message(ac), { kind: 'dispatch', runAt: T0 });
+      expect(await store.outbox.count(['dispatch'])).toBe(before + 1);
+      // A duplicate SID fails the whole insert: no job is left behind.
+      await expect(
+        store.messages.insert({ ...message(ac), sid: m.sid }, { kind: 'dispatch', runAt: T0 }),
+      ).rejects.toThrow();
+      expect(await store.outbox.count(['dispatch'])).toBe(before + 1);
+    },
+  },
+  {
+    name: 'messages: list newest first, filtered by To/From/tags, keyset-paged both ways, offset',
+    async run({ store }) {
+      const ac = sid('AC');
+      const X = '+14155551111';
+      const Y = '+14155552222';
+      const made: Message[] = [];
+      for (let i = 0; i < 7; i++) {
+        made.push(
+          await store.messages.insert(
+            message(ac, {
+              to: i % 2 ? X : Y,
+              from: i < 4 ? X : Y,
+              tags: i % 3 === 0 ? { group: 'g', n: String(i) } : { group: 'g' },
+            }),
+          ),
+        );
+      }
+      await store.messages.insert(message(sid('AC'), { to: X })); // another account
+      const newest = [...made].reverse();
+      const all: MessageFilter = { accountSid: ac, tags: [] };
+
+      expect(sids(await store.messages.list(all, page(50)))).toEqual(sids(newest));
+      expect(sids(await walk(store, all, 3, false))).toEqual(sids(newest));
+      // Next page (older), then back (newer) from its first row.
+      const p1 = await store.messages.list(all, page(3));
+      const p2 = await store.messages.list(all, page(3, { cursor: { seq: p1[2]!.seq } }));
+      expect(sids(p2)).toEqual(sids(newest.slice(3, 6)));
+      const back = await store.messages.list(
+        all,
+        page(3, { cursor: { seq: p2[0]!.seq }, direction: 'before' }),
+      );
+      expect(sids(back)).toEqual(sids(p1));
+      const backShort = await store.messages.list(
+        all,
+        page(3, { cursor: { seq: p1[1]!.seq }, direction: 'before' }),
+      );
+      expect(sids(backShort)).toEqual(sids(newest.slice(0, 1)));
+      expect(sids(await store.messages.list(all, page(2, { offset: 2 })))).toEqual(
+        sids(newest.slice(2, 4)),
+      );
+
+      const f = (extra: Partial<MessageFilter>) =>
+        store.messages.list({ ...all, ...extra }, page(50)).then(sids);
+      expect(await f({ to: X })).toEqual(sids(newest.filter((m) => m.to === X)));
+      expect(await f({ from: Y })).toEqual(sids(newest.filter((m) => m.from === Y)));
+      expect(await f({ to: X, from: X })).toEqual(
+        sids(newest.filter((m) => m.to === X && m.from === X)),
+      );
+      expect(await f({ tags: [['group', 'g']] })).toEqual(sids(newest));
+      expect(
+        await f({
+          tags: [
+            ['group', 'g'],
+            ['n', '3'],
+          ],
+        }),
+      ).toEqual([made[3]!.sid]);
+      expect(await f({ tags: [['n', 'nope']] })).toEqual([]);
+      expect(await f({ to: '+19999999999' })).toEqual([]);
+    },
+  },
+  {
+    name: 'messages: a DateSent filter orders by (date_sent, seq), never returns unsent rows, pages both ways',
+    async run({ store }) {
+      const ac = sid('AC');
+      const day = 86_400_000;
+      // Sent times deliberately out of insertion order, with ties, and unsent (null) messages.
+      const sent = [3, 1, null, 2, 1, null, 3, 0, 2];
+      const made: Message[] = [];
+      for (const d of sent) {
+        made.push(
+          await store.messages.insert(message(ac, { dateSent: d === null ? null : T0 + d * day })),
+        );
+      }
+      const expected = made
+        .filter((m) => m.dateSent !== null)
+        .sort((a, b) => b.dateSent! - a.dateSent! || b.seq - a.seq);
+      const bounded: MessageFilter = { accountSid: ac, tags: [], sentFrom: T0 - day };
+      expect(sids(await store.messages.list(bounded, page(50)))).toEqual(sids(expected));
+      for (const limit of [1, 2, 3, 4]) {
+        expect(sids(await walk(store, bounded, limit, true))).toEqual(sids(expected));
+      }
+      // Backwards from the third page's first row returns the second page.
+      const pages: Message[][] = [];
+      let cursor: PageRequest['cursor'];
+      for (let i = 0; i < 3; i++) {
+        const got = await store.messages.list(bounded, page(2, { cursor }));
+        pages.push(got);
+        const last = got[got.length - 1]!;
+        cursor = { seq: last.seq, at: last.dateSent! };
+      }
+      const first = pages[2]![0]!;
+      const back = await store.messages.list(
+        bounded,
+        page(2, { cursor: { seq: first.seq, at: first.dateSent! }, direction: 'before' }),
+      );
+      expect(sids(back)).toEqual(sids(pages[1]!));
+
+      // Inclusive bounds on either side, alone or together.
+      const f = (sentFrom?: number, sentTo?: number) =>
+        store.messages
+          .list({ accountSid: ac, tags: [], sentFrom, sentTo }, page(50))
+          .then((l) => l.map((m) => (m.dateSent! - T0) / day));
+      expect(await f(T0 + day, T0 + 2 * day)).toEqual([2, 2, 1, 1]);
+      expect(await f(undefined, T0 + day)).toEqual([1, 1, 0]);
+      expect(await f(T0 + 3 * day)).toEqual([3, 3]);
+    },
+  },
+  {
+    name: 'messages: countRecent counts one direction of one pair since a time',
+    async run({ store }) {
+      const ac = sid('AC');
+      const A = phone();
+      const B = phone();
+      await store.messages.insert(message(ac, { from: A, to: B, dateCreated: T0 }));
+      await store.messages.insert(message(ac, { from: A, to: B, dateCreated: T0 + 10 }));
+      await store.messages.insert(message(ac, { from: B, to: A, dateCreated: T0 + 10 }));
+      await store.messages.insert(
+        message(ac, { from: A, to: B, dateCreated: T0 + 10, direction: 'inbound' }),
+      );
+      const n = (since: number, direction: Message['direction'] = 'outbound-api') =>
+        store.messages.countRecent({ accountSid: ac, from: A, to: B, direction, since });
+      expect(await n(T0)).toBe(2);
+      expect(await n(T0 + 1)).toBe(1);
+      expect(await n(T0 + 11)).toBe(0);
+      expect(await n(T0, 'inbound')).toBe(1);
+    },
+  },
+  {
+    name: 'messages: transition (conditional), history in order even within one millisecond',
+    async run({ store }) {
+      const ac = sid('AC');
+      const m = await store.messages.insert(message(ac));
+      const t = await store.messages.transition(
+        m.sid,
+        { status: 'sending', from: '+14155550199', numSegments: 2, carrierRef: 'c-1' },
+        T0 + 1,
+        ['queued'],
+      );
+      expect(t).toMatchObject({ status: 'sending', from: '+14155550199', numSegments: 2 });
+      expect(t?.carrierRef).toBe('c-1');
+      expect(t?.dateUpdated).toBe(T0 + 1);
+      // Not in an expected status: nothing changes, nothing is logged.
+      expect(await store.messages.transition(m.sid, { status: 'sent' }, T0 + 2, ['queued'])).toBe(
+        undefined,
+      );
+      expect(
+        await store.messages.transition(sid('SM'), { status: 'sent' }, T0 + 2),
+      ).toBeUndefined();
+      // Several transitions in the same millisecond keep their order.
+      const burst = ['sent', 'delivered', 'undelivered', 'failed', 'sent', 'delivered', 'read'];
+      for (const status of burst) {
+        await store.messages.transition(
+          m.sid,
+          {
+            status: status as Message['status'],
+            ...(status === 'undelivered' && { errorCode: 30005, errorMessage: 'Unknown' }),
+            ...(status === 'sent' && { dateSent: T0 + 3, price: '-0.0079', priceUnit: 'USD' }),
+          },
+          T0 + 3,
+        );
+      }
+      const h = await store.messages.history(m.sid);
+      expect(h.map((e) => e.status)).toEqual(['queued', 'sending', ...burst]);
+      expect(h.find((e) => e.status === 'undelivered')).toEqual({
+        status: 'undelivered',
+        errorCode: 30005,
+        at: T0 + 3,
+      });
+      expect(await store.messages.get(ac, m.sid)).toMatchObject({
+        status: 'read',
+        dateSent: T0 + 3,
+        price: '-0.0079',
+        errorCode: 30005,
+      });
+      // A patch without a status changes fields but logs nothing.
+      await store.messages.transition(m.sid, { price: '-0.01' }, T0 + 4);
+      expect(await store.messages.history(m.sid)).toHaveLength(h.length);
+    },
+  },
+  {
+    name: 'messages: redact, cancel, delete (with its subresources)',
+    async run({ store }) {
+      const ac = sid('AC');
+      const m = await store.messages.insert(message(ac, { body: 'secret' }));
+      expect(await store.messages.redact(sid('AC'), m.sid, T0 + 1)).toBeUndefined();
+      const r = await store.messages.redact(ac, m.sid, T0 + 1);
+      expect(r).toMatchObject({ body: '', dateUpdated: T0 + 1 });
+
+      const scheduled = await store.messages.insert(
+        message(ac, { status: 'scheduled', sendAt: FAR }),
+      );
+      expect(await store.messages.cancel(ac, sid('SM'), T0)).toBe('not_found');
+      expect(await store.messages.cancel(sid('AC'), scheduled.sid, T0)).toBe('not_found');
+      expect(await store.messages.cancel(ac, m.sid, T0)).toBe('conflict');
+      expect(await store.messages.cancel(ac, scheduled.sid, T0 + 2)).toMatchObject({
+        status: 'canceled',
+        dateUpdated: T0 + 2,
+      });
+
+      // In flight: refused. Finished: gone, with tags, media, feedback and history.
+      const d = await store.messages.insert(message(ac, { tags: { k: 'v' } }));
+      expect(await store.messages.delete(ac, d.sid)).toBe('in_progress');
+      await store.messages.transition(d.sid, { status: 'delivered' }, T0 + 3);
+      await store.media.insertMany([media(ac, d.sid, 0)]);
+      await store.feedback.upsert({
+        messageSid: d.sid,
+        accountSid: ac,
+        outcome: 'confirmed',
+        dateCreated: T0,
+        dateUpdated: T0,
+      });
+      expect(await store.messages.delete(sid('AC'), d.sid)).toBe('not_found');
+      expect(await store.messages.delete(ac, d.sid)).toBe('deleted');
+      expect(await store.messages.delete(ac, d.sid)).toBe('not_found');
+      expect(await store.messages.get(ac, d.sid)).toBeUndefined();
+      expect(await store.messages.history(d.sid)).toEqual([]);
+      expect(
+        await store.media.list({ accountSid: ac, messageSid: d.sid }, { limit: 5, offset: 0 }),
+      ).toEqual([]);
+      expect(await store.feedback.get(d.sid)).toBeUndefined();
+      expect(await store.messages.list({ accountSid: ac, tags: [['k', 'v']] }, page(5))).toEqual(
+        [],
+      );
+    },
+  },
+  {
+    name: 'messages: prune keeps the newest N / younger than a time, never in-flight, in batches',
+    async run({ store }) {
+      const ac = sid('AC');
+      const made: Message[] = [];
+      for (let i = 0; i < 6; i++) {
+        made.push(
+          await store.messages.insert(
+            message(ac, { status: i === 1 ? 'queued' : 'delivered', dateCreated: T0 + i }),
+          ),
+        );
+      }
+      await store.sim.record(simDelivery(ac, made[0]!.sid, phone()));
+      const other = await store.messages.insert(message(sid('AC'), { status: 'delivered' }));
+      // Keep the newest 3: of the 3 older ones, #1 is in flight and stays; one batch of 1.
+      expect(await store.messages.prune({ accountSid: ac, keep: 3, limit: 1 })).toBe(1);
+      expect(await store.messages.prune({ accountSid: ac, keep: 3, limit: 10 })).toBe(1);
+      expect(await store.messages.prune({ accountSid: ac, keep: 3, limit: 10 })).toBe(0);
+      const left = await store.messages.list({ accountSid: ac, tags: [] }, page(10));
+      expect(sids(left)).toEqual(sids([made[5]!, made[4]!, made[3]!, made[1]!]));
+      expect(await store.sim.get(made[0]!.sid)).toBeUndefined();
+      // By age: created before T0+4.
+      expect(await store.messages.prune({ accountSid: ac, before: T0 + 4, limit: 10 })).toBe(1);
+      expect(await store.messages.prune({ accountSid: ac, limit: 10 })).toBe(0);
+      expect(await store.messages.findBySid(other.sid)).toBeDefined();
+    },
+  },
+  {
+    name: 'outbox: claim takes due, unleased jobs of the given kinds in (run_at, id) order',
+    async run({ store }) {
+      const kind = `k-${hex()}`;
+      const other = `o-${hex()}`;
+      await store.outbox.enqueue([]);
+      await store.outbox.enqueue([
+        { kind, ref: 'r3', runAt: T0 + 3, payload: { n: 3, nested: { ok: true } } },
+        { kind, ref: 'r1', runAt: T0 + 1 },
+        { kind, ref: 'r1b', runAt: T0 + 1 },
+        { kind, ref: 'later', runAt: FAR },
+        { kind: other, ref: 'x', runAt: T0 },
+      ]);
+      expect(await store.outbox.count([kind])).toBe(4);
+      expect(await store.outbox.count([kind, other])).toBe(5);
+      expect(
+        await store.outbox.claim({ kinds: [], owner: 'a', now: T0 + 5, limit: 9, leaseMs: 10 }),
+      ).toEqual([]);
+      const claim = (owner: string, now: number, limit = 10) =>
+        store.outbox.claim({ kinds: [kind], owner, now, limit, leaseMs: 1000 });
+      const first = await claim('a', T0 + 5, 2);
+      expect(first.map((j) => j.ref)).toEqual(['r1', 'r1b']);
+      expect(first[0]).toMatchObject({ kind, payload: {}, runAt: T0 + 1, attempts: 0 });
+      expect(typeof first[0]!.id).toBe('number');
+      const rest = await claim('b', T0 + 5);
+      expect(rest.map((j) => j.ref)).toEqual(['r3']);
+      expect(rest[0]!.payload).toEqual({ n: 3, nested: { ok: true } });
+      // Everything due is leased now.
+      expect(await claim('c', T0 + 6)).toEqual([]);
+      // An expired lease makes a job claimable again.
+      const retaken = await claim('c', T0 + 5 + 1001);
+      expect(retaken.map((j) => j.ref)).toEqual(['r1', 'r1b', 'r3']);
+      // Multi-kind claims.
+      const both = await store.outbox.claim({
+        kinds: [other, kind],
+        owner: 'd',
+        now: T0 + 5000,
+        limit: 10,
+        leaseMs: 1000,
+      });
+      expect(both.map((j) => j.ref)).toEqual(['x', 'r1', 'r1b', 'r3']);
+    },
+  },
+  {
+    name: 'outbox: complete, retry (attempts, payload), releaseAll by owner and for all',
+    async run({ store }) {
+      const kind = `k-${hex()}`;
+      await store.outbox.enqueue(
+        ['a', 'b', 'c', 'd'].map((ref) => ({ kind, ref, runAt: T0, createdAt: T0 - 1 })),
+      );
+      const claim = (owner: string, now = T0, limit = 10) =>
+        store.outbox.claim({ kinds: [kind], owner, now, limit, leaseMs: 60_000 });
+      const [a, b] = await claim('one', T0, 2);
+      const [c, d] = await claim('two');
+      await store.outbox.complete(a!.id);
+      expect(await store.outbox.count([kind])).toBe(3);
+      await store.outbox.retry(b!.id, T0 + 100, { step: 2 });
+      await store.outbox.retry(b!.id, T0 + 200);
+      // Retried: unleased, due later, attempts counted, payload kept when none is given.
+      expect(await claim('x', T0 + 199)).toEqual([]);
+      const again = await claim('x', T0 + 200);
+      expect(again).toEqual([
+        { id: b!.id, kind, ref: 'b', payload: { step: 2 }, runAt: T0 + 200, attempts: 2 },
+      ]);
+      await store.outbox.releaseAll('two');
+      expect((await claim('y', T0 + 1)).map((j) => j.id)).toEqual([c!.id, d!.id]);
+      await store.outbox.releaseAll();
+      expect((await claim('z', T0 + 300)).map((j) => j.ref)).toEqual(['c', 'd', 'b']);
+    },
+  },
+  {
+    name: "outbox: renew extends only the owner's leases; complete/retry with an owner need its lease",
+    async run({ store }) {
+      const kind = `k-${hex()}`;
+      await store.outbox.enqueue(['a', 'b', 'c'].map((ref) => ({ kind, ref, runAt: T0 })));
+      const claim = (owner: string, now: number) =>
+        store.outbox.claim({ kinds: [kind], owner, now, limit: 10, leaseMs: 100 });
+      const [a, b, c] = await claim('one', T0);
+      await store.outbox.renew([], 'one', FAR);
+      await store.outbox.renew([a!.id, b!.id], 'one', T0 + 1000);
+      await store.outbox.renew([c!.id], 'someone-else', T0 + 1000);
+      // c's lease (T0+100) expired; a and b were renewed.
+      const taken = await claim('two', T0 + 500);
+      expect(taken.map((j) => j.ref)).toEqual(['c']);
+      // 'one' lost c: its completion and retry of c are ignored; 'two' still holds it.
+      await store.outbox.complete(c!.id, 'one');
+      await store.outbox.retry(c!.id, T0, undefined, 'one');
+      expect(await store.outbox.count([kind])).toBe(3);
+      expect(await claim('three', T0 + 501)).toEqual([]);
+      await store.outbox.complete(a!.id, 'one');
+      await store.outbox.retry(b!.id, T0 + 2000, { again: true }, 'one');
+      await store.outbox.complete(c!.id, 'two');
+      expect(await store.outbox.count([kind])).toBe(1);
+      expect(await claim('four', T0 + 2000)).toEqual([
+        { id: b!.id, kind, ref: 'b', payload: { again: true }, runAt: T0 + 2000, attempts: 1 },
+      ]);
+    },
+  },
+  {
+    name: 'empty IN lists behave alike on every engine',
+    async run({ store }) {
+      expect(await store.outbox.count([])).toBe(0);
+      const ac = sid('AC');
+      const m = await store.messages.insert(message(ac));
+      expect(
+        await store.messages.transition(m.sid, { status: 'sent' }, T0 + 1, []),
+      ).toBeUndefined();
+      expect((await store.messages.get(ac, m.sid))?.status).toBe('queued');
+      expect(await store.optOuts.isBlocked([], phone())).toBe(false);
+    },
+  },
+  {
+    name: 'outbox: two concurrent claimers never get the same job',
+    async run({ store, peer }) {
+      const kind = `k-${hex()}`;
+      const total = 300;
+      await store.outbox.enqueue(
+        Array.from({ length: total }, (_, i) => ({ kind, ref: `r${i}`, runAt: T0 })),
+      );
+      const seen = new Map<number, string>();
+      const dupes: number[] = [];
+      const worker = async (s: Store, owner: string) => {
+        let idle = 0;
+        while (idle < 3) {
+          const jobs = await s.outbox.claim({
+            kinds: [kind],
+            owner,
+            now: T0 + 1,
+            limit: 7,
+            leaseMs: 3_600_000,
+          });
+          if (jobs.length === 0) idle++;
+          for (const j of jobs) {
+            if (seen.has(j.id)) dupes.push(j.id);
+            seen.set(j.id, owner);
+          }
+          // Completing some keeps both claimers writing while the other claims.
+          await Promise.all(jobs.filter((j) => j.id % 2).map((j) => s.outbox.complete(j.id)));
+        }
+      };
+      const second = peer ?? store;
+      await Promise.all([
+        worker(store, 'w1'),
+        worker(second, 'w2'),
+        worker(store, 'w3'),
+        worker(second, 'w4'),
+      ]);
+      expect(dupes).toEqual([]);
+      expect(seen.size).toBe(total);
+      // Both stores really did claim (the test would prove little otherwise).
+      const owners = new Set(seen.values());
+      expect(owners.size).toBeGreaterThan(1);
+    },
+  },
+  {
+    name: 'sim deliveries: record is idempotent; get; a handset inbox newest first',
+    async run({ store }) {
+      const ac = sid('AC');
+      const handset = phone();
+      const d1 = simDelivery(ac, sid('SM'), handset, { receivedAt: T0 + 1 });
+      const d2 = simDelivery(ac, sid('SM'), handset, {
+        receivedAt: T0 + 2,
+        direction: 'from-handset',
+        from: null,
+        mediaUrls: ['https://m/1'],
+        outcome: { status: 'delivered', nested: [1, 2] },
+      });
+      const d3 = simDelivery(ac, sid('SM'), handset, { receivedAt: T0 + 2 });
+      expect(await store.sim.record(d1)).toBe(true);
+      expect(await store.sim.record({ ...d1, body: 'again' })).toBe(false);
+      expect(await store.sim.record(d2)).toBe(true);
+      expect(await store.sim.record(d3)).toBe(true);
+      expect(await store.sim.get(d1.messageSid)).toEqual(d1);
+      expect(await store.sim.get(d2.messageSid)).toEqual(d2);
+      expect(await store.sim.get(sid('SM'))).toBeUndefined();
+      const inbox = await store.sim.listForHandset(handset, 10);
+      const tied = [d2, d3].sort((a, b) => (a.messageSid < b.messageSid ? 1 : -1));
+      expect(inbox.map((d) => d.messageSid)).toEqual([...tied, d1].map((d) => d.messageSid));
+      expect(await store.sim.listForHandset(handset, 1)).toHaveLength(1);
+      expect(await store.sim.listForHandset(phone(), 10)).toEqual([]);
+    },
+  },
+  {
+    name: 'webhooks: chains per order key, rounds settle once, attempts are logged',
+    async run({ store }) {
+      const ac = sid('AC');
+      const key = sid('SM');
+      const w1 = await store.webhooks.insert(
+        webhook(ac, key, { fallbackUrl: 'https://f', fallbackMethod: 'GET' }),
+      );
+      const w2 = await store.webhooks.insert(
+        webhook(ac, key, { kind: 'inbound', createdAt: T0 + 1 }),
+      );
+      const lone = await store.webhooks.insert(webhook(ac, sid('SM')));
+      expect(w1).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        updatedAt: T0,
+        fallbackMethod: 'GET',
+      });
+      expect(w1.params).toEqual({ MessageSid: key, Repeated: ['a', 'b'] });
+      expect(w2.id).toBeGreaterThan(w1.id);
+      expect(await store.webhooks.get(w1.id)).toEqual(w1);
+      expect(await store.webhooks.get(999_999_999)).toBeUndefined();
+      expect(await store.webhooks.nextPending(key)).toEqual(w1);
+      expect(await store.webhooks.hasPendingBefore(key, w2.id)).toBe(true);
+      expect(await store.webhooks.hasPendingBefore(key, w1.id)).toBe(false);
+      // Inside a transaction (where multi-process stores lock the row found).
+      expect(await store.transaction((tx) => tx.webhooks.hasPendingBefore(key, w2.id))).toBe(true);
+      expect(await store.webhooks.countByOrderKey(key, 'status-callback')).toBe(1);
+      expect(await store.webhooks.countByOrderKey(key, 'inbound')).toBe(1);
+
+      expect(
+        await store.webhooks.completeRound(
+          w1.id,
+          { expectedAttempts: 1, status: 'delivered' },
+          T0 + 5,
+        ),
+      ).toBe(false);
+      expect(
+        await store.webhooks.completeRound(
+          w1.id,
+          { expectedAttempts: 0, status: 'pending' },
+          T0 + 5,
+        ),
+      ).toBe(true);
+      expect(await store.webhooks.get(w1.id)).toMatchObject({
+        attempts: 1,
+        status: 'pending',
+        updatedAt: T0 + 5,
+      });
+      expect(
+        await store.webhooks.completeRound(
+          w1.id,
+          { expectedAttempts: 1, status: 'failed' },
+          T0 + 6,
+        ),
+      ).toBe(true);
+      expect(
+        await store.webhooks.completeRound(
+          w1.id,
+          { expectedAttempts: 1, status: 'failed' },
+          T0 + 7,
+        ),
+      ).toBe(false);
+      expect(await store.webhooks.nextPending(key)).toEqual(w2);
+      expect(await store.webhooks.hasPendingBefore(key, w2.id)).toBe(false);
+      expect(await store.webhooks.countByOrderKey(key, 'status-callback')).toBe(1);
+
+      const attempt = {
+        webhookId: w1.id,
+        accountSid: ac,
+        orderKey: key,
+        url: 'https://example.com/cb',
+        method: 'POST' as const,
+        params: { A: '1', B: ['x', 'y'] },
+        responseStatus: 500,
+        responseExcerpt: 'oops',
+        error: null,
+        latencyMs: 12,
+        attemptedAt: T0 + 5,
+        nextRetryAt: FAR,
+      };
+      const a1 = await store.webhooks.recordAttempt(attempt);
+      const a2 = await store.webhooks.recordAttempt({
+        ...attempt,
+        webhookId: w2.id,
+        responseStatus: null,
+        responseExcerpt: null,
+        error: 'ECONNREFUSED',
+        nextRetryAt: null,
+        attemptedAt: T0 + 6,
+      });
+      const a3 = await store.webhooks.recordAttempt({
+        ...attempt,
+        webhookId: lone.id,
+        orderKey: lone.orderKey,
+      });
+      expect(a1).toEqual({ id: a1.id, ...attempt });
+      expect(a2).toMatchObject({ responseStatus: null, error: 'ECONNREFUSED', nextRetryAt: null });
+      expect((await store.webhooks.attempts(key)).map((a) => a.id)).toEqual([a1.id, a2.id]);
+      expect(await store.webhooks.attemptsForWebhook(w2.id)).toEqual([a2]);
+      expect((await store.webhooks.attemptsForAccount(ac, 2)).map((a) => a.id)).toEqual([
+        a3.id,
+        a2.id,
+      ]);
+      expect(await store.webhooks.attemptsForAccount(sid('AC'), 5)).toEqual([]);
+    },
+  },
+  {
+    name: 'media: bytes round-trip exactly; listed in MediaUrl order, filtered, paged; deleted',
+    async run({ store }) {
+      const ac = sid('AC');
+      const ms = sid('MM');
+      const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const files = [
+        media(ac, ms, 2, { content: new Uint8Array(every), dateCreated: T0 }),
+        media(ac, ms, 0, { content: Buffer.from('GIF89a'), dateCreated: T0, sourceUrl: null }),
+        media(ac, ms, 1, { content: Buffer.alloc(0), dateCreated: T0 + 10 }),
+      ];
+      await store.media.insertMany([]);
+      await store.media.insertMany(files);
+      const meta = ({ content: _c, ...rest }: NewMedia) => rest;
+      const list = (f: { createdFrom?: number; createdTo?: number } = {}, offset = 0, limit = 10) =>
+        store.media
+          .list({ accountSid: ac, messageSid: ms, ...f }, { limit, offset })
+          .then((l) => l.map((m) => m.position));
+      expect(await list()).toEqual([0, 2, 1]);
+      expect(await list({}, 1, 1)).toEqual([2]);
+      expect(await list({ createdFrom: T0 + 1 })).toEqual([1]);
+      expect(await list({ createdTo: T0 })).toEqual([0, 2]);
+      expect(
+        await store.media.list({ accountSid: sid('AC'), messageSid: ms }, { limit: 5, offset: 0 }),
+      ).toEqual([]);
+      expect(await store.media.get(ac, ms, files[0]!.sid)).toEqual(meta(files[0]!));
+      expect(await store.media.get(ac, sid('MM'), files[0]!.sid)).toBeUndefined();
+      const got = await store.media.getContent(ac, ms, files[0]!.sid);
+      expect(Buffer.isBuffer(got?.content)).toBe(true);
+      expect(got?.content.equals(every)).toBe(true);
+      expect(got?.media).toEqual(meta(files[0]!));
+      expect((await store.media.getContent(ac, ms, files[2]!.sid))?.content.length).toBe(0);
+      expect(await store.media.getContent(sid('AC'), ms, files[0]!.sid)).toBeUndefined();
+      expect(await store.media.delete(ac, ms, files[1]!.sid)).toBe(true);
+      expect(await store.media.delete(ac, ms, files[1]!.sid)).toBe(false);
+      expect(await store.media.deleteForMessage(ms)).toBe(2);
+      expect(await store.media.deleteForMessage(ms)).toBe(0);
+    },
+  },
+  {
+    name: 'feedback: upsert creates, then updates keeping dateCreated',
+    async run({ store }) {
+      const ac = sid('AC');
+      const ms = sid('SM');
+      expect(await store.feedback.get(ms)).toBeUndefined();
+      const created = await store.feedback.upsert({
+        messageSid: ms,
+        accountSid: ac,
+        outcome: 'unconfirmed',
+        dateCreated: T0,
+        dateUpdated: T0,
+      });
+      expect(created).toEqual({
+        messageSid: ms,
+        accountSid: ac,
+        outcome: 'unconfirmed',
+        dateCreated: T0,
+        dateUpdated: T0,
+      });
+      const updated = await store.feedback.upsert({
+        ...created,
+        outcome: 'confirmed',
+        dateCreated: T0 + 9,
+        dateUpdated: T0 + 9,
+      });
+      expect(updated).toEqual({ ...created, outcome: 'confirmed', dateUpdated: T0 + 9 });
+      expect(await store.feedback.get(ms)).toEqual(updated);
+    },
+  },
+  {
+    name: 'settings: get, set, overwrite',
+    async run({ store }) {
+      const key = `key-${hex()}`;
+      expect(await store.settings.get(key)).toBeUndefined();
+      await store.settings.set(key, 'one');
+      await store.settings.set(key, 'two');
+      expect(await store.settings.get(key)).toBe('two');
+    },
+  },
+  {
+    name: 'messaging services: CRUD, scoped to the account, paged',
+    async run({ store }) {
+      const ac = sid('AC');
+      const s = [1, 0, 2].map((i) => service(ac, { friendlyName: `s${i}`, dateCreated: T0 + i }));
+      for (const x of s) await store.services.insert(x);
+      expect(await store.services.get(ac, s[0]!.sid)).toEqual(s[0]);
+      expect(await store.services.get(sid('AC'), s[0]!.sid)).toBeUndefined();
+      expect(await store.services.findBySid(s[0]!.sid)).toEqual(s[0]);
+      expect(await store.services.findBySid(sid('MG'))).toBeUndefined();
+      const listed = await store.services.list(ac, { limit: 2, offset: 0 });
+      expect(listed.map((x) => x.friendlyName)).toEqual(['s0', 's1']);
+      expect(
+        (await store.services.list(ac, { limit: 2, offset: 2 })).map((x) => x.friendlyName),
+      ).toEqual(['s2']);
+      const changed: MessagingService = {
+        ...s[0]!,
+        friendlyName: 'changed',
+        config: {
+          ...s[0]!.config,
+          stickySender: false,
+          validityPeriod: 600,
+          inboundRequestUrl: 'https://in',
+        },
+        dateCreated: 1, // ignored: an update never rewrites the creation time
+        dateUpdated: T0 + 50,
+      };
+      await store.services.update(changed);
+      expect(await store.services.get(ac, s[0]!.sid)).toEqual({
+        ...changed,
+        dateCreated: s[0]!.dateCreated,
+      });
+      expect(await store.services.delete(sid('AC'), s[0]!.sid)).toBe(false);
+      expect(await store.services.delete(ac, s[0]!.sid)).toBe(true);
+      expect(await store.services.get(ac, s[0]!.sid)).toBeUndefined();
+      expect(await store.services.delete(ac, s[0]!.sid)).toBe(false);
+    },
+  },
+  {
+    name: 'messaging services: sender pools, sticky senders, unlinking and deletion cascade',
+    async run({ store }) {
+      const ac = sid('AC');
+      const svc = service(ac);
+      const other = service(ac);
+      await store.services.insert(svc);
+      await store.services.insert(other);
+      const smsOnly = {
+        ...defaultConfig(),
+        capabilities: { voice: false, sms: true, mms: false, fax: false },
+      };
+      const n = [
+        phoneNumber(ac, { phoneNumber: `+1415${digits(7)}`, config: smsOnly }),
+        phoneNumber(ac, { phoneNumber: `+1212${digits(7)}` }),
+        phoneNumber(ac, { phoneNumber: `+1646${digits(7)}` }),
+      ];
+      for (const x of n) await store.phoneNumbers.insert(x);
+      const link = (serviceSid: string, p: PhoneNumber, at = T0) =>
+        store.services.addPhoneNumber({
+          serviceSid,
+          phoneNumberSid: p.sid,
+          accountSid: ac,
+          phoneNumber: p.phoneNumber,
+          dateCreated: at,
+        });
+      expect(await link(svc.sid, n[0]!, T0 + 2)).toBe('added');
+      expect(await link(svc.sid, n[1]!, T0 + 1)).toBe('added');
+      expect(await link(svc.sid, n[2]!, T0 + 3)).toBe('added');
+      expect(await link(svc.sid, n[0]!)).toBe('already_in_service');
+      expect(await link(other.sid, n[0]!)).toBe('in_other_service');
+
+      expect(await store.services.getPhoneNumber(svc.sid, n[0]!.sid)).toEqual({
+        serviceSid: svc.sid,
+        phoneNumberSid: n[0]!.sid,
+        accountSid: ac,
+        phoneNumber: n[0]!.phoneNumber,
+        capabilities: ['SMS'],
+        dateCreated: T0 + 2,
+      });
+      expect((await store.services.getPhoneNumber(svc.sid, n[1]!.sid))?.capabilities).toEqual([
+        'MMS',
+        'SMS',
+        'Voice',
+      ]);
+      expect(await store.services.getPhoneNumber(other.sid, n[0]!.sid)).toBeUndefined();
+      const listed = await store.services.listPhoneNumbers(svc.sid, { limit: 10, offset: 0 });
+      expect(listed.map((l) => l.phoneNumberSid)).toEqual([n[1]!.sid, n[0]!.sid, n[2]!.sid]);
+      expect(
+        (await store.services.listPhoneNumbers(svc.sid, { limit: 1, offset: 1 })).map(
+          (l) => l.phoneNumberSid,
+        ),
+      ).toEqual([n[0]!.sid]);
+      // The pool is ordered by phone number.
+      const pool = await store.services.pool(svc.sid);
+      expect(pool.map((l) => l.phoneNumber)).toEqual(n.map((x) => x.phoneNumber).sort());
+      expect(await store.services.findByPhoneNumber(n[2]!.sid)).toEqual(svc);
+      expect(await store.services.findByPhoneNumber(sid('PN'))).toBeUndefined();
+
+      const to = phone();
+      expect(await store.services.getStickySender(svc.sid, to)).toBeUndefined();
+      await store.services.setStickySender(svc.sid, to, n[1]!.phoneNumber);
+      await store.services.setStickySender(svc.sid, to, n[0]!.phoneNumber);
+      expect(await store.services.getStickySender(svc.sid, to)).toBe(n[0]!.phoneNumber);
+      // Removing a number forgets it as anyone's sticky sender.
+      expect(await store.services.removePhoneNumber(svc.sid, n[0]!.sid)).toBe(true);
+      expect(await store.services.removePhoneNumber(svc.sid, n[0]!.sid)).toBe(false);
+      expect(await store.services.getStickySender(svc.sid, to)).toBeUndefined();
+      expect(await link(other.sid, n[0]!)).toBe('added');
+
+      // A number released from the account disappears from the pool even before unlinking.
+      await store.phoneNumbers.delete(ac, n[2]!.sid);
+      expect((await store.services.pool(svc.sid)).map((l) => l.phoneNumberSid)).toEqual([
+        n[1]!.sid,
+      ]);
+      await store.services.unlinkPhoneNumber(n[2]!.sid);
+      await store.services.unlinkPhoneNumber(sid('PN'));
+      expect(await store.services.findByPhoneNumber(n[2]!.sid)).toBeUndefined();
+
+      // Deleting a service frees its numbers and drops its sticky senders.
+      await store.services.setStickySender(svc.sid, to, n[1]!.phoneNumber);
+      expect(await store.services.delete(ac, svc.sid)).toBe(true);
+      expect(await store.services.findByPhoneNumber(n[1]!.sid)).toBeUndefined();
+      expect(await store.services.getStickySender(svc.sid, to)).toBeUndefined();
+      expect(await link(other.sid, n[1]!)).toBe('added');
+    },
+  },
+  {
+    name: 'applications: CRUD, friendly-name filter, paging',
+    async run({ store }) {
+      const ac = sid('AC');
+      const apps = [2, 0, 1].map((i) =>
+        application(ac, { friendlyName: i === 1 ? 'pick' : `a${i}`, dateCreated: T0 + i }),
+      );
+      for (const a of apps) await store.applications.insert(a);
+      expect(await store.applications.get(ac, apps[0]!.sid)).toEqual(apps[0]);
+      expect(await store.applications.get(sid('AC'), apps[0]!.sid)).toBeUndefined();
+      expect(await store.applications.findBySid(apps[1]!.sid)).toEqual(apps[1]);
+      const list = (f: { friendlyName?: string }, offset = 0, limit = 10) =>
+        store.applications
+          .list(ac, f, { limit, offset })
+          .then((l) => l.map((a) => a.dateCreated - T0));
+      expect(await list({})).toEqual([0, 1, 2]);
+      expect(await list({}, 1, 1)).toEqual([1]);
+      expect(await list({ friendlyName: 'pick' })).toEqual([1]);
+      expect(await list({ friendlyName: 'PICK' })).toEqual([]);
+      const changed: Application = {
+        ...apps[0]!,
+        friendlyName: 'new',
+        config: { ...apps[0]!.config, smsUrl: 'https://sms', voiceCallerIdLookup: true },
+        dateUpdated: T0 + 9,
+      };
+      await store.applications.update(changed);
+      expect(await store.applications.get(ac, apps[0]!.sid)).toEqual(changed);
+      expect(await store.applications.delete(sid('AC'), apps[0]!.sid)).toBe(false);
+      expect(await store.applications.delete(ac, apps[0]!.sid)).toBe(true);
+      expect(await store.applications.findBySid(apps[0]!.sid)).toBeUndefined();
+    },
+  },
+  {
+    name: 'opt-outs: block once, check across scopes, list newest first, unblock; reply texts',
+    async run({ store }) {
+      const ac = sid('AC');
+      const num = phone();
+      const mg = sid('MG');
+      const handset = phone();
+      const entry = { accountSid: ac, scopeKey: num, recipient: handset, createdAt: T0 };
+      expect(await store.optOuts.block(entry)).toBe(true);
+      expect(await store.optOuts.block({ ...entry, createdAt: T0 + 5 })).toBe(false);
+      await store.optOuts.block({ ...entry, scopeKey: mg, createdAt: T0 + 1 });
+      await store.optOuts.block({ ...entry, recipient: phone(), createdAt: T0 + 2 });
+      expect(await store.optOuts.isBlocked([], handset)).toBe(false);
+      expect(await store.optOuts.isBlocked([num], handset)).toBe(true);
+      expect(await store.optOuts.isBlocked([phone(), mg], handset)).toBe(true);
+      expect(await store.optOuts.isBlocked([num], phone())).toBe(false);
+      const list = await store.optOuts.list(ac, {}, { limit: 10, offset: 0 });
+      expect(list.map((o) => o.createdAt - T0)).toEqual([2, 1, 0]);
+      expect(list[2]).toEqual(entry);
+      expect(
+        (
+          await store.optOuts.list(
+            ac,
+            { scopeKey: num, recipient: handset },
+            { limit: 10, offset: 0 },
+          )
+        ).length,
+      ).toBe(1);
+      expect(
+        (await store.optOuts.list(ac, {}, { limit: 1, offset: 1 })).map((o) => o.scopeKey),
+      ).toEqual([mg]);
+      expect(await store.optOuts.unblock(num, handset)).toBe(true);
+      expect(await store.optOuts.unblock(num, handset)).toBe(false);
+      expect(await store.optOuts.isBlocked([num], handset)).toBe(false);
+
+      expect(await store.optOuts.getReplies(num)).toBeUndefined();
+      const replies = {
+        scopeKey: num,
+        accountSid: ac,
+        stopReply: 'bye',
+        startReply: null,
+        helpReply: 'help?',
+      };
+      await store.optOuts.setReplies(replies);
+      expect(await store.optOuts.getReplies(num)).toEqual(replies);
+      await store.optOuts.setReplies({ ...replies, stopReply: null, startReply: 'hi' });
+      expect(await store.optOuts.getReplies(num)).toEqual({
+        ...replies,
+        stopReply: null,
+        startReply: 'hi',
+      });
+    },
+  },
+];
+
+function media(
+  accountSid: string,
+  messageSid: string,
+  position: number,
+  over: Partial<NewMedia> = {},
+): NewMedia {
+  const content = over.content ?? Buffer.from(`file-${position}`);
+  return {
+    sid: sid('ME'),
+    accountSid,
+    messageSid,
+    position,
+    contentType: 'image/gif',
+    size: content.length,
+    sourceUrl: `https://example.com/${position}.gif`,
+    dateCreated: T0,
+    dateUpdated: T0,
+    ...over,
+    content,
+  };
+}
+
+function simDelivery(
+  accountSid: string,
+  messageSid: string,
+  handset: string,
+  over: Partial<Parameters<Store['sim']['record']>[0]> = {},
+): Parameters<Store['sim']['record']>[0] {
+  return {
+    messageSid,
+    direction: 'to-handset',
+    accountSid,
+    handset,
+    from: '+14155550100',
+    body: 'hi',
+    mediaUrls: [],
+    numSegments: 1,
+    carrierRef: hex(),
+    outcome: { status: 'delivered' },
+    receivedAt: T0,
+    ...over,
+  };
+}
