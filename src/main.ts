@@ -140,3 +140,35 @@ export function banner(server: Server, config: Config): string {
   );
   return lines.join('\n');
 }
+
+/** A background-only process: dispatch, delivery reports, webhooks and retention; no HTTP. */
+export interface Worker {
+  store: Store;
+  delivery: Delivery;
+  close(): Promise<void>;
+}
+
+/**
+ * `loft worker`: runs the pipeline against a shared store (PostgreSQL) next to any number of
+ * `loft serve` processes. Jobs are claimed with leases, so workers and servers split the work.
+ */
+export async function startWorker(
+  config: Config,
+  overrides: ServerOverrides & { onError?: (err: unknown) => void } = {},
+): Promise<Worker> {
+  const clock = overrides.clock ?? systemClock;
+  const ids = overrides.ids ?? randomIds();
+  const store = overrides.store ?? (await openStore(config.databaseUrl));
+  if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
+  const delivery = setupDelivery({ config, store, clock, ids, onError: overrides.onError });
+  await scheduleRetention(store, clock.now());
+  delivery.pipeline.start();
+  return {
+    store,
+    delivery,
+    async close() {
+      await delivery.pipeline.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config.js';
-import { banner, startServer } from '../main.js';
+import { banner, startServer, startWorker } from '../main.js';
 import { openStore } from '../store/open.js';
 import { redactUrl } from '../store/postgres/postgres.url.js';
 
@@ -8,6 +8,7 @@ const USAGE = `Usage: loft <command> [flags]
 
 Commands:
   serve     run the HTTP server (default)
+  worker    run only the background workers (dispatch, delivery reports, webhooks, retention)
   migrate   apply database migrations and exit
 
 Flags (each mirrors an environment variable):
@@ -45,6 +46,21 @@ async function main(argv: string[]): Promise<number> {
     await store.close();
     console.log(`migrations applied to ${redactUrl(config.databaseUrl)}`);
     return 0;
+  }
+  if (command === 'worker') {
+    const worker = await startWorker(config, {
+      onError: (err) => console.error('loft worker: background job failed:', err),
+    });
+    console.log(`Loft worker running (store: ${worker.store.capabilities.engine})`);
+    const stopWorker = () => {
+      worker.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', stopWorker);
+    process.on('SIGTERM', stopWorker);
+    return -1;
   }
   if (command !== 'serve') {
     console.error(`unknown command '${command}'\n\n${USAGE}`);

@@ -5,6 +5,9 @@ import { dispatchHandler, DISPATCH_JOB, type DispatchDeps } from './dispatch.han
 import { simDlrHandler } from './simulator/sim.dlr.handler.js';
 import { SIM_DLR_JOB } from './simulator/sim.carrier.js';
 
+/** The LISTEN/NOTIFY channel that announces due jobs to every worker process. */
+export const JOBS_CHANNEL = 'loft_jobs';
+
 /** How the pipeline is assembled: the dispatcher's dependencies plus the runners' settings. */
 export interface PipelineDeps extends DispatchDeps {
   /** Periodic jobs run by the delivery runner (retention). */
@@ -63,12 +66,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     });
     runners.push(webhooks);
   }
-  const notify = () => runners.forEach((r) => r.notify());
+  const wakeLocal = () => runners.forEach((r) => r.notify());
+  // New work also wakes the workers of other processes sharing the database.
+  const notify = () => {
+    wakeLocal();
+    deps.store.signals?.publish(JOBS_CHANNEL);
+  };
+  let unsubscribe: (() => Promise<void>) | undefined;
   return {
     notify,
     accepted: () => notify(),
-    start: () => runners.forEach((r) => r.start()),
+    start: () => {
+      runners.forEach((r) => r.start());
+      deps.store.signals?.subscribe(JOBS_CHANNEL, wakeLocal).then(
+        (off) => (unsubscribe = off),
+        (err: unknown) => deps.onError?.(err),
+      );
+    },
     stop: async () => {
+      await unsubscribe?.();
       await Promise.all(runners.map((r) => r.stop()));
     },
     async runDue() {

@@ -473,6 +473,17 @@ export interface OptOutRepository {
   setReplies(replies: OptOutReplies): Promise<void>;
 }
 
+/**
+ * Wake-ups across processes sharing one database (PostgreSQL LISTEN/NOTIFY). Single-process
+ * stores have none: an in-process notify is enough there.
+ */
+export interface StoreSignals {
+  /** Signals `channel` (coalesced; fire and forget). */
+  publish(channel: string): void;
+  /** Calls `listener` on every signal of `channel`; resolves to an unsubscribe function. */
+  subscribe(channel: string, listener: () => void): Promise<() => Promise<void>>;
+}
+
 /** The persistence boundary. Routes and services see only this. */
 export interface Store {
   readonly capabilities: StoreCapabilities;
@@ -489,6 +500,8 @@ export interface Store {
   readonly services: MessagingServiceRepository;
   readonly applications: ApplicationRepository;
   readonly optOuts: OptOutRepository;
+  /** Cross-process wake-ups, where the engine has them. */
+  readonly signals?: StoreSignals;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Liveness probe for `/healthz`. */

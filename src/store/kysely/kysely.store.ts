@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store, StoreCapabilities } from '../store.js';
+import type { Store, StoreCapabilities, StoreSignals } from '../store.js';
 import { migrationProvider, type MigrationDialect } from '../migrations/index.js';
 import { accountRepository } from './accounts.repo.js';
 import { apiKeyRepository } from './api-keys.repo.js';
@@ -22,6 +22,8 @@ export interface KyselyStoreHooks {
   /** Runs after content was erased (redaction), e.g. to flush old page images out of a WAL. */
   afterErase?: () => Promise<void>;
   close?: () => Promise<void>;
+  /** Cross-process wake-ups (PostgreSQL LISTEN/NOTIFY). */
+  signals?: StoreSignals;
 }
 
 /** Builds the shared Kysely-backed Store over a dialect-specific Kysely instance. */
@@ -32,6 +34,7 @@ export function kyselyStore(
 ): Store {
   return {
     capabilities,
+    ...(hooks.signals && { signals: hooks.signals }),
     accounts: accountRepository(db),
     apiKeys: apiKeyRepository(db),
     phoneNumbers: phoneNumberRepository(db),

@@ -3,7 +3,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import type { MigrationDialect } from '../migrations/index.js';
-import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
+import { kyselyStore, migrateToLatest, type KyselyStoreHooks } from '../kysely/kysely.store.js';
+import { postgresSignals } from './postgres.signals.js';
 import { parsePostgresUrl } from './postgres.url.js';
 
 /** Options of the PostgreSQL store. */
@@ -77,7 +78,7 @@ export async function migratePostgres(db: Kysely<Database>): Promise<string[]> {
  */
 export async function postgresStore(
   db: Kysely<Database>,
-  hooks: { close?: () => Promise<void> } = {},
+  hooks: KyselyStoreHooks = {},
 ): Promise<Store> {
   await migratePostgres(db);
   return kyselyStore(db, { engine: 'postgres', multiProcess: true }, hooks);
@@ -91,8 +92,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // without a listener the 'error' event would crash the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const signals = postgresSignals(pool, connectionString);
   try {
-    return await postgresStore(db);
+    return await postgresStore(db, {
+      signals,
+      close: async () => {
+        await signals.close();
+        await db.destroy();
+      },
+    });
   } catch (e) {
     await db.destroy();
     throw e;
