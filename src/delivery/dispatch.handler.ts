@@ -8,6 +8,7 @@ import type { Carrier } from './carrier.js';
 import { advance, type StatusCallbacks } from './lifecycle.js';
 import { priceOf, type PriceTable } from './pricing.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
+import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
 
 /** Outbox job kind that sends a message. */
@@ -72,6 +73,8 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
           return { done: true };
         }
       } else if (m.status === 'queued') {
+        // Live views (handset long-polls, the console) learn of every send at once.
+        const announce = () => store.signals?.publish(EVENTS_CHANNEL);
         if (deps.pacer && m.from && job.payload['paced'] === undefined) {
           // Twilio fails a Messaging Service send whose sender queue is over 10 h with 30001.
           if (m.messagingServiceSid && deps.pacer.backlogMs(m.from, now) > MAX_BACKLOG_MS) {
@@ -82,6 +85,7 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
           if (slot > now) return { retryAt: slot, payload: { ...job.payload, paced: slot } };
         }
         await send(deps, m, fail);
+        announce();
         return { done: true };
       } else {
         return { done: true };

@@ -1,5 +1,6 @@
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { EVENTS_CHANNEL } from '../store/local-signals.js';
 
 /** Extra facts a status callback may carry. */
 export interface CallbackExtras {
@@ -79,5 +80,6 @@ export async function applyDeliveryReport(
   const applied = await store.transaction((tx) =>
     advance(tx, callbacks, m, patch, now, { rawDlrDoneDate: rawDlrDoneDate(report.doneAt) }),
   );
+  store.signals?.publish(EVENTS_CHANNEL);
   return applied !== undefined;
 }

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { enqueueWebhook } from '../webhooks/webhooks.enqueue.js';
 import { priceOf, type PriceTable } from '../delivery/pricing.js';
 import { inboundParams, inboundTarget } from './inbound.webhook.js';
+import { EVENTS_CHANNEL } from '../store/local-signals.js';
 
 /** A message arriving from the network (the simulator now, a carrier later). */
 export interface InboundInput {
@@ -190,6 +191,7 @@ export async function ingestInbound(deps: IngestDeps, input: InboundInput): Prom
     return m;
   });
   deps.notify?.();
+  store.signals?.publish(EVENTS_CHANNEL);
   deps.onIngest?.(stored);
   return stored;
 }

@@ -4,6 +4,7 @@ import { badRequest } from '../../http/errors.js';
 import { toMessageJson } from '../../messages/messages.mapper.js';
 import type { Message } from '../../store/records.js';
 import type { SimDelivery, Store } from '../../store/store.js';
+import { EVENTS_CHANNEL } from '../../store/local-signals.js';
 
 /** Most one-time codes are 4–8 digits standing alone ("Your code is 482913."). */
 const CODE = /(?<![\d-])\d{4,8}(?![\d-])/g;
@@ -101,18 +102,34 @@ export function simHandsetRoutes(
     const since = after === undefined && waitMs > 0 ? deps.clock.now() - 1 : afterTime;
     const filtered = after !== undefined || waitMs > 0;
     const deadline = Date.now() + waitMs;
-    for (;;) {
-      const now = deps.clock.now();
-      const all = (await deps.store.sim.listForHandset(number, limit)).filter((d) =>
-        visible(d, now),
-      );
-      const fresh = all.filter((d) => d.receivedAt > since && d.messageSid !== after);
-      if (!filtered) return { handset: number, messages: all.map(toEntry) };
-      if (fresh.length > 0 || Date.now() >= deadline) {
-        return { handset: number, messages: fresh.map(toEntry) };
+    // Wake on the store's message events (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite);
+    // a slow fallback poll covers a missed signal and deliveries that become due by time.
+    let wake: (() => void) | undefined;
+    const off =
+      filtered && waitMs > 0
+        ? await deps.store.signals?.subscribe(EVENTS_CHANNEL, () => wake?.())
+        : undefined;
+    try {
+      for (;;) {
+        const now = deps.clock.now();
+        const all = (await deps.store.sim.listForHandset(number, limit)).filter((d) =>
+          visible(d, now),
+        );
+        const fresh = all.filter((d) => d.receivedAt > since && d.messageSid !== after);
+        if (!filtered) return { handset: number, messages: all.map(toEntry) };
+        if (fresh.length > 0 || Date.now() >= deadline) {
+          return { handset: number, messages: fresh.map(toEntry) };
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now())));
+          wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
       }
-      // Polling the store (not an in-process event) also sees messages other processes wrote.
-      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await off?.();
     }
   });
 }

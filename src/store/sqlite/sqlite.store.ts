@@ -6,6 +6,7 @@ import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
 import { withStatementCache } from './statement-cache.js';
+import { localSignals } from '../local-signals.js';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -43,6 +44,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       // The WAL still holds the page as it was before a redaction; fold it back and truncate.
       // Through Kysely, so it waits for the connection like any query; a busy checkpoint is
       // retried by the next erase or by SQLite's own auto-checkpoint, never failing the request.
+      signals: localSignals(),
       afterErase: async () => {
         await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db).catch(() => {});
       },
