@@ -29,6 +29,8 @@ export interface Config {
     readonly maxCount: number | undefined;
     readonly intervalMs: number;
   };
+  /** How long a claimed job stays leased without renewal (a dead process's jobs wait this long). */
+  readonly jobLeaseMs: number;
   /** Per-request timeout of webhooks (status callbacks, inbound), ms. */
   readonly webhookTimeoutMs: number;
   /** Per-sender pacing like Twilio's (1 segment/s long code, 3 toll-free, 100 short code). */
@@ -65,6 +67,7 @@ export const FLAGS = {
   'retention-max-age': { type: 'string', env: 'RETENTION_MAX_AGE' },
   'retention-max-count': { type: 'string', env: 'RETENTION_MAX_COUNT' },
   'retention-interval': { type: 'string', env: 'RETENTION_INTERVAL' },
+  'job-lease': { type: 'string', env: 'JOB_LEASE' },
 } as const;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -208,5 +211,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     pacing: onOff('PACING', get('pacing'), false),
     webhookTimeoutMs: Number(webhookTimeoutRaw),
     retention,
+    jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
   });
 }

@@ -25,6 +25,7 @@ Flags (each mirrors an environment variable):
   --retention-max-count N  RETENTION_MAX_COUNT (1000000): finished messages kept per account
   --retention-max-age D    RETENTION_MAX_AGE (off): e.g. 30d, 12h
   --retention-interval D   RETENTION_INTERVAL (60s): time between sweeps
+  --job-lease D            JOB_LEASE (30s): lease of a claimed job; a dead process's jobs wait this long
   --pacing on|off          PACING (off): Twilio-like per-sender rates (long code 1 segment/s)
   --sim-delay-ms N         SIM_DELAY_MS (1000): simulated network delay before a delivery report
   --sim-seed S             SIM_SEED (loft): seed of probabilistic simulator outcomes

@@ -81,6 +81,7 @@ export function setupDelivery(deps: {
       prepareMediaUrls({ store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl }, m),
     owner: `${hostname()}:${process.pid}:${deps.ids.secret().slice(0, 8)}`,
     onError: deps.onError,
+    leaseMs: config.jobLeaseMs,
   });
   return { network, carrier, pipeline, prices, pacer };
 }

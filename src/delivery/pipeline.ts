@@ -16,6 +16,8 @@ export interface PipelineDeps extends DispatchDeps {
   extraHandlers?: Record<string, JobHandler>;
   extraConcurrency?: number;
   concurrency?: number;
+  /** Job lease; a dead process's jobs are taken over when it runs out. */
+  leaseMs?: number;
   /** Lease owner prefix (process identity). */
   owner: string;
   onError?: (err: unknown) => void;
@@ -48,6 +50,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       handlers,
       owner: `${deps.owner}:delivery`,
       concurrency: deps.concurrency ?? 8,
+      leaseMs: deps.leaseMs,
       onError: deps.onError,
       afterJob: () => webhooks?.notify(),
     }),
@@ -60,6 +63,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       handlers: deps.extraHandlers,
       owner: `${deps.owner}:webhooks`,
       concurrency: deps.extraConcurrency ?? 32,
+      leaseMs: deps.leaseMs,
       onError: deps.onError,
       // A webhook's answer (TwiML) may have queued replies for the delivery runner.
       afterJob: () => runners[0]?.notify(),
