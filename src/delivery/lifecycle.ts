@@ -1,6 +1,7 @@
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
+import { dlrDoneDate } from '../webhooks/status-callback.js';
 
 /** Extra facts a status callback may carry. */
 export interface CallbackExtras {
@@ -37,19 +38,6 @@ export async function advance(
   return next;
 }
 
-/** Twilio's RawDlrDoneDate: `YYMMDDhhmm` in UTC. */
-export function rawDlrDoneDate(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return (
-    p(d.getUTCFullYear() % 100) +
-    p(d.getUTCMonth() + 1) +
-    p(d.getUTCDate()) +
-    p(d.getUTCHours()) +
-    p(d.getUTCMinutes())
-  );
-}
-
 /**
  * Applies a delivery report: `sent` → `delivered` / `undelivered` / `failed` with its error, and
  * the status callback carrying RawDlrDoneDate. A report for a message in any other status
@@ -78,7 +66,7 @@ export async function applyDeliveryReport(
           errorMessage: report.errorMessage ?? 'Unknown error',
         };
   const applied = await store.transaction((tx) =>
-    advance(tx, callbacks, m, patch, now, { rawDlrDoneDate: rawDlrDoneDate(report.doneAt) }),
+    advance(tx, callbacks, m, patch, now, { rawDlrDoneDate: dlrDoneDate(report.doneAt) }),
   );
   store.signals?.publish(EVENTS_CHANNEL);
   return applied !== undefined;
