@@ -6,6 +6,7 @@ import { randomIds, type Ids } from './ids.js';
 import { accountsService } from './accounts/accounts.service.js';
 import type { Account } from './store/records.js';
 import { openStore } from './store/open.js';
+import { withReadCache } from './store/cached.store.js';
 import type { Store } from './store/store.js';
 import { setupDelivery, type Delivery } from './delivery/delivery.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
@@ -45,7 +46,7 @@ export async function startServer(
 ): Promise<Server> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = overrides.store ?? (await openStore(config.databaseUrl));
+  const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
   const accounts = accountsService({ store, clock, ids });
   const main = await accounts.ensureMain(config.mainAccount);
   // A single-process store: leases left by a crashed predecessor are ours to take now.
@@ -158,7 +159,7 @@ export async function startWorker(
 ): Promise<Worker> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = overrides.store ?? (await openStore(config.databaseUrl));
+  const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   const delivery = setupDelivery({ config, store, clock, ids, onError: overrides.onError });
   await scheduleRetention(store, clock.now());

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Account } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { unauthorized } from './errors.js';
@@ -11,13 +11,12 @@ export interface Principal {
 }
 
 /** SHA-256 hex digest; API key secrets are stored only this way. */
-export const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+export const sha256 = (s: string): string => hash('sha256', s, 'hex');
 
 /** Constant-time string comparison (both sides hashed first so lengths never leak). */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb);
+  // One-shot hashing: a third of createHash's cost, and this runs on every request.
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
 }
 
 /** Splits an `Authorization: Basic …` header; `null` when absent or not Basic. */

@@ -1,18 +1,33 @@
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => pad(i));
+/** `Thu, 24 Aug 2023 ` by UTC day number; bounded (cleared when full). */
+const dayPrefixes = new Map<number, string>();
 
 /**
  * Twilio's RFC 2822 timestamp: `Thu, 24 Aug 2023 05:01:45 +0000`. Always GMT with a literal
  * `+0000` (not `GMT`): Python's SDK ignores the zone, so anything else would shift times.
  */
 export function rfc2822(ms: number): string {
-  const d = new Date(ms);
-  return (
-    `${DAYS[d.getUTCDay()]}, ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ` +
-    `${pad(d.getUTCFullYear(), 4)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:` +
-    `${pad(d.getUTCSeconds())} +0000`
-  );
+  // Every list page formats 150 of these: the date part comes from a per-day cache and the time
+  // of day from arithmetic, so no Date object is built on the hot path.
+  const t = Math.trunc(ms); // as `new Date(ms)` does
+  const day = Math.floor(t / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    const d = new Date(day * DAY_MS);
+    prefix =
+      `${DAYS[d.getUTCDay()]}, ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ` +
+      `${pad(d.getUTCFullYear(), 4)} `;
+    if (dayPrefixes.size >= 4096) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  const s = Math.floor((t - day * DAY_MS) / 1000);
+  const h = TWO_DIGITS[Math.floor(s / 3600)];
+  const m = TWO_DIGITS[Math.floor(s / 60) % 60];
+  return `${prefix}${h}:${m}:${TWO_DIGITS[s % 60]} +0000`;
 }
 
 /** Same as {@link rfc2822} but passes `null` through. */

@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { LRUCache } from 'lru-cache';
 
 /** A parsed message address: an E.164 number, optionally behind a channel prefix (`whatsapp:`). */
 export interface PhoneAddress {
@@ -28,6 +29,18 @@ const ALPHANUMERIC = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
  * as US numbers, as Twilio does for a US account. Returns `null` when the number is not valid.
  */
 export function parsePhone(raw: string): PhoneAddress | null {
+  const hit = parsed.get(raw);
+  if (hit !== undefined) return hit.v;
+  const v = parseUncached(raw);
+  if (v) Object.freeze(v);
+  parsed.set(raw, { v });
+  return v;
+}
+
+// Full-metadata parsing costs tens of µs; the same few numbers repeat on every send and delivery.
+const parsed = new LRUCache<string, { v: PhoneAddress | null }>({ max: 50_000 });
+
+function parseUncached(raw: string): PhoneAddress | null {
   const value = raw.trim();
   const m = CHANNEL.exec(value);
   const channel = m?.[1]?.toLowerCase() ?? null;

@@ -3,7 +3,8 @@ import type { Ids } from '../ids.js';
 import { badRequest, notFound, TwilioError } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import type { Account, Message } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import type { OutboxEntry, Store } from '../store/store.js';
+import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
 
@@ -28,6 +29,11 @@ export interface MessagesDeps {
 /** The Message resource's operations, independent of HTTP. */
 export function messagesService(deps: MessagesDeps) {
   const { store, clock } = deps;
+  // Creates arriving together share one transaction (and one commit).
+  const insert = groupCommit(
+    (items: { message: Message; outbox: OutboxEntry }[]) => store.messages.insertMany(items),
+    { concurrency: store.capabilities.writers },
+  );
   const mustGet = async (account: Account, sid: string, path: string): Promise<Message> => {
     const m = await store.messages.get(account.sid, sid);
     if (!m) throw notFound(path);
@@ -37,7 +43,7 @@ export function messagesService(deps: MessagesDeps) {
     /** Validates and stores an outbound message with its dispatch job, atomically. */
     async create(account: Account, params: FormParams): Promise<Message> {
       const { message, outbox } = await buildOutbound(deps, account, params);
-      const stored = await store.messages.insert(message, outbox);
+      const stored = await insert({ message, outbox });
       deps.sink?.accepted(stored);
       return stored;
     },

@@ -7,6 +7,8 @@ export interface StoreCapabilities {
   readonly engine: 'sqlite' | 'postgres';
   /** Several processes may share the store (jobs are claimed with leases and SKIP LOCKED). */
   readonly multiProcess: boolean;
+  /** Write transactions worth running at once: 1 on a single connection, more on a pool. */
+  readonly writers: number;
 }
 
 /** Position in a keyset-paged listing. Ordered lists page by (`sortKey`, `seq`). */
@@ -123,6 +125,11 @@ export interface OutboxRepository {
   }): Promise<OutboxJob[]>;
   /** Removes a finished job (only while `owner`, when given, still holds its lease). */
   complete(id: number, owner?: string): Promise<void>;
+  /**
+   * Removes many finished jobs in one statement (each only while `owner`, when given, still holds
+   * its lease); returns how many were removed. Batch handlers call it in their transaction.
+   */
+  completeMany(ids: readonly number[], owner?: string): Promise<number>;
   /** Puts a job back for `runAt`, counting one more attempt (same lease rule). */
   retry(
     id: number,
@@ -142,9 +149,17 @@ export interface OutboxRepository {
 export interface MessageRepository {
   /** Stores the message, its tags, and (optionally) its outbox job atomically. */
   insert(message: Message, outbox?: OutboxEntry): Promise<Message>;
+  /**
+   * Stores many messages (each with its tags, first history entry and optional outbox job) in
+   * one transaction with multi-row statements: group commit and the bulk loader use it.
+   * Returns them in the given order with their `seq`.
+   */
+  insertMany(items: ReadonlyArray<{ message: Message; outbox?: OutboxEntry }>): Promise<Message[]>;
   get(accountSid: string, sid: string): Promise<Message | undefined>;
   /** By SID alone, for background jobs (which carry no account). */
   findBySid(sid: string): Promise<Message | undefined>;
+  /** Many messages by SID alone in one query (batch jobs); unknown SIDs are left out, any order. */
+  findManyBySid(sids: readonly string[]): Promise<Message[]>;
   /** How many messages of `direction` went from `from` to `to` since `since` (loop guard). */
   countRecent(args: {
     accountSid: string;
@@ -195,7 +210,30 @@ export interface MessageRepository {
     /** Only apply when the message is currently in one of these statuses. */
     expect?: readonly MessageStatus[],
   ): Promise<Message | undefined>;
+  /**
+   * Many transitions in a few multi-row statements (batch jobs). Each item's patch may set other
+   * fields and values; it applies only while its message is in one of `expect` (like
+   * `transition`), and each applied item with a status gets its history entry, in item order.
+   * Returns the updated messages (any order); a SID given twice applies once.
+   */
+  transitionMany(
+    items: ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>,
+    now: number,
+    expect: readonly MessageStatus[],
+  ): Promise<Message[]>;
+  /**
+   * `transitionMany` without reading the rows back: the SIDs that moved. Much cheaper when the
+   * caller already holds the messages (reading whole rows back dominates a batch's cost).
+   */
+  transitionManySids(
+    items: ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>,
+    now: number,
+    expect: readonly MessageStatus[],
+  ): Promise<Set<string>>;
 }
+
+/** What `transition` / `transitionMany` may change on a message. */
+export type MessageTransitionPatch = Parameters<MessageRepository['transition']>[1];
 
 /** A message as a virtual handset of the simulated network received it. */
 export interface SimDelivery {
@@ -217,6 +255,8 @@ export interface SimDelivery {
 export interface SimRepository {
   /** Records a delivery; false when the message was already delivered (idempotent submit). */
   record(delivery: SimDelivery): Promise<boolean>;
+  /** Records many deliveries in one statement; returns the SIDs that were new (idempotent). */
+  recordMany(deliveries: readonly SimDelivery[]): Promise<Set<string>>;
   get(messageSid: string): Promise<SimDelivery | undefined>;
   /** What a handset received, newest first. */
   listForHandset(handset: string, limit: number): Promise<SimDelivery[]>;
@@ -281,7 +321,23 @@ export interface WebhookAttempt {
 export interface WebhookRepository {
   /** Stores a `pending` webhook with no attempts; returns it with its id. */
   insert(webhook: NewWebhook): Promise<Webhook>;
+  /**
+   * Stores many `pending` webhooks with multi-row statements, ids ascending in the given order
+   * (so a chain inserted together keeps its order); returns the new ids, ascending.
+   */
+  insertMany(webhooks: readonly NewWebhook[]): Promise<number[]>;
   get(id: number): Promise<Webhook | undefined>;
+  /** Many webhooks by id in one query; unknown ids are left out, any order. */
+  getMany(ids: readonly number[]): Promise<Webhook[]>;
+  /**
+   * The head of each given order key's chain (its oldest pending webhook's id), for the keys
+   * that have pending webhooks. With `lock` on multi-process stores the pending rows are locked,
+   * so the check serialises with a head finishing (as `hasPendingBefore` does).
+   */
+  pendingHeads(
+    orderKeys: readonly string[],
+    opts?: { lock?: boolean },
+  ): Promise<Map<string, number>>;
   /** The head of an order key's chain: its oldest pending webhook. */
   nextPending(orderKey: string): Promise<Webhook | undefined>;
   /**
@@ -299,7 +355,17 @@ export interface WebhookRepository {
     round: { expectedAttempts: number; status: WebhookStatus },
     now: number,
   ): Promise<boolean>;
+  /**
+   * `completeRound` for many webhooks, in one statement per distinct (expectedAttempts,
+   * status); returns the ids whose round applied.
+   */
+  completeRounds(
+    rounds: ReadonlyArray<{ id: number; expectedAttempts: number; status: WebhookStatus }>,
+    now: number,
+  ): Promise<Set<number>>;
   recordAttempt(attempt: Omit<WebhookAttempt, 'id'>): Promise<WebhookAttempt>;
+  /** Appends many attempts to the log with multi-row statements, in the given order. */
+  recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttempt, 'id'>>): Promise<void>;
   /** Every attempt for an order key, oldest first. */
   attempts(orderKey: string): Promise<WebhookAttempt[]>;
   /** Every attempt for one webhook, oldest first. */

@@ -80,8 +80,8 @@ for (const engine of engines) {
       it('reports its engine', () => {
         expect(ctx.store.capabilities).toEqual(
           engine.name.startsWith('sqlite')
-            ? { engine: 'sqlite', multiProcess: false }
-            : { engine: 'postgres', multiProcess: true },
+            ? { engine: 'sqlite', multiProcess: false, writers: 1 }
+            : { engine: 'postgres', multiProcess: true, writers: 4 },
         );
       });
 

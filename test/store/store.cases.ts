@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { defaultApplicationConfig } from '../../src/applications/applications.params.js';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
 import { defaultServiceConfig } from '../../src/services/services.params.js';
-import type { Account, Message, PhoneNumber } from '../../src/store/records.js';
+import type { Message, PhoneNumber } from '../../src/store/records.js';
 import type { Application, MessagingService } from '../../src/store/services.records.js';
 import type {
   MessageFilter,
@@ -12,6 +12,7 @@ import type {
   PageRequest,
   Store,
 } from '../../src/store/store.js';
+import { accountRecord, messageRecord, T0 } from '../support/records.js';
 
 /** The stores every case runs against. */
 export type EngineName = 'sqlite-memory' | 'sqlite-file' | 'postgres' | 'pglite';
@@ -43,51 +44,10 @@ const phone = () => `+1415${digits(7)}`;
 /** Digits never containing 4, 1 or 5 (so a `%415%` pattern cannot match them by chance). */
 const digitsNo415 = (n: number) => Array.from(randomBytes(n), (b) => '0236789'[b % 7]).join('');
 
-/** Epoch ms well past 2^31 and 2^32: 64-bit columns must round-trip as JS numbers. */
-const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 const FAR = Date.UTC(2200, 0, 1);
 
-const account = (over: Partial<Account> = {}): Account => {
-  const s = sid('AC');
-  return {
-    sid: s,
-    ownerAccountSid: s,
-    friendlyName: 'acct',
-    authToken: hex(),
-    status: 'active',
-    type: 'Full',
-    dateCreated: T0,
-    dateUpdated: T0,
-    ...over,
-  };
-};
-
-const message = (accountSid: string, over: Partial<Message> = {}): Message => ({
-  seq: 0,
-  sid: sid('SM'),
-  accountSid,
-  direction: 'outbound-api',
-  status: 'queued',
-  from: '+14155550100',
-  to: '+14155550101',
-  body: 'hello',
-  numSegments: 1,
-  numMedia: 0,
-  messagingServiceSid: null,
-  errorCode: null,
-  errorMessage: null,
-  price: null,
-  priceUnit: 'USD',
-  dateCreated: T0,
-  dateUpdated: T0,
-  dateSent: null,
-  sendAt: null,
-  statusCallback: null,
-  tags: {},
-  options: {},
-  carrierRef: null,
-  ...over,
-});
+const account = accountRecord;
+const message = messageRecord;
 
 const phoneNumber = (accountSid: string, over: Partial<PhoneNumber> = {}): PhoneNumber => ({
   sid: sid('PN'),
@@ -497,6 +457,54 @@ export const storeCases: StoreCase[] = [
       expect(await f(T0 + day, T0 + 2 * day)).toEqual([2, 2, 1, 1]);
       expect(await f(undefined, T0 + day)).toEqual([1, 1, 0]);
       expect(await f(T0 + 3 * day)).toEqual([3, 3]);
+    },
+  },
+  {
+    name: 'messages: DateSent keyset pages inside a two-sided window, both ways, ties at the edges',
+    async run({ store }) {
+      const ac = sid('AC');
+      const day = 86_400_000;
+      // The cursor's own date_sent bound is folded into the window's: each side must keep the
+      // tighter one, and rows tied with the cursor's date_sent must split on seq.
+      const sent = [0, 1, 4, 2, 1, 5, 2, 4, 3, 2, 1, 5];
+      const made: Message[] = [];
+      for (const d of sent) {
+        made.push(await store.messages.insert(message(ac, { dateSent: T0 + d * day })));
+      }
+      const window: MessageFilter = {
+        accountSid: ac,
+        tags: [],
+        sentFrom: T0 + day,
+        sentTo: T0 + 4 * day,
+      };
+      const expected = made
+        .filter((m) => m.dateSent! >= T0 + day && m.dateSent! <= T0 + 4 * day)
+        .sort((a, b) => b.dateSent! - a.dateSent! || b.seq - a.seq);
+      expect(sids(await store.messages.list(window, page(50)))).toEqual(sids(expected));
+      for (const limit of [1, 2, 3, 5]) {
+        expect(sids(await walk(store, window, limit, true))).toEqual(sids(expected));
+      }
+      const at = (m: Message) => ({ seq: m.seq, at: m.dateSent! });
+      for (let i = 0; i < expected.length; i++) {
+        const before = await store.messages.list(
+          window,
+          page(2, { cursor: at(expected[i]!), direction: 'before' }),
+        );
+        expect(sids(before)).toEqual(sids(expected.slice(Math.max(0, i - 2), i)));
+        const after = await store.messages.list(window, page(2, { cursor: at(expected[i]!) }));
+        expect(sids(after)).toEqual(sids(expected.slice(i + 1, i + 3)));
+      }
+      // A cursor outside the window never widens it.
+      const late = made[5]!; // day 5, after the window
+      const early = made[0]!; // day 0, before it
+      expect(sids(await store.messages.list(window, page(50, { cursor: at(late) })))).toEqual(
+        sids(expected),
+      );
+      expect(
+        sids(
+          await store.messages.list(window, page(50, { cursor: at(early), direction: 'before' })),
+        ),
+      ).toEqual(sids(expected));
     },
   },
   {
@@ -931,6 +939,318 @@ export const storeCases: StoreCase[] = [
         a2.id,
       ]);
       expect(await store.webhooks.attemptsForAccount(sid('AC'), 5)).toEqual([]);
+    },
+  },
+  {
+    name: 'outbox: completeMany removes, in one call, only the jobs the owner still leases',
+    async run({ store }) {
+      const kind = `k-${hex()}`;
+      await store.outbox.enqueue(['a', 'b', 'c'].map((ref) => ({ kind, ref, runAt: T0 })));
+      const claim = (owner: string, limit: number) =>
+        store.outbox.claim({ kinds: [kind], owner, now: T0, limit, leaseMs: 60_000 });
+      const [a, b] = await claim('one', 2);
+      const [c] = await claim('two', 1);
+      expect(await store.outbox.completeMany([], 'one')).toBe(0);
+      // c is another owner's: left alone.
+      expect(await store.outbox.completeMany([a!.id, b!.id, c!.id], 'one')).toBe(2);
+      expect(await store.outbox.count([kind])).toBe(1);
+      // Without an owner: unconditional; inside a rolled-back transaction: nothing.
+      await expect(
+        store.transaction(async (tx) => {
+          expect(await tx.outbox.completeMany([c!.id])).toBe(1);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await store.outbox.count([kind])).toBe(1);
+      expect(await store.outbox.completeMany([c!.id])).toBe(1);
+      expect(await store.outbox.count([kind])).toBe(0);
+      // More ids than one statement takes.
+      const many = `k-${hex()}`;
+      await store.outbox.enqueue(
+        Array.from({ length: 1500 }, (_, i) => ({ kind: many, ref: String(i), runAt: T0 })),
+      );
+      const all = await store.outbox.claim({
+        kinds: [many],
+        owner: 'bulk',
+        now: T0,
+        limit: 2000,
+        leaseMs: 60_000,
+      });
+      expect(all).toHaveLength(1500);
+      expect(
+        await store.outbox.completeMany(
+          all.map((j) => j.id),
+          'bulk',
+        ),
+      ).toBe(1500);
+      expect(await store.outbox.count([many])).toBe(0);
+    },
+  },
+  {
+    name: 'messages: findManyBySid; transitionMany applies per-row patches conditionally, with history',
+    async run({ store }) {
+      const ac = sid('AC');
+      const [m1, m2, m3] = await store.messages.insertMany(
+        [0, 1, 2].map(() => ({ message: message(ac) })),
+      );
+      const done = await store.messages.insert(message(ac, { status: 'delivered' }));
+      const found = await store.messages.findManyBySid([m1!.sid, done.sid, sid('SM')]);
+      expect(found.map((m) => m.sid).sort()).toEqual([m1!.sid, done.sid].sort());
+      expect(found.find((m) => m.sid === m1!.sid)).toEqual(m1);
+      expect(await store.messages.findManyBySid([])).toEqual([]);
+
+      // Only messages in an expected status move; a SID given twice applies once.
+      const sending = await store.messages.transitionMany(
+        [m1!, m2!, m2!, done].map((m) => ({ sid: m.sid, patch: { status: 'sending' as const } })),
+        T0 + 1,
+        ['queued'],
+      );
+      expect(sending.map((m) => m.sid).sort()).toEqual([m1!.sid, m2!.sid].sort());
+      expect(sending.every((m) => m.status === 'sending' && m.dateUpdated === T0 + 1)).toBe(true);
+      expect((await store.messages.findBySid(done.sid))?.status).toBe('delivered');
+
+      // Each row its own values and fields; 64-bit times round-trip as numbers.
+      const moved = await store.messages.transitionMany(
+        [
+          {
+            sid: m1!.sid,
+            patch: {
+              status: 'sent',
+              dateSent: FAR,
+              carrierRef: 'SIM1',
+              numSegments: 2,
+              price: '-0.01660',
+              priceUnit: 'USD',
+            },
+          },
+          {
+            sid: m2!.sid,
+            patch: { status: 'failed', errorCode: 30008, errorMessage: 'Unknown error' },
+          },
+          { sid: m3!.sid, patch: { status: 'sent' } },
+        ],
+        T0 + 2,
+        ['sending'],
+      );
+      const bySid = new Map(moved.map((m) => [m.sid, m]));
+      expect(bySid.size).toBe(2);
+      expect(bySid.get(m1!.sid)).toEqual({
+        ...m1,
+        status: 'sent',
+        dateSent: FAR,
+        carrierRef: 'SIM1',
+        numSegments: 2,
+        price: '-0.01660',
+        priceUnit: 'USD',
+        dateUpdated: T0 + 2,
+      });
+      expect(bySid.get(m2!.sid)).toMatchObject({
+        status: 'failed',
+        errorCode: 30008,
+        errorMessage: 'Unknown error',
+        dateSent: null,
+        carrierRef: null,
+      });
+      expect(await store.messages.findBySid(m3!.sid)).toEqual(m3);
+      expect(await store.messages.history(m1!.sid)).toEqual([
+        { status: 'queued', errorCode: null, at: T0 },
+        { status: 'sending', errorCode: null, at: T0 + 1 },
+        { status: 'sent', errorCode: null, at: T0 + 2 },
+      ]);
+      expect((await store.messages.history(m2!.sid)).map((e) => [e.status, e.errorCode])).toEqual([
+        ['queued', null],
+        ['sending', null],
+        ['failed', 30008],
+      ]);
+      expect(await store.messages.transitionMany([], T0, ['queued'])).toEqual([]);
+      expect(
+        await store.messages.transitionMany([{ sid: m3!.sid, patch: { status: 'sent' } }], T0, []),
+      ).toEqual([]);
+
+      // More rows than one statement takes.
+      const bulk = await store.messages.insertMany(
+        Array.from({ length: 1100 }, () => ({ message: message(ac) })),
+      );
+      const all = await store.messages.transitionMany(
+        bulk.map((m, i) => ({ sid: m.sid, patch: { status: 'sending' as const, numSegments: i } })),
+        T0 + 3,
+        ['queued'],
+      );
+      expect(all).toHaveLength(1100);
+      const last = bulk[1099]!;
+      expect((await store.messages.findBySid(last.sid))?.numSegments).toBe(1099);
+    },
+  },
+  {
+    name: 'messages: transitionManySids moves like transitionMany and returns only the SIDs',
+    async run({ store }) {
+      const ac = sid('AC');
+      const [a, b] = await store.messages.insertMany([0, 1].map(() => ({ message: message(ac) })));
+      const done = await store.messages.insert(message(ac, { status: 'delivered' }));
+      const moved = await store.messages.transitionManySids(
+        [a!, b!, done].map((m, i) => ({
+          sid: m.sid,
+          patch: { status: 'sent' as const, carrierRef: `R${i}`, dateSent: FAR },
+        })),
+        T0 + 1,
+        ['queued'],
+      );
+      expect([...moved].sort()).toEqual([a!.sid, b!.sid].sort());
+      expect(await store.messages.findBySid(b!.sid)).toEqual({
+        ...b,
+        status: 'sent',
+        carrierRef: 'R1',
+        dateSent: FAR,
+        dateUpdated: T0 + 1,
+      });
+      expect((await store.messages.findBySid(done.sid))?.status).toBe('delivered');
+      expect((await store.messages.history(a!.sid)).map((e) => e.status)).toEqual([
+        'queued',
+        'sent',
+      ]);
+      // Uniform patches (one batch step) and a rolled-back transaction leave nothing behind.
+      await expect(
+        store.transaction(async (tx) => {
+          const s = await tx.messages.transitionManySids(
+            [a!, b!].map((m) => ({ sid: m.sid, patch: { status: 'delivered' as const } })),
+            T0 + 2,
+            ['sent'],
+          );
+          expect(s.size).toBe(2);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect((await store.messages.findBySid(a!.sid))?.status).toBe('sent');
+      expect(await store.messages.history(a!.sid)).toHaveLength(2);
+      expect(await store.messages.transitionManySids([], T0, ['sent'])).toEqual(new Set());
+    },
+  },
+  {
+    name: 'sim deliveries: recordMany records many at once and returns only the new SIDs',
+    async run({ store }) {
+      const ac = sid('AC');
+      const handset = phone();
+      const old = simDelivery(ac, sid('SM'), handset);
+      await store.sim.record(old);
+      const d2 = simDelivery(ac, sid('SM'), handset, { mediaUrls: ['https://m/1'] });
+      const d3 = simDelivery(ac, sid('SM'), handset, { receivedAt: T0 + 1 });
+      const fresh = await store.sim.recordMany([{ ...old, body: 'again' }, d2, d3]);
+      expect([...fresh].sort()).toEqual([d2.messageSid, d3.messageSid].sort());
+      expect(await store.sim.get(old.messageSid)).toEqual(old);
+      expect(await store.sim.get(d2.messageSid)).toEqual(d2);
+      expect(await store.sim.get(d3.messageSid)).toEqual(d3);
+      expect(await store.sim.recordMany([])).toEqual(new Set());
+    },
+  },
+  {
+    name: 'webhooks: insertMany keeps the given order; getMany, pendingHeads, completeRounds, recordAttempts',
+    async run({ store }) {
+      const ac = sid('AC');
+      const [ka, kb] = [sid('SM'), sid('SM')];
+      const input = [
+        webhook(ac, ka),
+        webhook(ac, ka, { createdAt: T0 + 1, fallbackUrl: 'https://f' }),
+        webhook(ac, kb, { method: 'GET' }),
+        webhook(ac, ka, { createdAt: T0 + 2 }),
+      ];
+      const ids = await store.webhooks.insertMany(input);
+      expect(ids).toHaveLength(4);
+      expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+      const stored = (await store.webhooks.getMany([...ids, 999_999_999])).sort(
+        (x, y) => x.id - y.id,
+      );
+      // Ids ascend in the given order: a chain inserted together keeps its order.
+      expect(stored.map((w) => [w.orderKey, w.createdAt])).toEqual(
+        input.map((w) => [w.orderKey, w.createdAt]),
+      );
+      expect(stored[1]).toEqual({
+        ...input[1],
+        fallbackMethod: null,
+        id: ids[1],
+        status: 'pending',
+        attempts: 0,
+        updatedAt: T0 + 1,
+      });
+      expect(await store.webhooks.get(ids[2]!)).toEqual(stored[2]);
+
+      const heads = await store.webhooks.pendingHeads([ka, kb, sid('SM'), ka]);
+      expect(heads).toEqual(
+        new Map([
+          [ka, ids[0]],
+          [kb, ids[2]],
+        ]),
+      );
+      // The locking form (multi-process stores), inside a transaction.
+      expect(
+        await store.transaction((tx) => tx.webhooks.pendingHeads([kb], { lock: true })),
+      ).toEqual(new Map([[kb, ids[2]]]));
+
+      // Settled once: a wrong attempt count does not apply.
+      const applied = await store.webhooks.completeRounds(
+        [
+          { id: ids[0]!, expectedAttempts: 0, status: 'delivered' },
+          { id: ids[2]!, expectedAttempts: 0, status: 'pending' },
+          { id: ids[1]!, expectedAttempts: 1, status: 'failed' },
+        ],
+        T0 + 5,
+      );
+      expect([...applied].sort((x, y) => x - y)).toEqual([ids[0], ids[2]]);
+      expect(await store.webhooks.get(ids[0]!)).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        updatedAt: T0 + 5,
+      });
+      expect(await store.webhooks.get(ids[2]!)).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(await store.webhooks.get(ids[1]!)).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(
+        await store.webhooks.completeRounds(
+          [{ id: ids[0]!, expectedAttempts: 0, status: 'delivered' }],
+          T0 + 6,
+        ),
+      ).toEqual(new Set());
+      expect(await store.webhooks.pendingHeads([ka])).toEqual(new Map([[ka, ids[1]]]));
+
+      const attempt = {
+        webhookId: ids[0]!,
+        accountSid: ac,
+        orderKey: ka,
+        url: 'https://example.com/cb',
+        method: 'POST' as const,
+        params: { A: '1', B: ['x', 'y'] },
+        responseStatus: 200,
+        responseExcerpt: 'ok',
+        error: null,
+        latencyMs: 3,
+        attemptedAt: T0 + 5,
+        nextRetryAt: null,
+      };
+      await store.webhooks.recordAttempts([
+        attempt,
+        {
+          ...attempt,
+          responseStatus: null,
+          responseExcerpt: null,
+          error: 'timeout',
+          nextRetryAt: FAR,
+        },
+      ]);
+      const logged = await store.webhooks.attemptsForWebhook(ids[0]!);
+      expect(logged.map(({ id: _id, ...a }) => a)).toEqual([
+        attempt,
+        {
+          ...attempt,
+          responseStatus: null,
+          responseExcerpt: null,
+          error: 'timeout',
+          nextRetryAt: FAR,
+        },
+      ]);
+
+      expect(await store.webhooks.insertMany([])).toEqual([]);
+      expect(await store.webhooks.getMany([])).toEqual([]);
+      expect(await store.webhooks.pendingHeads([])).toEqual(new Map());
+      expect(await store.webhooks.completeRounds([], T0)).toEqual(new Set());
+      await store.webhooks.recordAttempts([]);
     },
   },
   {

@@ -1,13 +1,26 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
-import type { Database } from '../schema.js';
-import type { MessageFilter, MessageRepository, PageRequest } from '../store.js';
-import { IN_FLIGHT_STATUSES, type MessageStatus } from '../records.js';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { Database, MessageTable } from '../schema.js';
+import type { MessageFilter, MessageRepository, OutboxEntry, PageRequest } from '../store.js';
+import type { MessageTransitionPatch } from '../store.js';
+import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
 import { rows } from './rows.js';
 import { inTransaction } from './tx.js';
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
 
-/** Applies the list filters; every combination is served by one of the migration's indexes. */
+/** Rows per multi-row INSERT: 22 columns × 500 stays far below SQLite's 32,766 parameters. */
+const INSERT_CHUNK = 500;
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/**
+ * Applies the list filters. No filter, `To`, `From` and DateSent each seek their own index; since
+ * migration 008 a combination (To + From, or either with DateSent) seeks one part's index and
+ * checks the rest per row, so its cost grows with how rare the other part is.
+ */
 function filtered(db: Kysely<Database>, f: MessageFilter): MessageQuery {
   let q = db.selectFrom('messages').where('messages.account_sid', '=', f.accountSid);
   if (f.to !== undefined) q = q.where('to_addr', '=', f.to);
@@ -29,20 +42,35 @@ function filtered(db: Kysely<Database>, f: MessageFilter): MessageQuery {
   return q;
 }
 
-/** Keyset paging: newest first by seq, or by (date_sent, seq) when a DateSent bound is given. */
+/**
+ * Folds a DateSent cursor into the filter's date bounds, so the query carries ONE bound per side
+ * of `date_sent`. With two (the filter's `date_sent <= to` and the cursor's `date_sent <= at`,
+ * or its row value), SQLite seeks the index with the first one it sees and filters the rest: a
+ * deep page then walked every row between the window's end and the cursor (25 ms at 1 M
+ * messages). PostgreSQL picks the tighter bound itself; folding costs it nothing.
+ */
+function cursorBounded(f: MessageFilter, page: PageRequest): MessageFilter {
+  const at = page.cursor?.at;
+  if (at === undefined || (f.sentFrom === undefined && f.sentTo === undefined)) return f;
+  return page.direction === 'after'
+    ? { ...f, sentTo: Math.min(f.sentTo ?? at, at) }
+    : { ...f, sentFrom: Math.max(f.sentFrom ?? at, at) };
+}
+
+/**
+ * Keyset paging: newest first by seq, or by (date_sent, seq) when a DateSent bound is given.
+ * The DateSent keyset is a row-value comparison, which both engines seek in the
+ * (…, date_sent, seq) indexes; the filter passed through {@link cursorBounded} first.
+ */
 function paged(q: MessageQuery, byDateSent: boolean, page: PageRequest): MessageQuery {
   const older = page.direction === 'after';
   const c = page.cursor;
   if (c) {
     if (byDateSent && c.at !== undefined) {
       const at = c.at;
-      q = older
-        ? q
-            .where('date_sent', '<=', at)
-            .where((eb) => eb.or([eb('date_sent', '<', at), eb('seq', '<', c.seq)]))
-        : q
-            .where('date_sent', '>=', at)
-            .where((eb) => eb.or([eb('date_sent', '>', at), eb('seq', '>', c.seq)]));
+      q = q.where((eb) =>
+        eb(eb.refTuple('date_sent', 'seq'), older ? '<' : '>', eb.tuple(at, c.seq)),
+      );
     } else {
       q = q.where('seq', older ? '<' : '>', c.seq);
     }
@@ -69,44 +97,66 @@ export function messageRepository(
 
   const repo: MessageRepository = {
     async insert(message, outbox) {
+      const [stored] = await repo.insertMany([{ message, outbox }]);
+      return stored as Message;
+    },
+
+    async insertMany(items) {
+      if (items.length === 0) return [];
       return inTransaction(db, async (trx) => {
-        const { seq } = await trx
-          .insertInto('messages')
-          .values(rows.messageInsert(message))
-          .returning('seq')
-          .executeTakeFirstOrThrow();
-        const tagRows = Object.entries(message.tags).map(([key, value]) => ({
-          account_sid: message.accountSid,
-          key,
-          value,
-          message_seq: Number(seq),
-        }));
-        if (tagRows.length > 0) await trx.insertInto('message_tags').values(tagRows).execute();
-        await trx
-          .insertInto('message_events')
-          .values({
-            message_sid: message.sid,
-            status: message.status,
-            error_code: null,
-            at: message.dateCreated,
-          })
-          .execute();
-        if (outbox) {
-          await trx
-            .insertInto('outbox')
-            .values({
-              kind: outbox.kind,
-              ref: message.sid,
-              payload: '{}',
-              run_at: outbox.runAt,
-              attempts: 0,
-              lease_owner: null,
-              lease_until: null,
-              created_at: message.dateCreated,
-            })
+        const seqBySid = new Map<string, number>();
+        // Multi-row statements in chunks that stay under SQLite's bound-parameter limit.
+        for (const chunk of chunks(items, INSERT_CHUNK)) {
+          const ids = await trx
+            .insertInto('messages')
+            .values(chunk.map((i) => rows.messageInsert(i.message)))
+            .returning(['seq', 'sid'])
             .execute();
+          // RETURNING order is not guaranteed on either engine: match rows back by SID.
+          for (const r of ids) seqBySid.set(r.sid, Number(r.seq));
+          const tagRows = chunk.flatMap(({ message: m }) =>
+            Object.entries(m.tags).map(([key, value]) => ({
+              account_sid: m.accountSid,
+              key,
+              value,
+              message_seq: seqBySid.get(m.sid) as number,
+            })),
+          );
+          if (tagRows.length > 0) await trx.insertInto('message_tags').values(tagRows).execute();
+          await trx
+            .insertInto('message_events')
+            .values(
+              chunk.map(({ message: m }) => ({
+                message_sid: m.sid,
+                status: m.status,
+                error_code: null,
+                at: m.dateCreated,
+              })),
+            )
+            .execute();
+          const jobs = chunk.filter((i) => i.outbox !== undefined);
+          if (jobs.length > 0) {
+            await trx
+              .insertInto('outbox')
+              .values(
+                jobs.map(({ message: m, outbox: o }) => ({
+                  kind: (o as OutboxEntry).kind,
+                  ref: m.sid,
+                  payload: '{}',
+                  run_at: (o as OutboxEntry).runAt,
+                  attempts: 0,
+                  lease_owner: null,
+                  lease_until: null,
+                  created_at: m.dateCreated,
+                })),
+              )
+              .execute();
+          }
         }
-        return { ...message, seq: Number(seq) };
+        return items.map(({ message }) => ({
+          ...message,
+          seq: seqBySid.get(message.sid) as number,
+        }));
       });
     },
 
@@ -137,9 +187,22 @@ export function messageRepository(
       return r && rows.message(r);
     },
 
+    async findManyBySid(sids) {
+      const out: Message[] = [];
+      for (const chunk of chunks(sids, INSERT_CHUNK)) {
+        const list = await db
+          .selectFrom('messages')
+          .selectAll()
+          .where('sid', 'in', chunk)
+          .execute();
+        for (const r of list) out.push(rows.message(r));
+      }
+      return out;
+    },
+
     async list(filter, page) {
       const byDateSent = filter.sentFrom !== undefined || filter.sentTo !== undefined;
-      const list = await paged(filtered(db, filter), byDateSent, page)
+      const list = await paged(filtered(db, cursorBounded(filter, page)), byDateSent, page)
         .selectAll('messages')
         .execute();
       const out = list.map(rows.message);
@@ -289,6 +352,142 @@ export function messageRepository(
         return r && rows.message(r);
       });
     },
+
+    async transitionMany(items, now, expect) {
+      const moved = await transitionRows(db, items, now, expect, true);
+      return [...moved.values()].flatMap((r) => (r ? [rows.message(r)] : []));
+    },
+
+    async transitionManySids(items, now, expect) {
+      return new Set((await transitionRows(db, items, now, expect, false)).keys());
+    },
   };
   return repo;
 }
+
+type PatchField = keyof MessageTransitionPatch;
+type TransitionItems = ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>;
+
+/**
+ * The statements behind `transitionMany`: per set of patched fields, an `IN` list when every
+ * item sets the same values (one step of a batch), else a VALUES list joined on the SID; then
+ * the history rows in item order. Returns the moved SIDs, with their rows when `full`.
+ */
+async function transitionRows(
+  db: Kysely<Database>,
+  items: TransitionItems,
+  now: number,
+  expect: readonly MessageStatus[],
+  full: boolean,
+): Promise<Map<string, Selectable<MessageTable> | undefined>> {
+  const moved = new Map<string, Selectable<MessageTable> | undefined>();
+  if (items.length === 0 || expect.length === 0) return moved;
+  const seen = new Set<string>();
+  const unique = items.filter((i) => !seen.has(i.sid) && !!seen.add(i.sid));
+  const groups = new Map<string, { fields: PatchField[]; items: TransitionItems[number][] }>();
+  for (const item of unique) {
+    const fields = PATCH_FIELDS.filter((f) => item.patch[f] !== undefined);
+    const key = fields.join(',');
+    const g = groups.get(key) ?? { fields, items: [] };
+    g.items.push(item);
+    groups.set(key, g);
+  }
+  const returning = sql.raw(full ? RETURNING : 'messages.sid');
+  const statuses = sql.join([...expect]);
+  return inTransaction(db, async (trx) => {
+    for (const { fields, items: group } of groups.values()) {
+      const first = group[0]?.patch ?? {};
+      const uniform = group.every((i) => fields.every((f) => i.patch[f] === first[f]));
+      for (const chunk of chunks(group, TRANSITION_CHUNK)) {
+        const sets = (value: (f: PatchField) => RawBuilder<unknown>) =>
+          sql.join([
+            ...fields.map((f) => sql`${sql.raw(PATCH_COLUMNS[f][0])} = ${value(f)}`),
+            sql`date_updated = ${now}`,
+          ]);
+        const r = uniform
+          ? await sql<Selectable<MessageTable>>`update messages
+              set ${sets((f) => sql`${first[f] ?? null}`)}
+              where messages.sid in (${sql.join(chunk.map((i) => i.sid))})
+              and messages.status in (${statuses})
+              returning ${returning}`.execute(trx)
+          : await sql<Selectable<MessageTable>>`with v(${sql.raw(
+              ['sid', ...fields.map((f) => PATCH_COLUMNS[f][0])].join(', '),
+            )}) as (values ${sql.join(
+              chunk.map(
+                (i) =>
+                  sql`(${sql.join([
+                    sql`cast(${i.sid} as text)`,
+                    ...fields.map(
+                      (f) => sql`cast(${i.patch[f] ?? null} as ${sql.raw(PATCH_COLUMNS[f][1])})`,
+                    ),
+                  ])})`,
+              ),
+            )})
+              update messages set ${sets((f) => sql.raw(`v.${PATCH_COLUMNS[f][0]}`))} from v
+              where messages.sid = v.sid and messages.status in (${statuses})
+              returning ${returning}`.execute(trx);
+        for (const row of r.rows) moved.set(row.sid, full ? row : undefined);
+      }
+    }
+    // History in item order, so a batch keeps each message's events in sequence.
+    const events = unique
+      .filter((i) => i.patch.status !== undefined && moved.has(i.sid))
+      .map((i) => ({
+        message_sid: i.sid,
+        status: i.patch.status as MessageStatus,
+        error_code: i.patch.errorCode ?? null,
+        at: now,
+      }));
+    for (const chunk of chunks(events, INSERT_CHUNK)) {
+      await trx.insertInto('message_events').values(chunk).execute();
+    }
+    return moved;
+  });
+}
+
+/** Patchable fields: column and SQL type (VALUES rows carry no column types on PostgreSQL). */
+const PATCH_COLUMNS: Record<PatchField, [string, string]> = {
+  status: ['status', 'text'],
+  dateSent: ['date_sent', 'bigint'],
+  errorCode: ['error_code', 'integer'],
+  errorMessage: ['error_message', 'text'],
+  price: ['price', 'text'],
+  priceUnit: ['price_unit', 'text'],
+  from: ['from_addr', 'text'],
+  numSegments: ['num_segments', 'integer'],
+  carrierRef: ['carrier_ref', 'text'],
+};
+const PATCH_FIELDS = Object.keys(PATCH_COLUMNS) as PatchField[];
+
+/** Rows per transition statement: 10 values each, far below either engine's parameter limit. */
+const TRANSITION_CHUNK = 500;
+
+/** Every message column, qualified (SQLite refuses `messages.*` in RETURNING; PostgreSQL's `*`
+ * would add the VALUES columns). */
+const RETURNING = [
+  'seq',
+  'sid',
+  'account_sid',
+  'direction',
+  'status',
+  'from_addr',
+  'to_addr',
+  'body',
+  'num_segments',
+  'num_media',
+  'messaging_service_sid',
+  'error_code',
+  'error_message',
+  'price',
+  'price_unit',
+  'date_created',
+  'date_updated',
+  'date_sent',
+  'send_at',
+  'status_callback',
+  'tags',
+  'options',
+  'carrier_ref',
+]
+  .map((c) => `messages.${c}`)
+  .join(', ');

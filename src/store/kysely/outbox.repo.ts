@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
 
+/** Ids per `in (…)` list: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 1000;
+
 const toJob = (r: {
   id: number | string;
   kind: string;
@@ -29,22 +32,23 @@ export function outboxRepository(
 ): OutboxRepository {
   return {
     async enqueue(jobs) {
-      if (jobs.length === 0) return;
-      await db
-        .insertInto('outbox')
-        .values(
-          jobs.map((j) => ({
-            kind: j.kind,
-            ref: j.ref,
-            payload: JSON.stringify(j.payload ?? {}),
-            run_at: j.runAt,
-            attempts: 0,
-            lease_owner: null,
-            lease_until: null,
-            created_at: j.createdAt ?? j.runAt,
-          })),
-        )
-        .execute();
+      for (let i = 0; i < jobs.length; i += CHUNK) {
+        await db
+          .insertInto('outbox')
+          .values(
+            jobs.slice(i, i + CHUNK).map((j) => ({
+              kind: j.kind,
+              ref: j.ref,
+              payload: JSON.stringify(j.payload ?? {}),
+              run_at: j.runAt,
+              attempts: 0,
+              lease_owner: null,
+              lease_until: null,
+              created_at: j.createdAt ?? j.runAt,
+            })),
+          )
+          .execute();
+      }
     },
 
     async claim({ kinds, owner, now, limit, leaseMs }) {
@@ -80,6 +84,19 @@ export function outboxRepository(
         .where('id', '=', id)
         .$if(owner !== undefined, (q) => q.where('lease_owner', '=', owner ?? ''))
         .execute();
+    },
+
+    async completeMany(ids, owner) {
+      let removed = 0;
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const r = await db
+          .deleteFrom('outbox')
+          .where('id', 'in', ids.slice(i, i + CHUNK))
+          .$if(owner !== undefined, (q) => q.where('lease_owner', '=', owner ?? ''))
+          .executeTakeFirst();
+        removed += Number(r.numDeletedRows);
+      }
+      return removed;
     },
 
     async renew(ids, owner, until) {

@@ -16,28 +16,44 @@ const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   receivedAt: Number(r.received_at),
 });
 
+const toRow = (d: SimDelivery): SimDeliveryTable => ({
+  message_sid: d.messageSid,
+  direction: d.direction,
+  account_sid: d.accountSid,
+  handset: d.handset,
+  from_addr: d.from,
+  body: d.body,
+  media_urls: JSON.stringify(d.mediaUrls),
+  num_segments: d.numSegments,
+  carrier_ref: d.carrierRef,
+  outcome: JSON.stringify(d.outcome),
+  received_at: d.receivedAt,
+});
+
 /** Handset inboxes of the simulated network on any Kysely dialect. */
 export function simRepository(db: Kysely<Database>): SimRepository {
   return {
     async record(d) {
       const r = await db
         .insertInto('sim_deliveries')
-        .values({
-          message_sid: d.messageSid,
-          direction: d.direction,
-          account_sid: d.accountSid,
-          handset: d.handset,
-          from_addr: d.from,
-          body: d.body,
-          media_urls: JSON.stringify(d.mediaUrls),
-          num_segments: d.numSegments,
-          carrier_ref: d.carrierRef,
-          outcome: JSON.stringify(d.outcome),
-          received_at: d.receivedAt,
-        })
+        .values(toRow(d))
         .onConflict((oc) => oc.column('message_sid').doNothing())
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async recordMany(deliveries) {
+      const fresh = new Set<string>();
+      // 11 columns × 500 rows stays far below SQLite's bound-parameter limit.
+      for (let i = 0; i < deliveries.length; i += 500) {
+        const list = await db
+          .insertInto('sim_deliveries')
+          .values(deliveries.slice(i, i + 500).map(toRow))
+          .onConflict((oc) => oc.column('message_sid').doNothing())
+          .returning('message_sid')
+          .execute();
+        for (const r of list) fresh.add(r.message_sid);
+      }
+      return fresh;
     },
     async get(messageSid) {
       const r = await db

@@ -8,6 +8,7 @@ import type {
   WebhookParams,
   WebhookRepository,
   WebhookStatus,
+  NewWebhook,
 } from '../store.js';
 
 // 64-bit columns arrive as strings from some drivers (pg).
@@ -46,6 +47,43 @@ const toAttempt = (r: Selectable<WebhookAttemptTable>): WebhookAttempt => ({
   nextRetryAt: numOrNull(r.next_retry_at),
 });
 
+/** Rows per multi-row statement: 12 columns × 500 stays far below SQLite's parameter limit. */
+const CHUNK = 500;
+
+function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+const webhookRow = (w: NewWebhook) => ({
+  account_sid: w.accountSid,
+  order_key: w.orderKey,
+  kind: w.kind,
+  url: w.url,
+  method: w.method,
+  params: JSON.stringify(w.params),
+  fallback_url: w.fallbackUrl,
+  fallback_method: w.fallbackMethod,
+  status: 'pending',
+  attempts: 0,
+  created_at: w.createdAt,
+  updated_at: w.createdAt,
+});
+
+const attemptRow = (a: Omit<WebhookAttempt, 'id'>) => ({
+  webhook_id: a.webhookId,
+  account_sid: a.accountSid,
+  order_key: a.orderKey,
+  url: a.url,
+  method: a.method,
+  params: JSON.stringify(a.params),
+  response_status: a.responseStatus,
+  response_excerpt: a.responseExcerpt,
+  error: a.error,
+  latency_ms: a.latencyMs,
+  attempted_at: a.attemptedAt,
+  next_retry_at: a.nextRetryAt,
+});
+
 /** Outgoing webhooks and their attempt log on any Kysely dialect. */
 export function webhookRepository(
   db: Kysely<Database>,
@@ -55,23 +93,82 @@ export function webhookRepository(
     async insert(w) {
       const r = await db
         .insertInto('webhooks')
-        .values({
-          account_sid: w.accountSid,
-          order_key: w.orderKey,
-          kind: w.kind,
-          url: w.url,
-          method: w.method,
-          params: JSON.stringify(w.params),
-          fallback_url: w.fallbackUrl,
-          fallback_method: w.fallbackMethod,
-          status: 'pending',
-          attempts: 0,
-          created_at: w.createdAt,
-          updated_at: w.createdAt,
-        })
+        .values(webhookRow(w))
         .returningAll()
         .executeTakeFirstOrThrow();
       return toWebhook(r);
+    },
+
+    async insertMany(list) {
+      const ids: number[] = [];
+      // Both engines number the rows of one multi-row INSERT in VALUES order.
+      for (const chunk of chunks(list)) {
+        const r = await db
+          .insertInto('webhooks')
+          .values(chunk.map(webhookRow))
+          .returning('id')
+          .execute();
+        for (const row of r) ids.push(num(row.id));
+      }
+      return ids.sort((a, b) => a - b);
+    },
+
+    async getMany(ids) {
+      const out: Webhook[] = [];
+      for (const chunk of chunks(ids)) {
+        const list = await db.selectFrom('webhooks').selectAll().where('id', 'in', chunk).execute();
+        for (const r of list) out.push(toWebhook(r));
+      }
+      return out;
+    },
+
+    async pendingHeads(orderKeys, opts) {
+      const heads = new Map<string, number>();
+      for (const chunk of chunks([...new Set(orderKeys)])) {
+        let q = db
+          .selectFrom('webhooks')
+          .select(['id', 'order_key'])
+          .where('order_key', 'in', chunk)
+          .where('status', '=', 'pending')
+          .orderBy('id');
+        // Row locks (no GROUP BY allowed with them): the first row per key is its head.
+        if (opts?.lock && capabilities.multiProcess) q = q.forUpdate();
+        for (const r of await q.execute()) {
+          if (!heads.has(r.order_key)) heads.set(r.order_key, num(r.id));
+        }
+      }
+      return heads;
+    },
+
+    async completeRounds(rounds, now) {
+      const applied = new Set<number>();
+      const groups = new Map<string, { expected: number; status: WebhookStatus; ids: number[] }>();
+      for (const r of rounds) {
+        const key = `${r.expectedAttempts}:${r.status}`;
+        const g = groups.get(key) ?? { expected: r.expectedAttempts, status: r.status, ids: [] };
+        g.ids.push(r.id);
+        groups.set(key, g);
+      }
+      for (const g of groups.values()) {
+        for (const chunk of chunks(g.ids)) {
+          const list = await db
+            .updateTable('webhooks')
+            .set({ status: g.status, attempts: g.expected + 1, updated_at: now })
+            .where('id', 'in', chunk)
+            .where('status', '=', 'pending')
+            .where('attempts', '=', g.expected)
+            .returning('id')
+            .execute();
+          for (const r of list) applied.add(num(r.id));
+        }
+      }
+      return applied;
+    },
+
+    async recordAttempts(list) {
+      for (const chunk of chunks(list)) {
+        await db.insertInto('webhook_attempts').values(chunk.map(attemptRow)).execute();
+      }
     },
 
     async get(id) {
@@ -118,20 +215,7 @@ export function webhookRepository(
     async recordAttempt(a) {
       const r = await db
         .insertInto('webhook_attempts')
-        .values({
-          webhook_id: a.webhookId,
-          account_sid: a.accountSid,
-          order_key: a.orderKey,
-          url: a.url,
-          method: a.method,
-          params: JSON.stringify(a.params),
-          response_status: a.responseStatus,
-          response_excerpt: a.responseExcerpt,
-          error: a.error,
-          latency_ms: a.latencyMs,
-          attempted_at: a.attemptedAt,
-          next_retry_at: a.nextRetryAt,
-        })
+        .values(attemptRow(a))
         .returningAll()
         .executeTakeFirstOrThrow();
       return toAttempt(r);

@@ -6,6 +6,7 @@ import { webhooks } from './003_webhooks.js';
 import { services } from './004_services.js';
 import { optout } from './006_optout.js';
 import { eventOrder } from './007_event_order.js';
+import { leanIndexes } from './008_lean_indexes.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -29,6 +30,7 @@ const steps: Record<string, MigrationStep> = {
   '005_media': media,
   '006_optout': optout,
   '007_event_order': eventOrder,
+  '008_lean_indexes': leanIndexes,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */

@@ -81,7 +81,7 @@ export async function postgresStore(
   hooks: KyselyStoreHooks = {},
 ): Promise<Store> {
   await migratePostgres(db);
-  return kyselyStore(db, { engine: 'postgres', multiProcess: true }, hooks);
+  return kyselyStore(db, { engine: 'postgres', multiProcess: true, writers: 4 }, hooks);
 }
 
 /** Opens a PostgreSQL store: a `pg` pool of `?max=` connections (default 10), migrated. */

@@ -7,6 +7,7 @@ import type { Store } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
 import { withStatementCache } from './statement-cache.js';
 import { localSignals } from '../local-signals.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -29,6 +30,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   conn.pragma('secure_delete = ON');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
+  // 32 MB of page cache (default 2 MB): the list indexes' upper levels and the newest pages
+  // stay in memory at a million messages, and inserts stop re-reading them.
+  conn.pragma('cache_size = -32000');
+  let checkpointer: Checkpointer | undefined;
+  if (options.path !== ':memory:') {
+    // Checkpoints run on a worker thread (see checkpointer.ts); SQLite's own again if it fails.
+    conn.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(options.path, {
+      onFailure: () => conn.pragma('wal_autocheckpoint = 1000'),
+    });
+  }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(conn) }),
   });
@@ -39,15 +51,32 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   });
   return kyselyStore(
     db,
-    { engine: 'sqlite', multiProcess: false },
+    { engine: 'sqlite', multiProcess: false, writers: 1 },
     {
-      // The WAL still holds the page as it was before a redaction; fold it back and truncate.
-      // Through Kysely, so it waits for the connection like any query; a busy checkpoint is
-      // retried by the next erase or by SQLite's own auto-checkpoint, never failing the request.
       signals: localSignals(),
-      afterErase: async () => {
-        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db).catch(() => {});
+      close: async () => {
+        await checkpointer?.stop();
+        await db.destroy();
       },
+      // The WAL still holds the page as it was before a redaction; fold it back and truncate.
+      // Through Kysely, so it waits for the connection like any query.
+      afterErase: () => foldWal(db),
     },
   );
+}
+
+/**
+ * Folds the WAL back into the database file and truncates it, so an erased value's old page
+ * image is gone from both. The background checkpointer may be mid-checkpoint (SQLite runs one
+ * at a time): retry for up to a second, then leave it to the next erase or checkpoint rather
+ * than fail the request.
+ */
+async function foldWal(db: Kysely<Database>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const r = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`
+      .execute(db)
+      .catch(() => undefined);
+    if (r?.rows[0]?.busy === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

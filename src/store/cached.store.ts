@@ -1,0 +1,149 @@
+import { LRUCache } from 'lru-cache';
+import type { Store } from './store.js';
+
+/** The signal channel that tells every process sharing the database to drop its read cache. */
+export const CACHE_CHANNEL = 'loft_cache';
+
+/** Settings of the read cache. */
+export interface ReadCacheOptions {
+  /**
+   * Longest time an entry is served. Writes made through any Loft process clear every cache at
+   * once (locally, and through the store's signals elsewhere); the TTL bounds staleness only
+   * for writes made behind Loft's back or a signal lost with its connection.
+   */
+  ttlMs?: number;
+  /** Most entries kept. */
+  max?: number;
+}
+
+type Repo = keyof Pick<
+  Store,
+  'accounts' | 'apiKeys' | 'phoneNumbers' | 'services' | 'optOuts' | 'applications'
+>;
+
+/**
+ * Reads that every API request or delivered message repeats (credentials, sender ownership,
+ * Messaging Service pools, opt-outs) and that change rarely.
+ */
+const CACHED_READS: Record<Repo, readonly string[]> = {
+  accounts: ['get'],
+  apiKeys: ['get'],
+  phoneNumbers: ['findByNumber'],
+  services: ['get', 'findBySid', 'findByPhoneNumber', 'pool'],
+  optOuts: ['isBlocked', 'getReplies'],
+  applications: ['get', 'findBySid'],
+};
+
+/** Writes to the tables behind those reads; any of them drops the whole cache. */
+const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
+  accounts: ['insert', 'update'],
+  apiKeys: ['insert', 'update', 'delete'],
+  phoneNumbers: ['insert', 'update', 'delete'],
+  services: [
+    'insert',
+    'update',
+    'delete',
+    'addPhoneNumber',
+    'removePhoneNumber',
+    'unlinkPhoneNumber',
+  ],
+  optOuts: ['block', 'unblock', 'setReplies'],
+  applications: ['insert', 'update', 'delete'],
+};
+
+type AnyFn = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Wraps `store` with an in-memory read cache. Values are frozen (a caller mutating one would
+ * corrupt everyone's copy). A transaction reads through the cache until it writes to a cached
+ * table; writes clear the cache before they run and again after they commit, and signal the other processes (PostgreSQL NOTIFY). A read that started before a
+ * clear never stores its (possibly stale) answer.
+ */
+export async function withReadCache(store: Store, options: ReadCacheOptions = {}): Promise<Store> {
+  const cache = new LRUCache<string, { v: unknown }>({
+    max: options.max ?? 10_000,
+    ttl: options.ttlMs ?? 5_000,
+  });
+  let generation = 0;
+  const clear = () => {
+    generation++;
+    cache.clear();
+  };
+  const changed = () => {
+    clear();
+    store.signals?.publish(CACHE_CHANNEL);
+  };
+  const off = await store.signals?.subscribe(CACHE_CHANNEL, clear);
+
+  const cachedRead = (repo: Repo, name: string, fn: AnyFn, active: () => boolean): AnyFn => {
+    return async (...args) => {
+      if (!active()) return fn(...args);
+      const key = `${repo}.${name}:${JSON.stringify(args)}`;
+      const hit = cache.get(key);
+      if (hit) return hit.v;
+      const gen = generation;
+      const v = deepFreeze(await fn(...args));
+      if (gen === generation && active()) cache.set(key, { v });
+      return v;
+    };
+  };
+
+  /**
+   * The store's repositories with cached reads and tracked writes. `active` says whether the
+   * cache may be used: always outside transactions; inside one only until it writes to a cached
+   * table (from then on it must read its own, uncommitted writes, and never cache them).
+   */
+  const wrap = (inner: Store, onWrite: () => void, active: () => boolean): Store => {
+    const out: Record<string, unknown> = { ...inner };
+    for (const repo of Object.keys(CACHED_READS) as Repo[]) {
+      const base = inner[repo] as unknown as Record<string, AnyFn>;
+      const r: Record<string, AnyFn> = { ...base };
+      for (const m of CACHED_READS[repo]) r[m] = cachedRead(repo, m, base[m]!.bind(base), active);
+      for (const m of INVALIDATING_WRITES[repo]) {
+        const write = base[m]!.bind(base);
+        r[m] = async (...args) => {
+          clear(); // before too: a read racing this write must not cache across it
+          try {
+            return await write(...args);
+          } finally {
+            onWrite();
+          }
+        };
+      }
+      out[repo] = r;
+    }
+    out['transaction'] = <T>(fn: (tx: Store) => Promise<T>): Promise<T> => {
+      let wrote = false;
+      return inner
+        .transaction((tx) =>
+          fn(
+            wrap(
+              tx,
+              () => (wrote = true),
+              () => !wrote,
+            ),
+          ),
+        )
+        .finally(() => {
+          if (wrote) changed();
+        });
+    };
+    return out as unknown as Store;
+  };
+
+  return {
+    ...wrap(store, changed, () => true),
+    async close() {
+      await off?.();
+      await store.close();
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withReadCache } from '../../src/store/cached.store.js';
+import { openPostgresStore } from '../../src/store/postgres/postgres.store.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase, postgresServerUrl, type TestDatabase } from '../support/stores.js';
+import { accountRecord, T0 } from '../support/records.js';
+
+// The read cache in front of every store: cached reads must never outlive a write made through
+// Loft, in this process (directly or in a transaction) or in another one sharing the database.
+
+const hex = () => randomBytes(16).toString('hex');
+const account = () => accountRecord();
+
+describe('read cache (SQLite)', () => {
+  let raw: Store;
+  let store: Store;
+  beforeAll(async () => {
+    raw = await openSqliteStore({ path: ':memory:' });
+    store = await withReadCache(raw, { ttlMs: 60_000 });
+  });
+  afterAll(() => store.close());
+
+  it('serves a repeated read from memory, frozen', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    const first = await store.accounts.get(a.sid);
+    expect(first).toEqual(a);
+    expect(await store.accounts.get(a.sid)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it('drops cached reads when a write goes through the cache', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    await store.accounts.get(a.sid);
+    await store.accounts.update(a.sid, { status: 'suspended' }, T0 + 1);
+    expect((await store.accounts.get(a.sid))?.status).toBe('suspended');
+  });
+
+  it('drops cached reads when a transaction that wrote commits', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    expect(await store.optOuts.isBlocked(['+14155550001'], '+14155550100')).toBe(false);
+    await store.transaction(async (tx) => {
+      await tx.optOuts.block({
+        accountSid: a.sid,
+        scopeKey: '+14155550001',
+        recipient: '+14155550100',
+        createdAt: T0,
+      });
+      // Inside the transaction reads bypass the cache and see the write.
+      expect(await tx.optOuts.isBlocked(['+14155550001'], '+14155550100')).toBe(true);
+    });
+    expect(await store.optOuts.isBlocked(['+14155550001'], '+14155550100')).toBe(true);
+  });
+
+  it('a transaction reads through the cache until it writes', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    const cached = await store.accounts.get(a.sid);
+    await store.transaction(async (tx) => {
+      expect(await tx.accounts.get(a.sid)).toBe(cached);
+      await tx.accounts.update(a.sid, { friendlyName: 'in tx' }, T0 + 1);
+      expect((await tx.accounts.get(a.sid))?.friendlyName).toBe('in tx');
+    });
+    expect((await store.accounts.get(a.sid))?.friendlyName).toBe('in tx');
+  });
+
+  it('never caches what a rolled-back transaction wrote', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.accounts.update(a.sid, { friendlyName: 'rolled back' }, T0 + 1);
+        expect((await tx.accounts.get(a.sid))?.friendlyName).toBe('rolled back');
+        // Another request at this moment must not get the uncommitted value from the cache.
+        // (On SQLite it waits for the connection the transaction holds: give up after 50 ms.)
+        const seen = await Promise.race([
+          store.accounts.get(a.sid).then((x) => x?.friendlyName),
+          new Promise((r) => setTimeout(() => r('waited'), 50)),
+        ]);
+        expect(seen).not.toBe('rolled back');
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect((await store.accounts.get(a.sid))?.friendlyName).toBe('acct');
+  });
+
+  it('caches negative answers too, and forgets them on insert', async () => {
+    const a = account();
+    expect(await store.accounts.get(a.sid)).toBeUndefined();
+    await store.accounts.insert(a);
+    expect(await store.accounts.get(a.sid)).toEqual(a);
+  });
+
+  it('a write behind its back shows only once the TTL has passed', async () => {
+    const short = await withReadCache(raw, { ttlMs: 30 });
+    const a = account();
+    await raw.accounts.insert(a);
+    await short.accounts.get(a.sid);
+    await raw.accounts.update(a.sid, { friendlyName: 'renamed' }, T0 + 1);
+    expect((await short.accounts.get(a.sid))?.friendlyName).toBe('acct');
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await short.accounts.get(a.sid))?.friendlyName).toBe('renamed');
+  });
+});
+
+const server = await postgresServerUrl();
+
+// Needs two connections to one PostgreSQL server (LISTEN/NOTIFY between them); PGlite has one.
+describe.skipIf(!server)('read cache across processes (PostgreSQL server)', () => {
+  let db: TestDatabase;
+  let a: Store;
+  let b: Store;
+  beforeAll(async () => {
+    db = await createTestDatabase(server as string);
+    a = await withReadCache(await openPostgresStore({ url: db.url }), { ttlMs: 60_000 });
+    b = await withReadCache(await openPostgresStore({ url: db.url }), { ttlMs: 60_000 });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  it("a write through one process clears the other's cache", async () => {
+    const acct = account();
+    await a.accounts.insert(acct);
+    expect((await b.accounts.get(acct.sid))?.authToken).toBe(acct.authToken);
+    const rotated = hex();
+    await a.accounts.update(acct.sid, { authToken: rotated }, T0 + 1);
+    const deadline = Date.now() + 5_000;
+    while ((await b.accounts.get(acct.sid))?.authToken !== rotated && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await b.accounts.get(acct.sid))?.authToken).toBe(rotated);
+  });
+});
