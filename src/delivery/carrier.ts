@@ -51,6 +51,11 @@ export interface CarrierEvents {
 export interface Carrier {
   readonly name: string;
   submit(tx: Store, submission: Submission, now: number): Promise<SubmitResult>;
+  /**
+   * Submits many messages inside the caller's transaction (batch dispatch); results in the given
+   * order. Optional: without it the pipeline calls `submit` for each.
+   */
+  submitMany?(tx: Store, submissions: readonly Submission[], now: number): Promise<SubmitResult[]>;
   /** Connects the carrier's reports and inbound traffic to Loft (called once at start-up). */
   attach?(events: CarrierEvents): void;
 }

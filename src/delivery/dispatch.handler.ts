@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.js';
-import type { JobHandler, JobOutcome } from '../jobs/job.js';
+import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs/job.js';
 import { parsePhone } from '../messages/addresses.js';
 import { countSegments } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
-import type { Store } from '../store/store.js';
-import type { Carrier } from './carrier.js';
-import { advance, type StatusCallbacks } from './lifecycle.js';
+import type { OutboxJob, Store } from '../store/store.js';
+import type { MessagingService } from '../store/services.records.js';
+import type { Carrier, Submission, SubmitResult } from './carrier.js';
+import { advance, advanceMany, type MessagePatch, type StatusCallbacks } from './lifecycle.js';
 import { priceOf, type PriceTable } from './pricing.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
@@ -49,7 +50,7 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
       advance(tx, callbacks, m, { status: 'failed', errorCode, errorMessage }, clock.now()),
     );
 
-  return async (job): Promise<JobOutcome> => {
+  const single = async (job: OutboxJob): Promise<JobOutcome> => {
     let m = await store.messages.findBySid(job.ref);
     for (let step = 0; m && step < 4; step++) {
       const now = clock.now();
@@ -93,6 +94,136 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
     }
     return { done: true };
   };
+  return Object.assign(single, { batch: dispatchBatch(deps) });
+}
+
+/** Statuses a dispatch job still has work for. */
+const DISPATCHABLE = new Set(['queued', 'scheduled', 'accepted']);
+
+/**
+ * The batch form of {@link dispatchHandler} for the common case, queued messages without media
+ * or pacing: one read for every message, then one transaction with multi-row statements —
+ * `sending` with its callbacks, the carrier's records, `sent` (or `failed`) with their callbacks,
+ * and the removal of the jobs. Every other job (scheduled, accepted, MMS, paced) goes through the
+ * per-job handler.
+ */
+function dispatchBatch(deps: DispatchDeps): BatchHandler {
+  const { store, clock, callbacks } = deps;
+  return async (jobs, { owner }) => {
+    const outcomes = new Map<number, BatchOutcome>();
+    const found = await store.messages.findManyBySid(jobs.map((j) => j.ref));
+    const messages = new Map(found.map((m) => [m.sid, m]));
+    const services = new Map<string, Promise<MessagingService | undefined>>();
+    const serviceOf = (sid: string) => {
+      let p = services.get(sid);
+      if (p === undefined) services.set(sid, (p = store.services.findBySid(sid)));
+      return p;
+    };
+    const finished: number[] = [];
+    const expired: Message[] = [];
+    const toSend: { m: Message; body: string; segments: number }[] = [];
+    const taken = new Set<string>();
+    for (const job of jobs) {
+      const m = messages.get(job.ref);
+      if (!m || !DISPATCHABLE.has(m.status)) {
+        finished.push(job.id);
+        continue;
+      }
+      if (m.status !== 'queued' || m.numMedia > 0 || deps.pacer || taken.has(m.sid)) {
+        outcomes.set(job.id, { perJob: true });
+        continue;
+      }
+      taken.add(m.sid);
+      finished.push(job.id);
+      // The message's own ValidityPeriod and SmartEncoded win over its Messaging Service's.
+      const service = m.messagingServiceSid ? await serviceOf(m.messagingServiceSid) : undefined;
+      const validityS = Number(
+        m.options['ValidityPeriod'] ?? service?.config.validityPeriod ?? DEFAULT_VALIDITY_S,
+      );
+      if (clock.now() > Math.max(m.dateCreated, m.sendAt ?? 0) + validityS * 1000) {
+        expired.push(m);
+        continue;
+      }
+      const smart = m.options['SmartEncoded'];
+      const smartEncoded =
+        smart === undefined ? (service?.config.smartEncoding ?? false) : smart === 'true';
+      const encoded = countSegments(m.body ?? '', { smartEncoded });
+      toSend.push({ m, body: encoded.body, segments: encoded.segments });
+    }
+
+    await store.transaction(async (tx) => {
+      const now = clock.now();
+      await advanceMany(
+        tx,
+        callbacks,
+        expired.map((m) => ({
+          sid: m.sid,
+          message: m,
+          patch: { status: 'failed', errorCode: 30036, errorMessage: 'Validity Period Expired' },
+        })),
+        now,
+        ['queued'],
+      );
+      const sending = await advanceMany(
+        tx,
+        callbacks,
+        toSend.map(({ m }) => ({ sid: m.sid, message: m, patch: { status: 'sending' } })),
+        now,
+        ['queued'],
+      );
+      // Only the messages this batch moved to `sending` go to the carrier: exactly once.
+      const submissions: Submission[] = toSend.flatMap(({ m, body, segments }) => {
+        const message = sending.get(m.sid);
+        return message ? [{ message, body, mediaUrls: [], numSegments: segments }] : [];
+      });
+      const results = deps.carrier.submitMany
+        ? await deps.carrier.submitMany(tx, submissions, now)
+        : await submitEach(tx, deps.carrier, submissions, now);
+      const failed: { sid: string; message: Message; patch: MessagePatch }[] = [];
+      const sent: { sid: string; message: Message; patch: MessagePatch }[] = [];
+      submissions.forEach(({ message: m, numSegments }, i) => {
+        const r = results[i];
+        if (!r) return;
+        if (!r.ok) {
+          failed.push({
+            sid: m.sid,
+            message: m,
+            patch: { status: 'failed', errorCode: r.errorCode, errorMessage: r.errorMessage },
+          });
+          return;
+        }
+        sent.push({
+          sid: m.sid,
+          message: m,
+          patch: {
+            status: 'sent',
+            dateSent: now,
+            carrierRef: r.ref,
+            numSegments,
+            price: priceOf(deps.prices, parsePhone(m.to)?.country, numSegments, m.numMedia),
+            priceUnit: 'USD',
+          },
+        });
+      });
+      await advanceMany(tx, callbacks, failed, now, ['sending']);
+      await advanceMany(tx, callbacks, sent, now, ['sending']);
+      await tx.outbox.completeMany(finished, owner);
+    });
+    // Live views (handset long-polls, the console) learn of the sends at once.
+    if (toSend.length > 0) store.signals?.publish(EVENTS_CHANNEL);
+    return outcomes;
+  };
+}
+
+async function submitEach(
+  tx: Store,
+  carrier: Carrier,
+  submissions: readonly Submission[],
+  now: number,
+): Promise<SubmitResult[]> {
+  const results: SubmitResult[] = [];
+  for (const s of submissions) results.push(await carrier.submit(tx, s, now));
+  return results;
 }
 
 async function send(

@@ -10,12 +10,31 @@ export interface CallbackExtras {
 }
 
 /** Enqueues the status callback for a message's new status (no-op when it has no target). */
-export type StatusCallbacks = (
+export type StatusCallbacks = ((
   tx: Store,
   message: Message,
   now: number,
   extras?: CallbackExtras,
-) => Promise<void>;
+) => Promise<void>) & {
+  /** The same for many messages at once, with multi-row statements (batch jobs). */
+  many?: (
+    tx: Store,
+    items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
+    now: number,
+  ) => Promise<void>;
+};
+
+/** Enqueues the status callbacks of many messages: in one go when the callbacks can, else in turn. */
+export async function callbacksMany(
+  tx: Store,
+  callbacks: StatusCallbacks,
+  items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
+  now: number,
+): Promise<void> {
+  if (items.length === 0) return;
+  if (callbacks.many) return callbacks.many(tx, items, now);
+  for (const i of items) await callbacks(tx, i.message, now, i.extras);
+}
 
 /** The parts of a message a transition may change. */
 export type MessagePatch = Parameters<Store['messages']['transition']>[1];
@@ -35,6 +54,55 @@ export async function advance(
 ): Promise<Message | undefined> {
   const next = await tx.messages.transition(message.sid, patch, now, [message.status]);
   if (next) await callbacks(tx, next, now, extras);
+  return next;
+}
+
+/**
+ * {@link advance} for many messages at once: each patch applies only while its message is still
+ * in one of `expect`, and the applied ones get their status callbacks, all in the caller's
+ * transaction. Items that carry the `message` as the caller read it are not read back: the
+ * advanced message is that one with the patch applied (what the conditional update wrote).
+ * Returns the advanced messages by SID.
+ */
+export async function advanceMany(
+  tx: Store,
+  callbacks: StatusCallbacks,
+  items: ReadonlyArray<{
+    sid: string;
+    patch: MessagePatch;
+    extras?: CallbackExtras;
+    message?: Message;
+  }>,
+  now: number,
+  expect: readonly Message['status'][],
+): Promise<Map<string, Message>> {
+  let updated: Map<string, Message>;
+  if (items.every((i) => i.message !== undefined)) {
+    const moved = await tx.messages.transitionManySids(items, now, expect);
+    updated = new Map();
+    for (const { sid, patch, message } of items) {
+      if (message && moved.has(sid) && !updated.has(sid)) {
+        updated.set(sid, withPatch(message, patch, now));
+      }
+    }
+  } else {
+    const list = await tx.messages.transitionMany(items, now, expect);
+    updated = new Map(list.map((m) => [m.sid, m]));
+  }
+  const applied = items.flatMap((i) => {
+    const message = updated.get(i.sid);
+    return message ? [{ message, ...(i.extras && { extras: i.extras }) }] : [];
+  });
+  await callbacksMany(tx, callbacks, applied, now);
+  return updated;
+}
+
+/** A message as a transition leaves it: the patch's fields set, `dateUpdated` now. */
+function withPatch(m: Message, patch: MessagePatch, now: number): Message {
+  const next: Message = { ...m, dateUpdated: now };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+  }
   return next;
 }
 

@@ -15,7 +15,12 @@ export interface PipelineDeps extends DispatchDeps {
   /** Extra job kinds run by their own runner (webhooks), with their concurrency. */
   extraHandlers?: Record<string, JobHandler>;
   extraConcurrency?: number;
+  /** Most webhook jobs per batch, and batches in flight at once. */
+  extraBatchSize?: number;
+  extraBatchLanes?: number;
   concurrency?: number;
+  /** Most dispatch / delivery-report jobs claimed and run together. */
+  batchSize?: number;
   /** Job lease; a dead process's jobs are taken over when it runs out. */
   leaseMs?: number;
   /** Lease owner prefix (process identity). */
@@ -50,6 +55,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       handlers,
       owner: `${deps.owner}:delivery`,
       concurrency: deps.concurrency ?? 8,
+      batchSize: deps.batchSize ?? 512,
       leaseMs: deps.leaseMs,
       onError: deps.onError,
       afterJob: () => webhooks?.notify(),
@@ -63,6 +69,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       handlers: deps.extraHandlers,
       owner: `${deps.owner}:webhooks`,
       concurrency: deps.extraConcurrency ?? 32,
+      // Network-bound: several batches in flight, so one slow receiver holds up only its own.
+      batchSize: deps.extraBatchSize ?? 128,
+      batchLanes: deps.extraBatchLanes ?? 4,
       leaseMs: deps.leaseMs,
       onError: deps.onError,
       // A webhook's answer (TwiML) may have queued replies for the delivery runner.

@@ -1,7 +1,9 @@
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { enqueueStatusCallback } from '../webhooks/status-callback.js';
-import type { StatusCallbacks } from './lifecycle.js';
+import type { Application, MessagingService } from '../store/services.records.js';
+import { enqueueStatusCallback, statusCallbackRequest } from '../webhooks/status-callback.js';
+import { enqueueWebhooks, type WebhookRequest } from '../webhooks/webhooks.enqueue.js';
+import type { CallbackExtras, StatusCallbacks } from './lifecycle.js';
 
 /** Where a message's status callbacks go, if anywhere. */
 export async function callbackTarget(
@@ -30,11 +32,55 @@ export async function callbackTarget(
 }
 
 /** Status callbacks through the durable webhook queue, committed with each status change. */
-export const statusCallbacks: StatusCallbacks = async (tx, message, now, extras) => {
-  const target = await callbackTarget(tx, message);
-  if (target) {
-    await enqueueStatusCallback(tx, message, target, now, {
-      ...(extras?.rawDlrDoneDate !== undefined && { rawDlrDoneDate: extras.rawDlrDoneDate }),
-    });
+export const statusCallbacks: StatusCallbacks = Object.assign(
+  async (tx: Store, message: Message, now: number, extras?: CallbackExtras) => {
+    const target = await callbackTarget(tx, message);
+    if (target) {
+      await enqueueStatusCallback(tx, message, target, now, {
+        ...(extras?.rawDlrDoneDate !== undefined && { rawDlrDoneDate: extras.rawDlrDoneDate }),
+      });
+    }
+  },
+  { many: statusCallbacksMany },
+);
+
+/**
+ * The status callbacks of many messages with multi-row statements; each message's Messaging
+ * Service and Application is read once per call.
+ */
+async function statusCallbacksMany(
+  tx: Store,
+  items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
+  now: number,
+): Promise<void> {
+  const services = new Map<string, Promise<MessagingService | undefined>>();
+  const apps = new Map<string, Promise<Application | undefined>>();
+  const cached: Store = {
+    ...tx,
+    services: {
+      ...tx.services,
+      findBySid: (sid) => memo(services, sid, () => tx.services.findBySid(sid)),
+    },
+    applications: {
+      ...tx.applications,
+      findBySid: (sid) => memo(apps, sid, () => tx.applications.findBySid(sid)),
+    },
+  };
+  const requests: WebhookRequest[] = [];
+  for (const { message, extras } of items) {
+    const target = await callbackTarget(cached, message);
+    if (!target) continue;
+    requests.push(
+      statusCallbackRequest(message, target, {
+        ...(extras?.rawDlrDoneDate !== undefined && { rawDlrDoneDate: extras.rawDlrDoneDate }),
+      }),
+    );
   }
-};
+  await enqueueWebhooks(tx, requests, now);
+}
+
+function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
+  if (p === undefined) cache.set(key, (p = load()));
+  return p;
+}

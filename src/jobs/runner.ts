@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { OutboxJob, Store } from '../store/store.js';
-import type { JobHandler, JobNotifier, JobOutcome } from './job.js';
+import type { BatchOutcome, JobHandler, JobNotifier, JobOutcome } from './job.js';
 
 /** Settings of one runner (one group of job kinds sharing a concurrency budget). */
 export interface RunnerOptions {
@@ -8,8 +8,12 @@ export interface RunnerOptions {
   clock: Clock;
   /** Handlers by job kind; the runner claims only these kinds. */
   handlers: Record<string, JobHandler>;
-  /** Jobs in flight at once. */
+  /** Jobs in flight at once (per-job handlers). */
   concurrency?: number;
+  /** Most jobs claimed and handed at once to a kind's batch handler. */
+  batchSize?: number;
+  /** Batches in flight at once (each claims its own jobs): more for network-bound kinds. */
+  batchLanes?: number;
   /** A claimed job is someone else's to take after this long, unless its lease is renewed. */
   leaseMs?: number;
   /** Idle poll interval when nobody calls notify(). */
@@ -19,109 +23,25 @@ export interface RunnerOptions {
   /** First back-off after a handler throws; doubles per failed attempt, capped at 5 min. */
   errorRetryMs?: number;
   onError?: (err: unknown, job?: OutboxJob) => void;
-  /** Called after each job finishes (e.g. to wake the runner of the work it enqueued). */
+  /** Called after each job (or batch) finishes (e.g. to wake the runner of the work it enqueued). */
   afterJob?: () => void;
 }
 
 const MAX_ERROR_BACKOFF_MS = 300_000;
 
-/**
- * Works the durable outbox: claims due jobs of its kinds with a lease, runs their handlers with
- * bounded concurrency (a free slot is refilled without waiting for slower jobs), renews the
- * leases of jobs still running, then completes or reschedules each job — only while it still
- * holds the lease. It never runs on the request path; `notify()` wakes it after new work commits.
- */
-export class JobRunner implements JobNotifier {
-  private readonly concurrency: number;
-  private readonly leaseMs: number;
-  private readonly pollMs: number;
-  private kinds: string[];
-  private readonly inflight = new Set<number>();
-  private running = false;
+/** One loop's sleep, cut short by notify(). */
+class Waker {
+  woken = false;
   private wake: (() => void) | null = null;
-  private woken = false;
-  private loop: Promise<void> | null = null;
-  private renewer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly opts: RunnerOptions) {
-    this.concurrency = opts.concurrency ?? 16;
-    this.leaseMs = opts.leaseMs ?? 30_000;
-    this.pollMs = opts.pollMs ?? 200;
-    this.kinds = Object.keys(opts.handlers);
-  }
-
-  /** Starts the background loop (no-op while one is running or still stopping). */
-  start(): void {
-    if (this.running || this.loop) return;
-    this.running = true;
-    this.loop = this.run().finally(() => {
-      this.loop = null;
-    });
-    this.renewer = setInterval(() => void this.renew(), Math.max(10, this.leaseMs / 3));
-    this.renewer.unref();
-  }
-
-  /** Stops claiming; waits for jobs in flight. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.notify();
-    await this.loop;
-    while (this.inflight.size > 0) await new Promise((r) => setTimeout(r, 5));
-    if (this.renewer) clearInterval(this.renewer);
-    this.renewer = null;
-  }
-
-  /** Wakes the loop now (new due work was committed, or a slot freed). */
   notify(): void {
     this.woken = true;
     this.wake?.();
   }
 
-  /**
-   * Runs every job that is due now, including jobs those jobs enqueue for now, then returns.
-   * For tests with a manual clock, and for draining at shutdown.
-   */
-  async runDue(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const jobs = await this.claim(this.concurrency);
-      if (jobs.length === 0) return total;
-      total += jobs.length;
-      await Promise.all(jobs.map((j) => this.execute(j)));
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      const free = this.concurrency - this.inflight.size;
-      // Refill when a quarter of the slots are free (or all are): no head-of-line blocking
-      // behind a slow job, without one claim query per finished job.
-      if (free > 0 && (free >= Math.ceil(this.concurrency / 4) || this.inflight.size === 0)) {
-        let jobs: OutboxJob[] = [];
-        try {
-          jobs = await this.claim(free);
-        } catch (err) {
-          this.opts.onError?.(err);
-        }
-        for (const job of jobs) {
-          // A job whose lease we let lapse may come back while it still runs here: skip it.
-          if (this.inflight.has(job.id)) continue;
-          this.inflight.add(job.id);
-          void this.execute(job).finally(() => {
-            this.inflight.delete(job.id);
-            this.notify();
-          });
-        }
-        if (jobs.length === free) continue;
-      }
-      if (!this.woken) await this.sleep();
-    }
-  }
-
-  private sleep(): Promise<void> {
+  sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
@@ -132,12 +52,178 @@ export class JobRunner implements JobNotifier {
       };
     });
   }
+}
+
+/**
+ * Works the durable outbox: claims due jobs of its kinds with a lease, runs their handlers, renews
+ * the leases of jobs still running, then completes or reschedules each job — only while it still
+ * holds the lease. Kinds whose handler has a `batch` function are claimed up to `batchSize` at a
+ * time and run together (the batch settles its jobs in its own transaction); the others run one
+ * by one with bounded concurrency (a free slot is refilled without waiting for slower jobs). It
+ * never runs on the request path; `notify()` wakes it after new work commits.
+ */
+export class JobRunner implements JobNotifier {
+  private readonly concurrency: number;
+  private readonly batchSize: number;
+  private readonly batchLanes: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly singleKinds: string[];
+  private readonly batchKinds: string[];
+  /** Per-job handler jobs in flight (the concurrency budget). */
+  private readonly inflight = new Set<number>();
+  /** Jobs of batches in flight. */
+  private readonly batched = new Set<number>();
+  private readonly wakers = new Set<Waker>();
+  private running = false;
+  private loops: Promise<void> | null = null;
+  private renewer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.concurrency = opts.concurrency ?? 16;
+    this.batchSize = opts.batchSize ?? 256;
+    this.batchLanes = opts.batchLanes ?? 1;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 200;
+    const kinds = Object.keys(opts.handlers);
+    this.batchKinds = kinds.filter((k) => opts.handlers[k]?.batch !== undefined);
+    this.singleKinds = kinds.filter((k) => opts.handlers[k]?.batch === undefined);
+  }
+
+  /** Starts the background loops (no-op while they run or are still stopping). */
+  start(): void {
+    if (this.running || this.loops) return;
+    this.running = true;
+    const loops: Promise<void>[] = [];
+    if (this.singleKinds.length > 0) loops.push(this.runSingles());
+    if (this.batchKinds.length > 0) {
+      for (let i = 0; i < this.batchLanes; i++) loops.push(this.runBatches());
+    }
+    this.loops = Promise.all(loops).then(
+      () => {
+        this.loops = null;
+      },
+      () => {
+        this.loops = null;
+      },
+    );
+    this.renewer = setInterval(() => void this.renew(), Math.max(10, this.leaseMs / 3));
+    this.renewer.unref();
+  }
+
+  /** Stops claiming; waits for jobs in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loops;
+    while (this.inflight.size > 0 || this.batched.size > 0) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (this.renewer) clearInterval(this.renewer);
+    this.renewer = null;
+  }
+
+  /** Wakes the loops now (new due work was committed, or a slot freed). */
+  notify(): void {
+    for (const w of this.wakers) w.notify();
+  }
+
+  /**
+   * Runs every job that is due now, including jobs those jobs enqueue for now, then returns.
+   * For tests with a manual clock, and for draining at shutdown.
+   */
+  async runDue(): Promise<number> {
+    const kinds = [...this.singleKinds, ...this.batchKinds];
+    let total = 0;
+    for (;;) {
+      // Every kind at once, as the loops would: single jobs start first, batches alongside.
+      const jobs = await this.claim(this.rotate(kinds), Math.max(this.concurrency, this.batchSize));
+      if (jobs.length === 0) return total;
+      total += jobs.length;
+      const work = jobs
+        .filter((j) => this.opts.handlers[j.kind]?.batch === undefined)
+        .map((j) => this.execute(j));
+      for (const kind of this.batchKinds) {
+        const batch = jobs.filter((j) => j.kind === kind);
+        if (batch.length > 0) work.push(this.executeBatch(kind, batch));
+      }
+      await Promise.all(work);
+    }
+  }
+
+  private waker(): Waker {
+    const w = new Waker();
+    this.wakers.add(w);
+    return w;
+  }
+
+  /** Rotates which kind is claimed first, so a backlog of one kind never starves another. */
+  private rotate(kinds: string[]): string[] {
+    kinds.push(kinds.shift() as string);
+    return kinds;
+  }
+
+  private async runSingles(): Promise<void> {
+    const waker = this.waker();
+    try {
+      while (this.running) {
+        waker.woken = false;
+        const free = this.concurrency - this.inflight.size;
+        // Refill when a quarter of the slots are free (or all are): no head-of-line blocking
+        // behind a slow job, without one claim query per finished job.
+        if (free > 0 && (free >= Math.ceil(this.concurrency / 4) || this.inflight.size === 0)) {
+          let jobs: OutboxJob[] = [];
+          try {
+            jobs = await this.claim(this.rotate(this.singleKinds), free);
+          } catch (err) {
+            this.opts.onError?.(err);
+          }
+          for (const job of jobs) {
+            // A job whose lease we let lapse may come back while it still runs here: skip it.
+            if (this.inflight.has(job.id)) continue;
+            this.inflight.add(job.id);
+            void this.execute(job).finally(() => {
+              this.inflight.delete(job.id);
+              waker.notify();
+            });
+          }
+          if (jobs.length === free) continue;
+        }
+        if (!waker.woken) await waker.sleep(this.pollMs);
+      }
+    } finally {
+      this.wakers.delete(waker);
+    }
+  }
+
+  private async runBatches(): Promise<void> {
+    const waker = this.waker();
+    try {
+      while (this.running) {
+        waker.woken = false;
+        let n = 0;
+        try {
+          for (let i = 0; i < this.batchKinds.length && n === 0; i++) {
+            const kind = this.rotate(this.batchKinds)[0] as string;
+            const jobs = await this.claim([kind], this.batchSize);
+            n = jobs.length;
+            if (n > 0) await this.executeBatch(kind, jobs);
+          }
+        } catch (err) {
+          this.opts.onError?.(err);
+        }
+        if (n === 0 && !waker.woken) await waker.sleep(this.pollMs);
+      }
+    } finally {
+      this.wakers.delete(waker);
+    }
+  }
 
   private async renew(): Promise<void> {
-    if (this.inflight.size === 0) return;
+    if (this.inflight.size === 0 && this.batched.size === 0) return;
     try {
       await this.opts.store.outbox.renew(
-        [...this.inflight],
+        [...this.inflight, ...this.batched],
         this.opts.owner,
         this.opts.clock.now() + this.leaseMs,
       );
@@ -146,16 +232,56 @@ export class JobRunner implements JobNotifier {
     }
   }
 
-  private claim(limit: number): Promise<OutboxJob[]> {
-    // Rotate which kind is claimed first, so a backlog of one kind never starves another.
-    this.kinds.push(this.kinds.shift() as string);
+  private claim(kinds: string[], limit: number): Promise<OutboxJob[]> {
     return this.opts.store.outbox.claim({
-      kinds: this.kinds,
+      kinds,
       owner: this.opts.owner,
       now: this.opts.clock.now(),
       limit,
       leaseMs: this.leaseMs,
     });
+  }
+
+  /**
+   * Runs one claimed batch through its kind's batch handler, then settles the jobs it returned.
+   * If the batch throws, every job runs through the per-job handler instead.
+   */
+  private async executeBatch(kind: string, claimed: OutboxJob[]): Promise<void> {
+    const handler = this.opts.handlers[kind];
+    // A job whose lease we let lapse may come back while its batch still runs here: skip it.
+    const jobs = claimed.filter((j) => !this.batched.has(j.id));
+    for (const j of jobs) this.batched.add(j.id);
+    try {
+      if (!handler?.batch) {
+        await Promise.all(jobs.map((j) => this.execute(j)));
+        return;
+      }
+      let leftovers: Map<number, BatchOutcome>;
+      try {
+        leftovers = await handler.batch(jobs, { owner: this.opts.owner });
+      } catch (err) {
+        this.opts.onError?.(err);
+        await Promise.all(jobs.map((j) => this.execute(j)));
+        return;
+      }
+      const byId = new Map(jobs.map((j) => [j.id, j]));
+      const single: OutboxJob[] = [];
+      const settling: Promise<void>[] = [];
+      for (const [id, outcome] of leftovers) {
+        const job = byId.get(id);
+        if (!job) continue;
+        if ('perJob' in outcome) single.push(job);
+        else settling.push(this.settle(job, outcome));
+      }
+      // Jobs the batch left to their handler run with the runner's usual concurrency.
+      const lanes = Array.from({ length: Math.min(this.concurrency, single.length) }, async () => {
+        for (let job = single.shift(); job; job = single.shift()) await this.execute(job);
+      });
+      await Promise.all([...settling, ...lanes]);
+    } finally {
+      for (const j of jobs) this.batched.delete(j.id);
+      this.opts.afterJob?.();
+    }
   }
 
   private async execute(job: OutboxJob): Promise<void> {
@@ -168,6 +294,12 @@ export class JobRunner implements JobNotifier {
       const backoff = (this.opts.errorRetryMs ?? 1000) * 2 ** Math.min(job.attempts, 20);
       outcome = { retryAt: this.opts.clock.now() + Math.min(backoff, MAX_ERROR_BACKOFF_MS) };
     }
+    await this.settle(job, outcome);
+    this.opts.afterJob?.();
+  }
+
+  /** Completes or reschedules a job, only while this runner still holds its lease. */
+  private async settle(job: OutboxJob, outcome: JobOutcome): Promise<void> {
     try {
       const owner = this.opts.owner;
       if ('done' in outcome) await this.opts.store.outbox.complete(job.id, owner);
@@ -176,6 +308,5 @@ export class JobRunner implements JobNotifier {
       // The lease will expire and the job will be retaken; handlers are idempotent.
       this.opts.onError?.(err, job);
     }
-    this.opts.afterJob?.();
   }
 }

@@ -1,6 +1,6 @@
 import type { Message } from '../store/records.js';
 import type { Store, Webhook } from '../store/store.js';
-import { enqueueWebhook } from './webhooks.enqueue.js';
+import { enqueueWebhook, type WebhookRequest } from './webhooks.enqueue.js';
 
 /** The API version every callback reports. */
 export const API_VERSION = '2010-04-01';
@@ -82,16 +82,21 @@ export function enqueueStatusCallback(
   now: number,
   opts?: StatusCallbackOptions,
 ): Promise<Webhook> {
-  return enqueueWebhook(
-    tx,
-    {
-      accountSid: message.accountSid,
-      orderKey: message.sid,
-      kind: 'status-callback',
-      url: target.url,
-      method: target.method,
-      params: statusCallbackParams(message, opts),
-    },
-    now,
-  );
+  return enqueueWebhook(tx, statusCallbackRequest(message, target, opts), now);
+}
+
+/** The webhook that carries the status callback for the message's current status. */
+export function statusCallbackRequest(
+  message: StatusCallbackMessage,
+  target: { url: string; method: 'GET' | 'POST' },
+  opts?: StatusCallbackOptions,
+): WebhookRequest {
+  return {
+    accountSid: message.accountSid,
+    orderKey: message.sid,
+    kind: 'status-callback',
+    url: target.url,
+    method: target.method,
+    params: statusCallbackParams(message, opts),
+  };
 }

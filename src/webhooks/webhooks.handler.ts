@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
-import type { JobHandler } from '../jobs/job.js';
+import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs/job.js';
+import type { Account } from '../store/records.js';
 import type {
+  OutboxJob,
   Store,
   Webhook,
   WebhookAttempt,
@@ -11,7 +13,8 @@ import type {
   WebhookStatus,
 } from '../store/store.js';
 import { SIGNATURE_HEADER, signature } from './signature.js';
-import { enqueueNextWebhook } from './webhooks.enqueue.js';
+import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
+import { httpRequest } from './webhooks.http.js';
 
 /** Header carrying a token that stays the same on every request made for one webhook. */
 export const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
@@ -27,6 +30,7 @@ export const WEBHOOK_DEFAULTS = {
   /** No retry comes sooner than this, whatever the jitter drew. */
   backoffMinMs: 1_000,
   userAgent: 'TwilioProxy/1.1',
+  maxInFlight: 128,
 } as const;
 
 /** How much of a response body the attempt log keeps. */
@@ -44,6 +48,8 @@ export interface WebhookHandlerDeps {
   /** Uniform in [0, 1); injected for deterministic back-off in tests. */
   random?: () => number;
   userAgent?: string;
+  /** Most batched requests in flight at once, across batches (a receiver's fair share). */
+  maxInFlight?: number;
   /**
    * Consumes the body of a delivered webhook of the given kinds (inbound TwiML), inside the
    * transaction that settles it. A returned `error` (e.g. `12100 …`) is noted on the attempt.
@@ -131,7 +137,7 @@ type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & {
   contentType?: string;
 };
 
-/** Message of a failed fetch, with the low-level cause (`ECONNREFUSED`, …) when there is one. */
+/** Message of a failed request, with the low-level cause (`ECONNREFUSED`, …) when there is one. */
 function describe(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
@@ -145,38 +151,6 @@ function describe(err: unknown, timeoutMs: number): string {
     return err.message;
   }
   return String(err);
-}
-
-/** Reads at most EXCERPT_BYTES of a body; a read failure is reported, not thrown. */
-async function readExcerpt(
-  res: Response,
-  timeoutMs: number,
-  limit = EXCERPT_BYTES,
-): Promise<{ excerpt: string; error: string | null; body: string }> {
-  if (!res.body) return { excerpt: '', error: null, body: '' };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let error: string | null = null;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-    if (size >= limit) await reader.cancel().catch(() => {});
-  } catch (err) {
-    error = `response body: ${describe(err, timeoutMs)}`;
-  }
-  const all = Buffer.concat(chunks);
-  const bytes = all.subarray(0, EXCERPT_BYTES);
-  // `stream: true` holds back a multi-byte character cut in half at the limit.
-  return {
-    excerpt: new TextDecoder().decode(bytes, { stream: true }),
-    error,
-    body: limit > EXCERPT_BYTES ? new TextDecoder().decode(all.subarray(0, limit)) : '',
-  };
 }
 
 /**
@@ -198,6 +172,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   };
   const random = deps.random ?? Math.random;
   const userAgent = deps.userAgent ?? WEBHOOK_DEFAULTS.userAgent;
+  const slots = semaphore(deps.maxInFlight ?? WEBHOOK_DEFAULTS.maxInFlight);
 
   async function send(
     w: Webhook,
@@ -242,28 +217,27 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
-      const res = await fetch(url, {
+      const wantsBody = deps.onResponse?.kinds.includes(w.kind) ?? false;
+      const limit = wantsBody ? TWIML_MAX_BYTES : EXCERPT_BYTES;
+      const res = await httpRequest({
+        url: new URL(url),
         method: target.method,
         headers,
-        body: post ? formEncode(w.params) : undefined,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const wantsBody = deps.onResponse?.kinds.includes(w.kind) ?? false;
-      const { excerpt, error, body } = await readExcerpt(
-        res,
+        ...(post && { body: formEncode(w.params) }),
         timeoutMs,
-        wantsBody ? TWIML_MAX_BYTES : EXCERPT_BYTES,
-      );
+        limit,
+      });
+      const bytes = res.body.subarray(0, EXCERPT_BYTES);
       return {
         ...base,
         responseStatus: res.status,
-        responseExcerpt: excerpt,
-        error,
+        // `stream: true` holds back a multi-byte character cut in half at the limit.
+        responseExcerpt: new TextDecoder().decode(bytes, { stream: true }),
+        error: res.bodyError && `response body: ${describe(res.bodyError, timeoutMs)}`,
         latencyMs: latency(),
         ok: res.status >= 200 && res.status < 300,
-        body,
-        contentType: res.headers.get('content-type') ?? '',
+        body: limit > EXCERPT_BYTES ? new TextDecoder().decode(res.body) : '',
+        contentType: res.contentType,
       };
     } catch (err) {
       return {
@@ -277,14 +251,8 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     }
   }
 
-  return async (job) => {
-    const id = Number(job.ref);
-    const w = Number.isSafeInteger(id) ? await store.webhooks.get(id) : undefined;
-    if (!w || w.status !== 'pending') return { done: true };
-    // Not the head of its chain: the webhook before it enqueues this one when it finishes.
-    if (await store.webhooks.hasPendingBefore(w.orderKey, w.id)) return { done: true };
-
-    const account = await store.accounts.get(w.accountSid);
+  /** One attempt round of a webhook (primary, then fallback): HTTP only, no writes. */
+  async function attemptRound(w: Webhook, account: Account | undefined): Promise<Round> {
     const sent: Sent[] = [];
     if (account) {
       const targets = [{ url: w.url, method: w.method }];
@@ -321,7 +289,39 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         ? 'failed'
         : 'pending';
     const retryAt = status === 'pending' ? now + retryDelay(rounds, backoff, random) : null;
+    return { w, sent, status, retryAt };
+  }
 
+  /** The attempt log rows of a round (the last request carries the next retry time). */
+  const attemptRows = (r: Round, note?: string): Omit<WebhookAttempt, 'id'>[] => {
+    const answered = r.sent.find((s) => s.ok);
+    return r.sent.map((s, i) => {
+      const { ok: _ok, body: _b, contentType: _c, ...attempt } = s;
+      const last = i === r.sent.length - 1;
+      const error =
+        s === answered && note ? [attempt.error, note].filter(Boolean).join('; ') : attempt.error;
+      return { ...attempt, error, nextRetryAt: last ? r.retryAt : null };
+    });
+  };
+
+  /** Where a round another worker settled first leaves its job: the stored state decides. */
+  async function deferred(w: Webhook, now: number): Promise<JobOutcome> {
+    const current = await store.webhooks.get(w.id);
+    return current?.status === 'pending'
+      ? { retryAt: now + retryDelay(current.attempts, backoff, random) }
+      : { done: true };
+  }
+
+  const single = async (job: OutboxJob): Promise<JobOutcome> => {
+    const id = Number(job.ref);
+    const w = Number.isSafeInteger(id) ? await store.webhooks.get(id) : undefined;
+    if (!w || w.status !== 'pending') return { done: true };
+    // Not the head of its chain: the webhook before it enqueues this one when it finishes.
+    if (await store.webhooks.hasPendingBefore(w.orderKey, w.id)) return { done: true };
+
+    const round = await attemptRound(w, await store.accounts.get(w.accountSid));
+    const { sent, status, retryAt } = round;
+    const now = clock.now();
     const applied = await store.transaction(async (tx) => {
       const ok = await tx.webhooks.completeRound(
         w.id,
@@ -344,21 +344,145 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         );
         note = r?.error;
       }
-      for (const [i, s] of sent.entries()) {
-        const { ok: _ok, body: _b, contentType: _c, ...attempt } = s;
-        const last = i === sent.length - 1;
-        const error =
-          s === answered && note ? [attempt.error, note].filter(Boolean).join('; ') : attempt.error;
-        await tx.webhooks.recordAttempt({ ...attempt, error, nextRetryAt: last ? retryAt : null });
-      }
+      for (const attempt of attemptRows(round, note)) await tx.webhooks.recordAttempt(attempt);
       if (ok && status !== 'pending') await enqueueNextWebhook(tx, w.orderKey, now);
       return ok;
     });
     if (applied) return retryAt === null ? { done: true } : { retryAt };
     // Another worker settled this round first (an expired lease); defer to the stored state.
-    const current = await store.webhooks.get(w.id);
-    return current?.status === 'pending'
-      ? { retryAt: now + retryDelay(current.attempts, backoff, random) }
-      : { done: true };
+    return deferred(w, now);
   };
+
+  /**
+   * Many webhook jobs at once: one read for the webhooks and one for their chains' heads, every
+   * request in flight together, and the results settled in waves as they come back — each wave
+   * one transaction with multi-row statements (rounds, attempt log, the chains' next jobs, the
+   * finished jobs). Webhooks whose answer is consumed (TwiML) run through the per-job handler.
+   */
+  const batch: BatchHandler = async (jobs, { owner }) => {
+    const outcomes = new Map<number, BatchOutcome>();
+    const ids = jobs.map((j) => Number(j.ref)).filter((id) => Number.isSafeInteger(id));
+    const webhooks = new Map((await store.webhooks.getMany(ids)).map((w) => [w.id, w]));
+    const heads = await store.webhooks.pendingHeads(
+      [...webhooks.values()].filter((w) => w.status === 'pending').map((w) => w.orderKey),
+    );
+    const accounts = new Map<string, Promise<Account | undefined>>();
+    const accountOf = (sid: string) => {
+      let p = accounts.get(sid);
+      if (p === undefined) accounts.set(sid, (p = store.accounts.get(sid)));
+      return p;
+    };
+    let finished: number[] = [];
+    const work: { job: OutboxJob; w: Webhook }[] = [];
+    const taken = new Set<number>();
+    for (const job of jobs) {
+      const w = webhooks.get(Number(job.ref));
+      // Gone, settled, or not the head of its chain (its predecessor enqueues it): done.
+      if (!w || w.status !== 'pending' || heads.get(w.orderKey) !== w.id) {
+        finished.push(job.id);
+      } else if (deps.onResponse?.kinds.includes(w.kind) || taken.has(w.id)) {
+        outcomes.set(job.id, { perJob: true });
+      } else {
+        taken.add(w.id);
+        work.push({ job, w });
+      }
+    }
+
+    const ready: { job: OutboxJob; round?: Round }[] = [];
+    let wake: (() => void) | null = null;
+    for (const { job, w } of work) {
+      void accountOf(w.accountSid)
+        .then((account) => slots(() => attemptRound(w, account)))
+        .then(
+          (round) => ready.push({ job, round }),
+          () => ready.push({ job }),
+        )
+        .finally(() => wake?.());
+    }
+    const arrival = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      }).finally(() => (wake = null));
+    let remaining = work.length;
+    do {
+      // A wave: the first results, plus whatever else arrives within WAVE_MS (all of them,
+      // from a fast receiver); a slow receiver only delays its own webhooks.
+      while (ready.length === 0 && remaining > 0) await arrival(timeoutMs);
+      const waveStart = performance.now();
+      for (let left = WAVE_MS; ready.length < remaining && left > 0;) {
+        await arrival(left);
+        left = WAVE_MS - (performance.now() - waveStart);
+      }
+      const wave = ready.splice(0);
+      remaining -= wave.length;
+      const rounds = wave.flatMap((r) => (r.round ? [{ job: r.job, round: r.round }] : []));
+      for (const r of wave) if (!r.round) outcomes.set(r.job.id, { perJob: true });
+      if (rounds.length === 0 && finished.length === 0) continue;
+      const now = clock.now();
+      const applied = await store.transaction(async (tx) => {
+        const ok = await tx.webhooks.completeRounds(
+          rounds.map(({ round: r }) => ({
+            id: r.w.id,
+            expectedAttempts: r.w.attempts,
+            status: r.status,
+          })),
+          now,
+        );
+        await tx.webhooks.recordAttempts(rounds.flatMap(({ round }) => attemptRows(round)));
+        await enqueueNextWebhooks(
+          tx,
+          rounds
+            .filter(({ round: r }) => ok.has(r.w.id) && r.status !== 'pending')
+            .map(({ round: r }) => r.w.orderKey),
+          now,
+        );
+        const done = rounds
+          .filter(({ round: r }) => ok.has(r.w.id) && r.retryAt === null)
+          .map(({ job }) => job.id);
+        await tx.outbox.completeMany([...finished, ...done], owner);
+        return ok;
+      });
+      finished = [];
+      for (const { job, round: r } of rounds) {
+        if (!applied.has(r.w.id)) outcomes.set(job.id, await deferred(r.w, now));
+        else if (r.retryAt !== null) outcomes.set(job.id, { retryAt: r.retryAt });
+      }
+    } while (remaining > 0);
+    return outcomes;
+  };
+
+  return Object.assign(single, { batch });
+}
+
+/** Runs at most `limit` tasks at once; the others wait their turn, first come first served. */
+function semaphore(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finished task hands its slot straight to the next waiter.
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+/** How long a batch gathers finished requests before settling them together. */
+const WAVE_MS = 20;
+
+/** One attempt round's requests and what they decide. */
+interface Round {
+  w: Webhook;
+  sent: Sent[];
+  status: WebhookStatus;
+  retryAt: number | null;
 }

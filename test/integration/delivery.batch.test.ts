@@ -1,0 +1,441 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import type { Carrier } from '../../src/delivery/carrier.js';
+import { createPipeline } from '../../src/delivery/pipeline.js';
+import { DEFAULT_PRICES } from '../../src/delivery/pricing.js';
+import { simulatorCarrier } from '../../src/delivery/simulator/sim.carrier.js';
+import { SimNetwork } from '../../src/delivery/simulator/sim.network.js';
+import { statusCallbacks } from '../../src/delivery/status-callbacks.js';
+import type { JobHandler } from '../../src/jobs/job.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import type { Message } from '../../src/store/records.js';
+import type { Store } from '../../src/store/store.js';
+import { MAIN_SID, MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { openTestStore } from '../support/stores.js';
+import {
+  enqueueWebhooks,
+  WEBHOOK_JOB_KIND,
+  type WebhookRequest,
+} from '../../src/webhooks/webhooks.enqueue.js';
+import { webhookHandler } from '../../src/webhooks/webhooks.handler.js';
+import { messageRecord } from '../support/records.js';
+
+// The batch paths of the delivery pipeline: dispatch, delivery reports and status callbacks run
+// hundreds of jobs per transaction; each message keeps its own lifecycle and callback order.
+const FROM = '+14155552345';
+const UNDELIVERED = '+14155559001';
+const FAILED = '+14155559002';
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((ok) => {
+    let b = '';
+    req.on('data', (c: Buffer) => (b += c.toString()));
+    req.on('end', () => ok(b));
+  });
+
+describe('batched delivery through a server', () => {
+  let t: TestServer;
+  let receiver: Server;
+  let receiverUrl = '';
+  const received: { params: Record<string, string>; valid: boolean }[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer(async (req, res) => {
+      const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
+      const valid = twilio.validateRequest(
+        MAIN_TOKEN,
+        String(req.headers['x-twilio-signature']),
+        `${receiverUrl}${req.url ?? ''}`,
+        params,
+      );
+      received.push({ params, valid });
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+    const addr = receiver.address();
+    receiverUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    t = await startTestServer({
+      env: {
+        SIM_RULES: JSON.stringify([
+          { match: UNDELIVERED, outcome: 'undelivered:30003' },
+          { match: FAILED, outcome: 'failed:30008' },
+        ]),
+      },
+    });
+    await t.client.incomingPhoneNumbers.create({ phoneNumber: FROM });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((ok) => receiver.close(ok));
+  });
+
+  it('delivers hundreds of messages at once, each with its callbacks signed and in order', async () => {
+    const cb = `${receiverUrl}/status`;
+    const to = (i: number) =>
+      i === 7 ? UNDELIVERED : i === 11 ? FAILED : `+1415555${String(1000 + i)}`;
+    const sids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const form = { From: FROM, To: to(i), Body: `batch ${i}`, StatusCallback: cb };
+      const r = await t.http('POST', `/2010-04-01/Accounts/${MAIN_SID}/Messages.json`, form);
+      expect(r.status).toBe(201);
+      sids.push((r.json as { sid: string }).sid);
+    }
+    await t.runDue();
+
+    const expected = (i: number) =>
+      i === 7
+        ? ['sending', 'sent', 'undelivered']
+        : i === 11
+          ? ['sending', 'failed']
+          : ['sending', 'sent', 'delivered'];
+    expect(received.every((r) => r.valid)).toBe(true);
+    expect(received).toHaveLength(3 * 300 - 1);
+    for (const [i, sid] of sids.entries()) {
+      const calls = received.filter((r) => r.params['MessageSid'] === sid);
+      expect(calls.map((c) => c.params['MessageStatus'])).toEqual(expected(i));
+      const m = await t.server.store.messages.findBySid(sid);
+      expect(m?.status).toBe(expected(i).at(-1));
+      expect((await t.server.store.messages.history(sid)).map((e) => e.status)).toEqual([
+        'queued',
+        ...expected(i),
+      ]);
+      // Exactly once on the simulated network (never for a message the carrier refused).
+      expect((await t.server.store.sim.get(sid)) !== undefined).toBe(i !== 11);
+    }
+    const undelivered = received.find(
+      (r) => r.params['MessageSid'] === sids[7] && r.params['MessageStatus'] === 'undelivered',
+    );
+    expect(undelivered?.params['ErrorCode']).toBe('30003');
+    expect(undelivered?.params['RawDlrDoneDate']).toMatch(/^\d{10}$/);
+    const sent = await t.server.store.messages.findBySid(sids[0]!);
+    expect(sent).toMatchObject({ price: '-0.00830', priceUnit: 'USD', numSegments: 1 });
+    expect(sent?.carrierRef).toBe(`SIM${sids[0]!.slice(2)}`);
+    // The /loft events API sees the batched history.
+    const events = await t.http('GET', `/loft/v1/Accounts/${MAIN_SID}/Messages/${sids[1]}/Events`);
+    expect(events.status).toBe(200);
+    expect(JSON.stringify(events.json)).toContain('delivered');
+    expect(await t.server.store.outbox.count(['dispatch', 'sim-dlr', 'webhook'])).toBe(0);
+  });
+});
+
+describe('a failing job in a batch', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openTestStore();
+  });
+  afterAll(() => store.close());
+
+  const message = (sid: string, to: string, now: number): Message =>
+    messageRecord('AC' + 'f0'.repeat(16), {
+      sid,
+      from: FROM,
+      to,
+      body: 'hi',
+      dateCreated: now,
+      dateUpdated: now,
+    });
+
+  it('does not sink its neighbours: they are delivered, it alone is retried later', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1));
+    const poison = '+14155550666';
+    const sim = simulatorCarrier(new SimNetwork({ deliveryDelayMs: 0, seed: 's' }));
+    const boom = () => new Error('carrier exploded');
+    const carrier: Carrier = {
+      name: 'flaky',
+      submit: (tx, s, now) => {
+        if (s.message.to === poison) throw boom();
+        return sim.submit(tx, s, now);
+      },
+      submitMany: (tx, list, now) => {
+        if (list.some((s) => s.message.to === poison)) throw boom();
+        return sim.submitMany!(tx, list, now);
+      },
+    };
+    const errors: unknown[] = [];
+    const pipeline = createPipeline({
+      store,
+      clock,
+      carrier,
+      prices: DEFAULT_PRICES,
+      callbacks: statusCallbacks,
+      owner: 'test',
+      onError: (e) => errors.push(e),
+    });
+    const now = clock.now();
+    const sids = Array.from(
+      { length: 40 },
+      (_, i) => `SM${String(i).padStart(2, '0')}${'ab'.repeat(15)}`,
+    );
+    await store.messages.insertMany(
+      sids.map((sid, i) => ({
+        message: message(sid, i === 13 ? poison : `+1415555${1000 + i}`, now),
+        outbox: { kind: 'dispatch' as const, runAt: now },
+      })),
+    );
+    await pipeline.runDue();
+    for (const [i, sid] of sids.entries()) {
+      expect((await store.messages.findBySid(sid))?.status).toBe(i === 13 ? 'queued' : 'delivered');
+    }
+    // The batch failed once, then the poisoned job on its own; it waits for its back-off.
+    expect(
+      errors.filter((e) => e instanceof Error && e.message === 'carrier exploded'),
+    ).toHaveLength(2);
+    const [left] = await store.outbox.claim({
+      kinds: ['dispatch'],
+      owner: 'peek',
+      now: now + 60_000,
+      limit: 10,
+      leaseMs: 1,
+    });
+    expect(left).toMatchObject({ ref: sids[13], attempts: 1 });
+    expect(await store.outbox.count(['dispatch', 'sim-dlr'])).toBe(1);
+  });
+});
+
+describe('JobRunner batches', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openTestStore();
+  });
+  afterAll(() => store.close());
+
+  it('claims up to batchSize jobs at once; settles in-transaction, returned and per-job outcomes', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1));
+    const kind = 'batch-test';
+    const sizes: number[] = [];
+    const perJob: string[] = [];
+    const handler: JobHandler = Object.assign(
+      async (job: { ref: string }) => {
+        perJob.push(job.ref);
+        return { done: true as const };
+      },
+      {
+        batch: async (jobs: { id: number; ref: string }[], ctx: { owner: string }) => {
+          sizes.push(jobs.length);
+          const outcomes = new Map<number, { retryAt: number } | { perJob: true }>();
+          const mine: number[] = [];
+          for (const j of jobs) {
+            const n = Number(j.ref);
+            if (n % 10 === 1) outcomes.set(j.id, { retryAt: clock.now() + 60_000 });
+            else if (n % 10 === 2) outcomes.set(j.id, { perJob: true });
+            else mine.push(j.id);
+          }
+          await store.transaction((tx) => tx.outbox.completeMany(mine, ctx.owner));
+          return outcomes;
+        },
+      },
+    );
+    const runner = new JobRunner({
+      store,
+      clock,
+      handlers: { [kind]: handler },
+      owner: 'runner',
+      batchSize: 256,
+    });
+    await store.outbox.enqueue(
+      Array.from({ length: 600 }, (_, i) => ({ kind, ref: String(i), runAt: clock.now() })),
+    );
+    expect(await runner.runDue()).toBe(600);
+    expect(sizes).toEqual([256, 256, 88]);
+    expect(perJob).toHaveLength(60);
+    expect(perJob.every((r) => Number(r) % 10 === 2)).toBe(true);
+    // Only the rescheduled jobs are left, with one more attempt each.
+    expect(await store.outbox.count([kind])).toBe(60);
+    clock.advance(60_000);
+    const again = await store.outbox.claim({
+      kinds: [kind],
+      owner: 'peek',
+      now: clock.now(),
+      limit: 100,
+      leaseMs: 1,
+    });
+    expect(again).toHaveLength(60);
+    expect(again.every((j) => j.attempts === 1 && Number(j.ref) % 10 === 1)).toBe(true);
+  });
+
+  it('runs a batch that throws job by job instead', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1));
+    const kind = 'batch-throws';
+    const perJob: string[] = [];
+    const handler: JobHandler = Object.assign(
+      async (job: { ref: string }) => {
+        perJob.push(job.ref);
+        if (job.ref === '3') throw new Error('bad job');
+        return { done: true as const };
+      },
+      {
+        batch: async () => {
+          throw new Error('bad batch');
+        },
+      },
+    );
+    const errors: string[] = [];
+    const runner = new JobRunner({
+      store,
+      clock,
+      handlers: { [kind]: handler },
+      owner: 'runner',
+      onError: (e) => errors.push((e as Error).message),
+    });
+    await store.outbox.enqueue(
+      Array.from({ length: 5 }, (_, i) => ({ kind, ref: String(i), runAt: clock.now() })),
+    );
+    expect(await runner.runDue()).toBe(5);
+    expect(perJob.sort()).toEqual(['0', '1', '2', '3', '4']);
+    expect(errors).toEqual(['bad batch', 'bad job']);
+    expect(await store.outbox.count([kind])).toBe(1);
+  });
+});
+
+describe('webhook batches', () => {
+  let store: Store;
+  let rx: Server;
+  let base = '';
+  const hits: string[] = [];
+  beforeAll(async () => {
+    store = await openTestStore();
+    await store.accounts.insert({
+      sid: MAIN_SID,
+      ownerAccountSid: MAIN_SID,
+      friendlyName: 'main',
+      authToken: MAIN_TOKEN,
+      status: 'active',
+      type: 'Full',
+      dateCreated: 0,
+      dateUpdated: 0,
+    });
+    rx = createServer(async (req, res) => {
+      const params = new URLSearchParams(await readBody(req));
+      hits.push(`${req.url} ${params.get('N')}`);
+      if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 1_000);
+      else res.writeHead(req.url === '/ok' ? 200 : 500).end();
+    });
+    await new Promise<void>((ok) => rx.listen(0, '127.0.0.1', ok));
+    const addr = rx.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+  afterAll(async () => {
+    await store.close();
+    await new Promise((ok) => rx.close(ok));
+  });
+
+  it('settles every outcome of a mixed batch and hands each chain on to its next webhook', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1));
+    const h = webhookHandler({ store, clock, random: () => 0.5, timeoutMs: 2_000 });
+    const gone = 'AC' + '0d'.repeat(16);
+    const w = (n: string, key: string, path: string, over: Partial<WebhookRequest> = {}) => ({
+      accountSid: MAIN_SID,
+      orderKey: key,
+      kind: 'status-callback',
+      url: `${base}${path}`,
+      method: 'POST' as const,
+      params: { N: n },
+      ...over,
+    });
+    await enqueueWebhooks(
+      store,
+      [
+        w('1', 'K1', '/ok'),
+        w('2', 'K1', '/ok'),
+        w('3', 'K2', '/fail'),
+        w('4', 'K3', '/fail', { fallbackUrl: `${base}/ok` }),
+        w('5', 'K4', '/ok', { accountSid: gone }),
+        w('6', 'K4', '/ok'),
+      ],
+      clock.now(),
+    );
+    const claim = () =>
+      store.outbox.claim({
+        kinds: [WEBHOOK_JOB_KIND],
+        owner: 'o',
+        now: clock.now(),
+        limit: 100,
+        leaseMs: 60_000,
+      });
+    // Only each chain's head has a job.
+    const first = await claim();
+    const byN = async (id: string) => (await store.webhooks.get(Number(id)))?.params['N'];
+    expect(await Promise.all(first.map((j) => byN(j.ref)))).toEqual(['1', '3', '4', '5']);
+    const outcomes = await h.batch!(first, { owner: 'o' });
+    expect(hits.sort()).toEqual(['/fail 3', '/fail 4', '/ok 1', '/ok 4']);
+    // The failed round is rescheduled by the runner; the rest were settled in the batch.
+    const retried = first.find((j) => outcomes.has(j.id));
+    expect(outcomes.size).toBe(1);
+    expect(await byN(retried!.ref)).toBe('3');
+    expect(outcomes.get(retried!.id)).toEqual({ retryAt: clock.now() + 1000 });
+    const ws = await store.webhooks.getMany(first.map((j) => Number(j.ref)));
+    const state = Object.fromEntries(ws.map((x) => [x.params['N'], [x.status, x.attempts]]));
+    expect(state).toEqual({
+      '1': ['delivered', 1],
+      '3': ['pending', 1],
+      '4': ['delivered', 1],
+      '5': ['failed', 1],
+    });
+    const three = ws.find((x) => x.params['N'] === '3')!;
+    expect((await store.webhooks.attemptsForWebhook(three.id)).map((a) => a.nextRetryAt)).toEqual([
+      clock.now() + 1000,
+    ]);
+    const four = ws.find((x) => x.params['N'] === '4')!;
+    expect((await store.webhooks.attemptsForWebhook(four.id)).map((a) => a.responseStatus)).toEqual(
+      [500, 200],
+    );
+    // The chains moved on: 2 after 1, 6 after 5; the retried job is still leased.
+    const next = await claim();
+    expect(await Promise.all(next.map((j) => byN(j.ref)))).toEqual(['2', '6']);
+    expect(await h.batch!(next, { owner: 'o' })).toEqual(new Map());
+    expect(hits.filter((x) => x.endsWith(' 2') || x.endsWith(' 6')).sort()).toEqual([
+      '/ok 2',
+      '/ok 6',
+    ]);
+    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(1);
+  });
+
+  it('settles fast receivers while a slow one in the same batch is still answering', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1));
+    const h = webhookHandler({ store, clock, random: () => 0.5, timeoutMs: 5_000 });
+    const req = (n: string, path: string): WebhookRequest => ({
+      accountSid: MAIN_SID,
+      orderKey: `S${n}`,
+      kind: 'status-callback',
+      url: `${base}${path}`,
+      method: 'POST',
+      params: { N: n },
+    });
+    const before = await store.outbox.count([WEBHOOK_JOB_KIND]);
+    await enqueueWebhooks(
+      store,
+      [req('slow', '/slow'), ...['a', 'b', 'c'].map((n) => req(n, '/ok'))],
+      clock.now(),
+    );
+    const jobs = await store.outbox.claim({
+      kinds: [WEBHOOK_JOB_KIND],
+      owner: 'o',
+      now: clock.now(),
+      limit: 100,
+      leaseMs: 60_000,
+    });
+    // Only this test's four: the job left by the test before is still leased.
+    expect(jobs).toHaveLength(4);
+    let finished = false;
+    const running = h.batch!(jobs, { owner: 'o' }).then((r) => {
+      finished = true;
+      return r;
+    });
+    const settled = async () => {
+      const ws = await store.webhooks.getMany(jobs.map((j) => Number(j.ref)));
+      return ws.filter((w) => w.status === 'delivered').map((w) => w.params['N']);
+    };
+    for (let i = 0; i < 100 && (await settled()).length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // The fast ones are delivered and their jobs gone; the slow one is still in flight.
+    expect((await settled()).sort()).toEqual(['a', 'b', 'c']);
+    expect(finished).toBe(false);
+    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(before + 1);
+    expect(await running).toEqual(new Map());
+    expect((await settled()).sort()).toEqual(['a', 'b', 'c', 'slow']);
+    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(before);
+  });
+});
