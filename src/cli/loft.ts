@@ -10,6 +10,7 @@ Commands:
   serve     run the HTTP server (default)
   worker    run only the background workers (dispatch, delivery reports, webhooks, retention)
   migrate   apply database migrations and exit
+  seed      bulk-load realistic finished messages: seed --count N [--account AC…] [--batch-size N]
 
 Flags (each mirrors an environment variable):
   --port N                 PORT (default 3000)
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === 'seed') return (await import('./seed.js')).seedCommand(flags, process.env);
   const config = loadConfig(flags, process.env);
   if (command === 'migrate') {
     const store = await openStore(config.databaseUrl);

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { AUTH, buyNumber, FROM, ROOT, SID, startLoft, type Engine } from './bench.loft.js';
+import { call, hammer, type Load, type Target } from './bench.load.js';
+import { start } from './bench.proc.js';
+
+/** The create request every create phase sends (the ceiling gets the same body). */
+export const CREATE_FORM = `From=${encodeURIComponent(FROM)}&To=%2B14155550100&Body=hello+from+the+bench`;
+
+const createTarget = (url: string): Target => ({
+  url,
+  method: 'POST',
+  headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+  body: CREATE_FORM,
+});
+
+/** Timing settings shared by the ceiling and create phases. */
+export interface CreateSettings {
+  seconds: number;
+  warmupSeconds: number;
+}
+
+/**
+ * The ceiling: bench/ceiling.server.mjs in its own process, measured at each connection count
+ * in `tried`; the best one is returned (and should be used for create).
+ */
+export async function ceilingPhase(
+  connections: number[],
+  s: CreateSettings,
+): Promise<Load & { responseBytes: number; tried: Record<string, number> }> {
+  const child = start(process.execPath, [join(ROOT, 'bench/ceiling.server.mjs')]);
+  try {
+    const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
+    const target = createTarget(`${url}/2010-04-01/Accounts/${SID}/Messages.json`);
+    const first = await call(target.url, { method: 'POST', auth: AUTH, form: CREATE_FORM }, 201);
+    if (s.warmupSeconds > 0) await hammer(target, connections[0] ?? 32, s.warmupSeconds);
+    let best: Load | undefined;
+    const tried: Record<string, number> = {};
+    for (const c of connections) {
+      const l = await hammer(target, c, s.seconds);
+      tried[String(c)] = l.reqPerSec;
+      if (!best || l.reqPerSec > best.reqPerSec) best = l;
+    }
+    return { ...(best as Load), responseBytes: Buffer.byteLength(first.text), tried };
+  } finally {
+    await child.stop();
+  }
+}
+
+/**
+ * Create throughput: `loft serve` on a fresh database (delivery running, simulator delay 0),
+ * a number bought first, then POST Messages.json with keep-alive for `seconds`.
+ */
+export async function createPhase(
+  engine: Engine,
+  connections: number,
+  s: CreateSettings,
+): Promise<Load & { responseBytes: number }> {
+  const db = await engine.fresh('create');
+  const loft = await startLoft(db.url).catch(async (e: unknown) => {
+    await db.remove();
+    throw e;
+  });
+  try {
+    await buyNumber(loft);
+    const target = createTarget(`${loft.base}/Messages.json`);
+    const first = await call(target.url, { method: 'POST', auth: AUTH, form: CREATE_FORM }, 201);
+    if (s.warmupSeconds > 0) await hammer(target, connections, s.warmupSeconds);
+    const load = await hammer(target, connections, s.seconds);
+    return { ...load, responseBytes: Buffer.byteLength(first.text) };
+  } finally {
+    await loft.stop();
+    await db.remove();
+  }
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** A server under test, running in its own process. */
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  /** What the process wrote so far (stdout and stderr). */
+  output: () => string;
+  /** Resolves with the first match of `re` in the output; rejects if the process exits first. */
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
+  stop: () => Promise<void>;
+}
+
+const running = new Set<Child>();
+
+/** Starts `command args` with extra environment; its output is kept for `waitFor`. */
+export function start(command: string, args: string[], env: Record<string, string> = {}): Child {
+  const proc = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((ok) => proc.on('exit', () => ok()));
+  const child: Child = {
+    proc,
+    pid: proc.pid ?? -1,
+    output: () => out,
+    waitFor: (re, timeoutMs = 60_000) =>
+      new Promise((ok, fail) => {
+        const check = () => {
+          const m = re.exec(out);
+          if (m) {
+            clearInterval(timer);
+            clearTimeout(deadline);
+            ok(m);
+          }
+        };
+        const timer = setInterval(check, 20);
+        const deadline = setTimeout(() => {
+          clearInterval(timer);
+          fail(new Error(`timed out waiting for ${re} from ${command}:\n${out.slice(-2000)}`));
+        }, timeoutMs);
+        void exited.then(() => {
+          check();
+          clearInterval(timer);
+          clearTimeout(deadline);
+          fail(new Error(`${command} ${args.join(' ')} exited:\n${out.slice(-2000)}`));
+        });
+      }),
+    stop: async () => {
+      running.delete(child);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(child);
+  return child;
+}
+
+/** Runs a command to completion; resolves with its output, rejects on a non-zero exit. */
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  onOutput?: (chunk: string) => void,
+): Promise<string> {
+  return new Promise((ok, fail) => {
+    const proc = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const take = (d: Buffer) => {
+      out += d.toString();
+      onOutput?.(d.toString());
+    };
+    proc.stdout.on('data', take);
+    proc.stderr.on('data', take);
+    proc.on('exit', (code) =>
+      code === 0 ? ok(out) : fail(new Error(`${command} ${args.join(' ')} → ${code}:\n${out}`)),
+    );
+  });
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS). */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops every child still running (on exit or interrupt). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((c) => c.stop()));
+}

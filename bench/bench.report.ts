@@ -1,0 +1,225 @@
+import type { E2eResult } from './bench.e2e.js';
+import type { ListResult, Variant } from './bench.list.js';
+import { VARIANTS } from './bench.list.js';
+import type { Load } from './bench.load.js';
+import type { PrismResult } from './bench.prism.js';
+
+/** One store's figures (SQLite or PostgreSQL). */
+export interface StoreResult {
+  create?: Load & { responseBytes: number; ratioToCeiling: number | undefined };
+  lists: ListResult[];
+  e2e?: E2eResult;
+}
+
+/** Everything a run measured; written to bench/results.json. */
+export interface Results {
+  at: string;
+  machine: Record<string, string | number>;
+  settings: Record<string, unknown>;
+  ceiling?: Load & { responseBytes: number; tried: Record<string, number> };
+  stores: Partial<Record<'sqlite' | 'postgres', StoreResult>>;
+  skipped: Record<string, string>;
+  prism?: PrismResult;
+  targets: Target[];
+  warnings: string[];
+  totalSeconds?: number;
+}
+
+/** A target of issue 6 and whether this run met it. */
+export interface Target {
+  measure: string;
+  target: string;
+  value: string;
+  pass: boolean | undefined;
+}
+
+/** Renders rows as an aligned plain-text table. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => String(c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  return [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join('\n');
+}
+
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
+const int = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleString('en-US'));
+const ratio = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
+
+/** p50 at the largest size over p50 at the smallest, per variant. */
+export function listRatios(lists: ListResult[]): Partial<Record<Variant, number>> {
+  if (lists.length < 2) return {};
+  const sorted = [...lists].sort((a, b) => a.size - b.size);
+  const small = sorted[0] as ListResult;
+  const big = sorted[sorted.length - 1] as ListResult;
+  const out: Partial<Record<Variant, number>> = {};
+  for (const v of VARIANTS) out[v] = big.load[v].p50 / small.load[v].p50;
+  return out;
+}
+
+/** Evaluates issue 6's targets against the results. */
+export function evaluateTargets(r: Results): Target[] {
+  const targets: Target[] = [];
+  const sqliteCreate = r.stores.sqlite?.create;
+  targets.push({
+    measure: 'create throughput (SQLite) / ceiling',
+    target: '≥ 0.50',
+    value: sqliteCreate?.ratioToCeiling === undefined ? '–' : ratio(sqliteCreate.ratioToCeiling),
+    pass:
+      sqliteCreate?.ratioToCeiling === undefined ? undefined : sqliteCreate.ratioToCeiling >= 0.5,
+  });
+  for (const [name, s] of Object.entries(r.stores)) {
+    const biggest = [...s.lists].sort((a, b) => b.size - a.size)[0];
+    if (biggest) {
+      const worst = Math.max(...VARIANTS.map((v) => biggest.load[v].p99));
+      targets.push({
+        measure: `list p99 at ${int(biggest.size)}, worst variant (${name})`,
+        target: '≤ 5 ms',
+        value: `${ms(worst)} ms`,
+        pass: worst <= 5,
+      });
+      const ratios = Object.values(listRatios(s.lists));
+      if (ratios.length > 0) {
+        const worstRatio = Math.max(...ratios);
+        targets.push({
+          measure: `list p50 largest/smallest size, worst variant (${name})`,
+          target: '≤ 1.5',
+          value: ratio(worstRatio),
+          pass: worstRatio <= 1.5,
+        });
+      }
+      targets.push({
+        measure: `RSS at ${int(biggest.size)} messages (${name})`,
+        target: '≤ 250 MB',
+        value: biggest.rssMb === undefined ? '–' : `${biggest.rssMb} MB`,
+        pass: biggest.rssMb === undefined ? undefined : biggest.rssMb <= 250,
+      });
+    }
+    if (s.e2e) {
+      targets.push({
+        measure: `create → delivered (${name})`,
+        target: '≥ 5,000 msg/s',
+        value: `${int(s.e2e.createToDeliveredPerSec)} msg/s${s.e2e.complete ? '' : ' (timed out)'}`,
+        pass: s.e2e.complete && s.e2e.createToDeliveredPerSec >= 5000,
+      });
+    }
+  }
+  return targets;
+}
+
+/** The human-readable report printed at the end of a run. */
+export function render(r: Results): string {
+  const out: string[] = [];
+  const load = (l: Load | undefined) =>
+    l ? [int(l.reqPerSec), ms(l.p50), ms(l.p99)] : ['–', '–', '–'];
+  const rows: (string | number)[][] = [];
+  if (r.ceiling) {
+    rows.push([
+      'ceiling (bare node:http)',
+      ...load(r.ceiling),
+      '1.00',
+      `c=${r.ceiling.connections}`,
+    ]);
+  }
+  for (const [name, s] of Object.entries(r.stores)) {
+    if (s.create) {
+      rows.push([
+        `Loft create (${name})`,
+        ...load(s.create),
+        ratio(s.create.ratioToCeiling),
+        `c=${s.create.connections}, ${s.create.non2xx} non-2xx`,
+      ]);
+    }
+  }
+  if (r.prism) {
+    rows.push([
+      'Prism create',
+      ...load(r.prism.create),
+      ratio(r.ceiling ? r.prism.create.reqPerSec / r.ceiling.reqPerSec : undefined),
+      `c=${r.prism.create.connections}, status ${r.prism.checks.create}`,
+    ]);
+    rows.push([
+      'Prism list PageSize=50',
+      ...load(r.prism.list),
+      '',
+      `c=${r.prism.list.connections}, status ${r.prism.checks.list}`,
+    ]);
+  }
+  out.push(
+    'POST Messages.json (and Prism)',
+    table(['', 'req/s', 'p50 ms', 'p99 ms', '/ceiling', 'notes'], rows),
+  );
+  for (const [name, s] of Object.entries(r.stores)) {
+    if (s.lists.length === 0) continue;
+    const ratios = listRatios(s.lists);
+    const sizes = [...s.lists].sort((a, b) => a.size - b.size);
+    const head = ['variant'];
+    for (const l of sizes) head.push(`${int(l.size)} p50`, 'p99', 'req/s');
+    head.push('p50 ratio');
+    const listRows = VARIANTS.map((v) => {
+      const row: (string | number)[] = [v];
+      for (const l of sizes)
+        row.push(ms(l.load[v].p50), ms(l.load[v].p99), int(l.load[v].reqPerSec));
+      row.push(ratio(ratios[v]));
+      return row;
+    });
+    const c = sizes[0]?.load.unfiltered.connections;
+    out.push('', `GET Messages.json?PageSize=50 (${name}, c=${c}; ms)`, table(head, listRows));
+    out.push(
+      table(
+        ['size', 'seed s', 'seed msg/s', 'insert msg/s', 'post-load s', 'server RSS MB'],
+        sizes.map((l) => [
+          int(l.size),
+          l.seed.seconds,
+          int(l.seed.perSecond),
+          int(l.seed.insertPerSecond),
+          l.afterSeedSeconds,
+          l.rssMb ?? '–',
+        ]),
+      ),
+    );
+  }
+  const e2eRows = Object.entries(r.stores).flatMap(([name, s]) =>
+    s.e2e
+      ? [
+          [
+            name,
+            int(s.e2e.created),
+            int(s.e2e.delivered),
+            s.e2e.seconds,
+            int(s.e2e.createPerSec),
+            int(s.e2e.createToDeliveredPerSec),
+            int(s.e2e.callbacksPerSec),
+            s.e2e.rssMb ?? '–',
+          ],
+        ]
+      : [],
+  );
+  if (e2eRows.length > 0) {
+    out.push(
+      '',
+      'End to end: create → delivered, status callbacks to a local receiver',
+      table(
+        ['store', 'created', 'delivered', 's', 'create/s', 'delivered/s', 'callbacks/s', 'RSS MB'],
+        e2eRows,
+      ),
+    );
+  }
+  out.push(
+    '',
+    'Targets',
+    table(
+      ['measure', 'target', 'this run', ''],
+      r.targets.map((t) => [
+        t.measure,
+        t.target,
+        t.value,
+        t.pass === undefined ? 'n/a' : t.pass ? 'PASS' : 'FAIL',
+      ]),
+    ),
+  );
+  for (const [what, why] of Object.entries(r.skipped)) out.push(`skipped ${what}: ${why}`);
+  for (const w of r.warnings) out.push(`WARNING: ${w}`);
+  return out.join('\n');
+}
