@@ -1,5 +1,8 @@
 import type SQLite from 'better-sqlite3';
 
+/** Longest SQL text kept compiled; longer ones are prepared per call. */
+const MAX_CACHED_SQL = 2048;
+
 /**
  * A better-sqlite3 connection whose `prepare` reuses compiled statements. Kysely's SQLite driver
  * prepares every query anew; the same few dozen SQL texts repeat on every request, so caching
@@ -15,6 +18,9 @@ export function withStatementCache(conn: SQLite.Database, max = 512): SQLite.Dat
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       }
       return (sql: string) => {
+        // Multi-row statements (batches) differ in length from one call to the next and compile
+        // to large programs: caching them filled memory (~200 MB at 512) for few reuses.
+        if (sql.length > MAX_CACHED_SQL) return prepare(sql);
         let stmt = cache.get(sql);
         if (stmt === undefined) {
           stmt = prepare(sql);

@@ -1,0 +1,18 @@
+import SQLite from 'better-sqlite3';
+import { afterAll, expect, it } from 'vitest';
+import { withStatementCache } from '../../src/store/sqlite/statement-cache.js';
+
+const conn = new SQLite(':memory:');
+afterAll(() => conn.close());
+const db = withStatementCache(conn);
+
+it('reuses the compiled statement of a short SQL text', () => {
+  expect(db.prepare('select 1 as one')).toBe(db.prepare('select 1 as one'));
+});
+
+it('prepares long (multi-row) SQL texts per call instead of keeping them', () => {
+  const long = `select ${Array.from({ length: 600 }, (_, i) => `${i} as c${i}`).join(', ')}`;
+  const a = db.prepare(long);
+  expect(db.prepare(long)).not.toBe(a);
+  expect((a.get() as Record<string, number>)['c599']).toBe(599);
+});
