@@ -88,7 +88,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let unsubscribe: (() => Promise<void>) | undefined;
   return {
     notify,
-    accepted: () => notify(),
+    // A new message brings only a dispatch job: wake the delivery runner, not the webhook lanes
+    // (the delivery runner wakes those when a batch queues callbacks).
+    accepted: () => {
+      runners[0]?.notify();
+      deps.store.signals?.publish(JOBS_CHANNEL);
+    },
     start: () => {
       runners.forEach((r) => r.start());
       deps.store.signals?.subscribe(JOBS_CHANNEL, wakeLocal).then(
