@@ -65,10 +65,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
   });
   installErrorHandling(app);
 
-  app.addHook('onRequest', async (req) => {
+  // A callback hook, not an async one: it runs on every request, and a promise per request shows.
+  app.addHook('onRequest', (req, _reply, done) => {
     if ((req.query as Record<symbol, unknown>)[MALFORMED_QUERY]) {
-      throw new TwilioError(400, 20001, 'Malformed query string: invalid percent-encoding');
-    }
+      done(new TwilioError(400, 20001, 'Malformed query string: invalid percent-encoding'));
+    } else done();
   });
 
   app.get('/healthz', async () => {

@@ -78,6 +78,15 @@ describe('message JSON', () => {
   });
 });
 
+describe('malformed query string', () => {
+  it("is a 400 with code 20001 in Twilio's envelope, before authentication", async () => {
+    const r = await t.http('GET', `${base}/Messages.json?To=%ZZ`);
+    expect(r.status).toBe(400);
+    expect(r.json.code).toBe(20001);
+    expect(r.json.message).toMatch(/percent-encoding/);
+  });
+});
+
 describe('page envelope', () => {
   it('has exactly one list key, relative URIs, inclusive end', async () => {
     for (let i = 0; i < 3; i++) await send({ Body: `p${i}` });
