@@ -79,7 +79,7 @@ describe('message JSON', () => {
 });
 
 describe('malformed query string', () => {
-  it("is a 400 with code 20001 in Twilio's envelope, before authentication", async () => {
+  it("is a 400 with code 20001 in Twilio's envelope", async () => {
     const r = await t.http('GET', `${base}/Messages.json?To=%ZZ`);
     expect(r.status).toBe(400);
     expect(r.json.code).toBe(20001);
