@@ -179,6 +179,13 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       const results = deps.carrier.submitMany
         ? await deps.carrier.submitMany(tx, submissions, now)
         : await submitEach(tx, deps.carrier, submissions, now);
+      // A message without a result would stay in `sending` with its job gone: roll back (the
+      // runner then runs these jobs one by one).
+      if (results.length !== submissions.length) {
+        throw new Error(
+          `carrier returned ${results.length} results for ${submissions.length} submissions`,
+        );
+      }
       const failed: { sid: string; message: Message; patch: MessagePatch }[] = [];
       const sent: { sid: string; message: Message; patch: MessagePatch }[] = [];
       submissions.forEach(({ message: m, numSegments }, i) => {

@@ -183,6 +183,7 @@ export class JobRunner implements JobNotifier {
     try {
       while (this.running) {
         await spaced(partialAt);
+        if (!this.running) break;
         waker.woken = false;
         const free = this.concurrency - this.inflight.size;
         // Refill when a quarter of the slots are free (or all are): no head-of-line blocking
@@ -219,6 +220,7 @@ export class JobRunner implements JobNotifier {
     try {
       while (this.running) {
         await spaced(partialAt);
+        if (!this.running) break;
         waker.woken = false;
         let n = 0;
         try {

@@ -33,7 +33,8 @@ export function parsePhone(raw: string): PhoneAddress | null {
   if (hit !== undefined) return hit.v;
   const v = parseUncached(raw);
   if (v) Object.freeze(v);
-  parsed.set(raw, { v });
+  // Real addresses are short; a long value (a client's junk) would only fill memory.
+  if (raw.length <= 64) parsed.set(raw, { v });
   return v;
 }
 

@@ -53,8 +53,11 @@ const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
 
 type AnyFn = (...args: unknown[]) => Promise<unknown>;
 
+/** Longest cache key kept. */
+const MAX_KEY = 256;
+
 /**
- * Wraps `store` with an in-memory read cache. Values are frozen (a caller mutating one would
+ * Wraps `store` with an in-memory read cache of found records (not of "not found"). Values are frozen (a caller mutating one would
  * corrupt everyone's copy). A transaction reads through the cache until it writes to a cached
  * table; writes clear the cache before they run and again after they commit, and signal the other processes (PostgreSQL NOTIFY). A read that started before a
  * clear never stores its (possibly stale) answer.
@@ -79,11 +82,14 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
     return async (...args) => {
       if (!active()) return fn(...args);
       const key = `${repo}.${name}:${JSON.stringify(args)}`;
+      // Real keys are SIDs and numbers; a long one (junk credentials) would only fill memory.
+      if (key.length > MAX_KEY) return fn(...args);
       const hit = cache.get(key);
       if (hit) return hit.v;
       const gen = generation;
       const v = deepFreeze(await fn(...args));
-      if (gen === generation && active()) cache.set(key, { v });
+      // "Not found" is not kept: unknown usernames must not push real entries out.
+      if (v !== undefined && gen === generation && active()) cache.set(key, { v });
       return v;
     };
   };
@@ -93,7 +99,12 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
    * cache may be used: always outside transactions; inside one only until it writes to a cached
    * table (from then on it must read its own, uncommitted writes, and never cache them).
    */
-  const wrap = (inner: Store, onWrite: () => void, active: () => boolean): Store => {
+  const wrap = (
+    inner: Store,
+    onWrite: () => void,
+    active: () => boolean,
+    inTransaction: boolean,
+  ): Store => {
     const out: Record<string, unknown> = { ...inner };
     for (const repo of Object.keys(CACHED_READS) as Repo[]) {
       const base = inner[repo] as unknown as Record<string, AnyFn>;
@@ -113,6 +124,8 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
       out[repo] = r;
     }
     out['transaction'] = <T>(fn: (tx: Store) => Promise<T>): Promise<T> => {
+      // Nested: part of the outer transaction, which tracks the writes and clears on commit.
+      if (inTransaction) return inner.transaction((tx) => fn(wrap(tx, onWrite, active, true)));
       let wrote = false;
       return inner
         .transaction((tx) =>
@@ -121,6 +134,7 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
               tx,
               () => (wrote = true),
               () => !wrote,
+              true,
             ),
           ),
         )
@@ -132,7 +146,7 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
   };
 
   return {
-    ...wrap(store, changed, () => true),
+    ...wrap(store, changed, () => true, false),
     async close() {
       await off?.();
       await store.close();

@@ -88,11 +88,29 @@ describe('read cache (SQLite)', () => {
     expect((await store.accounts.get(a.sid))?.friendlyName).toBe('acct');
   });
 
-  it('caches negative answers too, and forgets them on insert', async () => {
+  it('does not keep "not found": a record inserted behind its back shows at once', async () => {
     const a = account();
     expect(await store.accounts.get(a.sid)).toBeUndefined();
-    await store.accounts.insert(a);
+    await raw.accounts.insert(a);
     expect(await store.accounts.get(a.sid)).toEqual(a);
+  });
+
+  it('a nested transaction that writes counts as a write of the outer one', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    await store.accounts.get(a.sid);
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.transaction((inner) =>
+          inner.accounts.update(a.sid, { friendlyName: 'nested' }, T0 + 1),
+        );
+        // The outer transaction reads its own write (and must not cache it)…
+        expect((await tx.accounts.get(a.sid))?.friendlyName).toBe('nested');
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    // …so after the rollback the committed value is what everyone sees.
+    expect((await store.accounts.get(a.sid))?.friendlyName).toBe('acct');
   });
 
   it('a write behind its back shows only once the TTL has passed', async () => {
