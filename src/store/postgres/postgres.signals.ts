@@ -1,10 +1,15 @@
 import pg from 'pg';
 import type { StoreSignals } from '../store.js';
 
+/** Back-off between attempts to re-open a lost LISTEN connection. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 30_000;
+
 /**
  * LISTEN/NOTIFY wake-ups: one dedicated connection LISTENs (opened on the first subscribe);
  * `publish` sends at most one NOTIFY per channel per event-loop turn through the pool, so a
- * burst of commits wakes other processes once instead of once per row.
+ * burst of commits wakes other processes once instead of once per row. A lost LISTEN
+ * connection is re-opened with back-off, and every listener is then called once.
  */
 export function postgresSignals(
   pool: pg.Pool,
@@ -16,17 +21,48 @@ export function postgresSignals(
   const pending = new Set<string>();
   let client: pg.Client | null = null;
   let connecting: Promise<pg.Client> | null = null;
+  let closed = false;
+  let retryMs = RETRY_MIN_MS;
 
+  const connect = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString });
+    c.on('error', () => undefined);
+    c.on('notification', (n) => listeners.get(n.channel)?.forEach((l) => l()));
+    // A lost connection (server restart, network) is replaced, so wake-ups and cache
+    // invalidations from other processes keep arriving.
+    c.on('end', () => {
+      if (client !== c) return;
+      client = null;
+      connecting = null;
+      if (!closed) reconnectSoon();
+    });
+    await c.connect();
+    for (const channel of listeners.keys()) await c.query(`LISTEN ${ident(channel)}`);
+    client = c;
+    return c;
+  };
   const listenClient = (): Promise<pg.Client> => {
-    connecting ??= (async () => {
-      const c = new pg.Client({ connectionString });
-      c.on('error', () => undefined);
-      c.on('notification', (n) => listeners.get(n.channel)?.forEach((l) => l()));
-      await c.connect();
-      client = c;
-      return c;
-    })();
+    connecting ??= connect().catch((e: unknown) => {
+      connecting = null;
+      throw e;
+    });
     return connecting;
+  };
+  const reconnectSoon = () => {
+    setTimeout(() => {
+      if (closed) return;
+      listenClient().then(
+        () => {
+          retryMs = RETRY_MIN_MS;
+          // Signals sent while disconnected are lost: wake every listener once instead.
+          for (const set of listeners.values()) set.forEach((l) => l());
+        },
+        () => {
+          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+          reconnectSoon();
+        },
+      );
+    }, retryMs).unref();
   };
   const ident = (channel: string) => `"${channel.replaceAll('"', '""')}"`;
 
@@ -52,6 +88,7 @@ export function postgresSignals(
       };
     },
     async close() {
+      closed = true;
       listeners.clear();
       await client?.end().catch(() => undefined);
       client = null;
