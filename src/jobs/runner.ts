@@ -283,7 +283,7 @@ export class JobRunner implements JobNotifier {
         leftovers = await handler.batch(jobs, { owner: this.opts.owner });
       } catch (err) {
         this.opts.onError?.(err);
-        await Promise.all(jobs.map((j) => this.execute(j)));
+        await this.executeEach([...jobs]);
         return;
       }
       const byId = new Map(jobs.map((j) => [j.id, j]));
@@ -295,15 +295,19 @@ export class JobRunner implements JobNotifier {
         if ('perJob' in outcome) single.push(job);
         else settling.push(this.settle(job, outcome));
       }
-      // Jobs the batch left to their handler run with the runner's usual concurrency.
-      const lanes = Array.from({ length: Math.min(this.concurrency, single.length) }, async () => {
-        for (let job = single.shift(); job; job = single.shift()) await this.execute(job);
-      });
-      await Promise.all([...settling, ...lanes]);
+      await Promise.all([...settling, this.executeEach(single)]);
     } finally {
       for (const j of jobs) this.batched.delete(j.id);
       this.opts.afterJob?.();
     }
+  }
+
+  /** Runs jobs through their per-job handler with the runner's usual concurrency. */
+  private async executeEach(queue: OutboxJob[]): Promise<void> {
+    const lanes = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await this.execute(job);
+    });
+    await Promise.all(lanes);
   }
 
   private async execute(job: OutboxJob): Promise<void> {

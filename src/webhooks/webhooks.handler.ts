@@ -423,29 +423,19 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
       for (const r of wave) if (!r.round) outcomes.set(r.job.id, { perJob: true });
       if (rounds.length === 0 && finished.length === 0) continue;
       const now = clock.now();
-      const applied = await store.transaction(async (tx) => {
-        const ok = await tx.webhooks.completeRounds(
-          rounds.map(({ round: r }) => ({
-            id: r.w.id,
-            expectedAttempts: r.w.attempts,
-            status: r.status,
-          })),
-          now,
-        );
-        await tx.webhooks.recordAttempts(rounds.flatMap(({ round }) => attemptRows(round)));
-        await enqueueNextWebhooks(
-          tx,
-          rounds
-            .filter(({ round: r }) => ok.has(r.w.id) && r.status !== 'pending')
-            .map(({ round: r }) => r.w.orderKey),
-          now,
-        );
-        const done = rounds
-          .filter(({ round: r }) => ok.has(r.w.id) && r.retryAt === null)
-          .map(({ job }) => job.id);
-        await tx.outbox.completeMany([...finished, ...done], owner);
-        return ok;
-      });
+      let applied: Set<number>;
+      try {
+        applied = await settleWave(rounds, finished, now, owner);
+      } catch {
+        // The wave's transaction failed (a database error): its requests were made but are not
+        // on record. Retry each after a pause, like a failed delivery (at least once), instead
+        // of at once while this batch's other requests are still in flight; keep going.
+        for (const { job } of rounds)
+          outcomes.set(job.id, { retryAt: now + WAVE_FAILURE_RETRY_MS });
+        for (const id of finished) outcomes.set(id, { done: true });
+        finished = [];
+        continue;
+      }
       finished = [];
       for (const { job, round: r } of rounds) {
         if (!applied.has(r.w.id)) outcomes.set(job.id, await deferred(r.w, now));
@@ -454,6 +444,37 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     } while (remaining > 0);
     return outcomes;
   };
+
+  /** One wave in one transaction: rounds, attempt log, the chains' next jobs, finished jobs. */
+  const settleWave = (
+    rounds: { job: OutboxJob; round: Round }[],
+    finished: number[],
+    now: number,
+    owner: string,
+  ): Promise<Set<number>> =>
+    store.transaction(async (tx) => {
+      const ok = await tx.webhooks.completeRounds(
+        rounds.map(({ round: r }) => ({
+          id: r.w.id,
+          expectedAttempts: r.w.attempts,
+          status: r.status,
+        })),
+        now,
+      );
+      await tx.webhooks.recordAttempts(rounds.flatMap(({ round }) => attemptRows(round)));
+      await enqueueNextWebhooks(
+        tx,
+        rounds
+          .filter(({ round: r }) => ok.has(r.w.id) && r.status !== 'pending')
+          .map(({ round: r }) => r.w.orderKey),
+        now,
+      );
+      const done = rounds
+        .filter(({ round: r }) => ok.has(r.w.id) && r.retryAt === null)
+        .map(({ job }) => job.id);
+      await tx.outbox.completeMany([...finished, ...done], owner);
+      return ok;
+    });
 
   return Object.assign(single, { batch });
 }
@@ -478,6 +499,9 @@ function semaphore(limit: number) {
 
 /** How long a batch gathers finished requests before settling them together. */
 const WAVE_MS = 20;
+
+/** When a wave cannot be recorded, its webhooks are tried again after this long. */
+const WAVE_FAILURE_RETRY_MS = 5_000;
 
 /** One attempt round's requests and what they decide. */
 interface Round {

@@ -439,4 +439,45 @@ describe('webhook batches', () => {
     expect((await settled()).sort()).toEqual(['a', 'b', 'c', 'slow']);
     expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(before);
   });
+
+  it('a wave that cannot be recorded is retried later, not sent again at once', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 5, 1));
+    // The store's transactions fail (as on a database error) while the requests succeed.
+    const broken: Store = {
+      ...store,
+      transaction: () => Promise.reject(new Error('database unavailable')),
+    };
+    const h = webhookHandler({ store: broken, clock, random: () => 0.5, timeoutMs: 2_000 });
+    await enqueueWebhooks(
+      store,
+      [
+        {
+          accountSid: MAIN_SID,
+          orderKey: 'W1',
+          kind: 'status-callback',
+          url: `${base}/ok`,
+          method: 'POST',
+          params: { N: 'w1' },
+        },
+      ],
+      clock.now(),
+    );
+    const jobs = await store.outbox.claim({
+      kinds: [WEBHOOK_JOB_KIND],
+      owner: 'o',
+      now: clock.now(),
+      limit: 100,
+      leaseMs: 60_000,
+    });
+    const mine = [];
+    for (const j of jobs) {
+      if ((await store.webhooks.get(Number(j.ref)))?.orderKey === 'W1') mine.push(j);
+    }
+    expect(mine).toHaveLength(1);
+    const outcomes = await h.batch!(mine, { owner: 'o' });
+    // Sent once; the job comes back later (at least once), never per-job right away.
+    expect(hits.filter((x) => x === '/ok w1')).toHaveLength(1);
+    const outcome = outcomes.get(mine[0]!.id);
+    expect(outcome).toEqual({ retryAt: clock.now() + 5_000 });
+  });
 });
