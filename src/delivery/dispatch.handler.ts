@@ -4,13 +4,13 @@ import { parsePhone } from '../messages/addresses.js';
 import { countSegments } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
-import type { MessagingService } from '../store/services.records.js';
 import type { Carrier, Submission, SubmitResult } from './carrier.js';
 import { advance, advanceMany, type MessagePatch, type StatusCallbacks } from './lifecycle.js';
 import { priceOf, type PriceTable } from './pricing.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
+import { memoize } from '../jobs/memo.js';
 
 /** Outbox job kind that sends a message. */
 export const DISPATCH_JOB = 'dispatch';
@@ -113,12 +113,7 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
     const outcomes = new Map<number, BatchOutcome>();
     const found = await store.messages.findManyBySid(jobs.map((j) => j.ref));
     const messages = new Map(found.map((m) => [m.sid, m]));
-    const services = new Map<string, Promise<MessagingService | undefined>>();
-    const serviceOf = (sid: string) => {
-      let p = services.get(sid);
-      if (p === undefined) services.set(sid, (p = store.services.findBySid(sid)));
-      return p;
-    };
+    const serviceOf = memoize((sid) => store.services.findBySid(sid));
     const finished: number[] = [];
     const expired: Message[] = [];
     const toSend: { m: Message; body: string; segments: number }[] = [];

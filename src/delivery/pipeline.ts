@@ -89,10 +89,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     notify,
     // A new message brings only a dispatch job: wake the delivery runner, not the webhook lanes
-    // (the delivery runner wakes those when a batch queues callbacks).
+    // (the delivery runner wakes those when a batch queues callbacks). The signal, which every
+    // runner here also hears, is only for other processes.
     accepted: () => {
       runners[0]?.notify();
-      deps.store.signals?.publish(JOBS_CHANNEL);
+      if (deps.store.capabilities.multiProcess) deps.store.signals?.publish(JOBS_CHANNEL);
     },
     start: () => {
       runners.forEach((r) => r.start());

@@ -1,9 +1,9 @@
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import type { Application, MessagingService } from '../store/services.records.js';
 import { enqueueStatusCallback, statusCallbackRequest } from '../webhooks/status-callback.js';
 import { enqueueWebhooks, type WebhookRequest } from '../webhooks/webhooks.enqueue.js';
 import type { CallbackExtras, StatusCallbacks } from './lifecycle.js';
+import { memoize } from '../jobs/memo.js';
 
 /** Where a message's status callbacks go, if anywhere. */
 export async function callbackTarget(
@@ -53,17 +53,12 @@ async function statusCallbacksMany(
   items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
   now: number,
 ): Promise<void> {
-  const services = new Map<string, Promise<MessagingService | undefined>>();
-  const apps = new Map<string, Promise<Application | undefined>>();
   const cached: Store = {
     ...tx,
-    services: {
-      ...tx.services,
-      findBySid: (sid) => memo(services, sid, () => tx.services.findBySid(sid)),
-    },
+    services: { ...tx.services, findBySid: memoize((sid) => tx.services.findBySid(sid)) },
     applications: {
       ...tx.applications,
-      findBySid: (sid) => memo(apps, sid, () => tx.applications.findBySid(sid)),
+      findBySid: memoize((sid) => tx.applications.findBySid(sid)),
     },
   };
   const requests: WebhookRequest[] = [];
@@ -77,10 +72,4 @@ async function statusCallbacksMany(
     );
   }
   await enqueueWebhooks(tx, requests, now);
-}
-
-function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let p = cache.get(key);
-  if (p === undefined) cache.set(key, (p = load()));
-  return p;
 }

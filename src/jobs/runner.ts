@@ -177,7 +177,12 @@ export class JobRunner implements JobNotifier {
     return kinds;
   }
 
-  private async runSingles(): Promise<void> {
+  /**
+   * One worker loop. Each round claims and starts work and says whether its claim came back
+   * full (claim again at once) and whether it found nothing to do (sleep until notify() or the
+   * poll interval). Claims that were not full are spaced MIN_CLAIM_GAP_MS apart.
+   */
+  private async loop(round: (waker: Waker) => Promise<{ full: boolean; idle: boolean }>) {
     const waker = this.waker();
     let partialAt = -Infinity;
     try {
@@ -185,60 +190,58 @@ export class JobRunner implements JobNotifier {
         await spaced(partialAt);
         if (!this.running) break;
         waker.woken = false;
-        const free = this.concurrency - this.inflight.size;
-        // Refill when a quarter of the slots are free (or all are): no head-of-line blocking
-        // behind a slow job, without one claim query per finished job.
-        if (free > 0 && (free >= Math.ceil(this.concurrency / 4) || this.inflight.size === 0)) {
-          let jobs: OutboxJob[] = [];
-          try {
-            jobs = await this.claim(this.rotate(this.singleKinds), free);
-          } catch (err) {
-            this.opts.onError?.(err);
-          }
-          for (const job of jobs) {
-            // A job whose lease we let lapse may come back while it still runs here: skip it.
-            if (this.inflight.has(job.id)) continue;
-            this.inflight.add(job.id);
-            void this.execute(job).finally(() => {
-              this.inflight.delete(job.id);
-              waker.notify();
-            });
-          }
-          if (jobs.length === free) continue;
-          partialAt = performance.now();
-        }
-        if (!waker.woken) await waker.sleep(this.pollMs);
+        const { full, idle } = await round(waker);
+        if (full) continue;
+        partialAt = performance.now();
+        if (idle && !waker.woken) await waker.sleep(this.pollMs);
       }
     } finally {
       this.wakers.delete(waker);
     }
   }
 
-  private async runBatches(): Promise<void> {
-    const waker = this.waker();
-    let partialAt = -Infinity;
-    try {
-      while (this.running) {
-        await spaced(partialAt);
-        if (!this.running) break;
-        waker.woken = false;
-        let n = 0;
-        try {
-          for (let i = 0; i < this.batchKinds.length && n === 0; i++) {
-            const kind = this.rotate(this.batchKinds)[0] as string;
-            const jobs = await this.claim([kind], this.batchSize);
-            n = jobs.length;
-            if (n > 0) await this.executeBatch(kind, jobs);
-          }
-        } catch (err) {
-          this.opts.onError?.(err);
-        }
-        if (n < this.batchSize) partialAt = performance.now();
-        if (n === 0 && !waker.woken) await waker.sleep(this.pollMs);
+  private runSingles(): Promise<void> {
+    return this.loop(async (waker) => {
+      const free = this.concurrency - this.inflight.size;
+      // Refill when a quarter of the slots are free (or all are): no head-of-line blocking
+      // behind a slow job, without one claim query per finished job.
+      if (free <= 0 || (free < Math.ceil(this.concurrency / 4) && this.inflight.size > 0)) {
+        return { full: false, idle: true };
       }
-    } finally {
-      this.wakers.delete(waker);
-    }
+      let jobs: OutboxJob[] = [];
+      try {
+        jobs = await this.claim(this.rotate(this.singleKinds), free);
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+      for (const job of jobs) {
+        // A job whose lease we let lapse may come back while it still runs here: skip it.
+        if (this.inflight.has(job.id)) continue;
+        this.inflight.add(job.id);
+        void this.execute(job).finally(() => {
+          this.inflight.delete(job.id);
+          waker.notify();
+        });
+      }
+      return { full: jobs.length === free, idle: true };
+    });
+  }
+
+  private runBatches(): Promise<void> {
+    return this.loop(async () => {
+      let n = 0;
+      try {
+        for (let i = 0; i < this.batchKinds.length && n === 0; i++) {
+          const kind = this.rotate(this.batchKinds)[0] as string;
+          const jobs = await this.claim([kind], this.batchSize);
+          n = jobs.length;
+          if (n > 0) await this.executeBatch(kind, jobs);
+        }
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+      return { full: n === this.batchSize, idle: n === 0 };
+    });
   }
 
   private async renew(): Promise<void> {

@@ -57,10 +57,11 @@ type AnyFn = (...args: unknown[]) => Promise<unknown>;
 const MAX_KEY = 256;
 
 /**
- * Wraps `store` with an in-memory read cache of found records (not of "not found"). Values are frozen (a caller mutating one would
- * corrupt everyone's copy). A transaction reads through the cache until it writes to a cached
- * table; writes clear the cache before they run and again after they commit, and signal the other processes (PostgreSQL NOTIFY). A read that started before a
- * clear never stores its (possibly stale) answer.
+ * Wraps `store` with an in-memory read cache of found records (never of "not found"). Values
+ * are frozen (a caller mutating one would corrupt everyone's copy). A transaction reads through
+ * the cache until it writes to a cached table; writes clear the cache before they run and again
+ * after they commit, and signal the other processes (PostgreSQL NOTIFY). A read that started
+ * before a clear never stores its (possibly stale) answer.
  */
 export async function withReadCache(store: Store, options: ReadCacheOptions = {}): Promise<Store> {
   const cache = new LRUCache<string, { v: unknown }>({

@@ -39,9 +39,8 @@ export async function enqueueWebhook(tx: Store, w: WebhookRequest, now: number):
  * Enqueues the delivery job of the next pending webhook of `orderKey`, if any. Called in the
  * transaction that marks the previous head delivered or failed.
  */
-export async function enqueueNextWebhook(tx: Store, orderKey: string, now: number): Promise<void> {
-  const next = await tx.webhooks.nextPending(orderKey);
-  if (next) await tx.outbox.enqueue([{ kind: WEBHOOK_JOB_KIND, ref: String(next.id), runAt: now }]);
+export function enqueueNextWebhook(tx: Store, orderKey: string, now: number): Promise<void> {
+  return enqueueNextWebhooks(tx, [orderKey], now);
 }
 
 /**

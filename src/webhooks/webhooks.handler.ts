@@ -15,6 +15,7 @@ import type {
 import { SIGNATURE_HEADER, signature } from './signature.js';
 import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
 import { httpRequest } from './webhooks.http.js';
+import { memoize } from '../jobs/memo.js';
 
 /** Header carrying a token that stays the same on every request made for one webhook. */
 export const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
@@ -344,7 +345,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         );
         note = r?.error;
       }
-      for (const attempt of attemptRows(round, note)) await tx.webhooks.recordAttempt(attempt);
+      await tx.webhooks.recordAttempts(attemptRows(round, note));
       if (ok && status !== 'pending') await enqueueNextWebhook(tx, w.orderKey, now);
       return ok;
     });
@@ -366,12 +367,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     const heads = await store.webhooks.pendingHeads(
       [...webhooks.values()].filter((w) => w.status === 'pending').map((w) => w.orderKey),
     );
-    const accounts = new Map<string, Promise<Account | undefined>>();
-    const accountOf = (sid: string) => {
-      let p = accounts.get(sid);
-      if (p === undefined) accounts.set(sid, (p = store.accounts.get(sid)));
-      return p;
-    };
+    const accountOf = memoize((sid) => store.accounts.get(sid));
     let finished: number[] = [];
     const work: { job: OutboxJob; w: Webhook }[] = [];
     const taken = new Set<number>();

@@ -4,17 +4,10 @@ import type { Database, MessageTable } from '../schema.js';
 import type { MessageFilter, MessageRepository, OutboxEntry, PageRequest } from '../store.js';
 import type { MessageTransitionPatch } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
-import { rows } from './rows.js';
+import { chunks, rows } from './rows.js';
 import { inTransaction } from './tx.js';
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
-
-/** Rows per multi-row INSERT: 22 columns × 500 stays far below SQLite's 32,766 parameters. */
-const INSERT_CHUNK = 500;
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 /**
  * Applies the list filters. No filter, `To`, `From` and DateSent each seek their own index; since
@@ -106,7 +99,7 @@ export function messageRepository(
       return inTransaction(db, async (trx) => {
         const seqBySid = new Map<string, number>();
         // Multi-row statements in chunks that stay under SQLite's bound-parameter limit.
-        for (const chunk of chunks(items, INSERT_CHUNK)) {
+        for (const chunk of chunks(items)) {
           const ids = await trx
             .insertInto('messages')
             .values(chunk.map((i) => rows.messageInsert(i.message)))
@@ -189,7 +182,7 @@ export function messageRepository(
 
     async findManyBySid(sids) {
       const out: Message[] = [];
-      for (const chunk of chunks(sids, INSERT_CHUNK)) {
+      for (const chunk of chunks(sids)) {
         const list = await db
           .selectFrom('messages')
           .selectAll()
@@ -398,7 +391,7 @@ async function transitionRows(
     for (const { fields, items: group } of groups.values()) {
       const first = group[0]?.patch ?? {};
       const uniform = group.every((i) => fields.every((f) => i.patch[f] === first[f]));
-      for (const chunk of chunks(group, TRANSITION_CHUNK)) {
+      for (const chunk of chunks(group)) {
         const sets = (value: (f: PatchField) => RawBuilder<unknown>) =>
           sql.join([
             ...fields.map((f) => sql`${sql.raw(PATCH_COLUMNS[f][0])} = ${value(f)}`),
@@ -438,7 +431,7 @@ async function transitionRows(
         error_code: i.patch.errorCode ?? null,
         at: now,
       }));
-    for (const chunk of chunks(events, INSERT_CHUNK)) {
+    for (const chunk of chunks(events)) {
       await trx.insertInto('message_events').values(chunk).execute();
     }
     return moved;
@@ -458,9 +451,6 @@ const PATCH_COLUMNS: Record<PatchField, [string, string]> = {
   carrierRef: ['carrier_ref', 'text'],
 };
 const PATCH_FIELDS = Object.keys(PATCH_COLUMNS) as PatchField[];
-
-/** Rows per transition statement: 10 values each, far below either engine's parameter limit. */
-const TRANSITION_CHUNK = 500;
 
 /** Every message column, qualified (SQLite refuses `messages.*` in RETURNING; PostgreSQL's `*`
  * would add the VALUES columns). */

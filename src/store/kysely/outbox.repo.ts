@@ -1,9 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
-
-/** Ids per `in (…)` list: far below SQLite's and PostgreSQL's bound-parameter limits. */
-const CHUNK = 1000;
+import { chunks } from './rows.js';
 
 const toJob = (r: {
   id: number | string;
@@ -32,11 +30,11 @@ export function outboxRepository(
 ): OutboxRepository {
   return {
     async enqueue(jobs) {
-      for (let i = 0; i < jobs.length; i += CHUNK) {
+      for (const chunk of chunks(jobs)) {
         await db
           .insertInto('outbox')
           .values(
-            jobs.slice(i, i + CHUNK).map((j) => ({
+            chunk.map((j) => ({
               kind: j.kind,
               ref: j.ref,
               payload: JSON.stringify(j.payload ?? {}),
@@ -88,10 +86,10 @@ export function outboxRepository(
 
     async completeMany(ids, owner) {
       let removed = 0;
-      for (let i = 0; i < ids.length; i += CHUNK) {
+      for (const chunk of chunks(ids)) {
         const r = await db
           .deleteFrom('outbox')
-          .where('id', 'in', ids.slice(i, i + CHUNK))
+          .where('id', 'in', chunk)
           .$if(owner !== undefined, (q) => q.where('lease_owner', '=', owner ?? ''))
           .executeTakeFirst();
         removed += Number(r.numDeletedRows);

@@ -85,3 +85,14 @@ export const rows = {
     carrier_ref: m.carrierRef,
   }),
 };
+
+/**
+ * Rows per multi-row statement. SQLite allows 32,766 bound parameters per statement: 500 rows of
+ * the widest table (messages, 22 columns) stay far below it.
+ */
+export const CHUNK = 500;
+
+/** `items` in slices of at most `size`, for multi-row statements. */
+export function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

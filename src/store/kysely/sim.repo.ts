@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SimDeliveryTable } from '../schema.js';
 import type { SimDelivery, SimRepository } from '../store.js';
+import { chunks } from './rows.js';
 
 const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   messageSid: r.message_sid,
@@ -32,22 +33,16 @@ const toRow = (d: SimDelivery): SimDeliveryTable => ({
 
 /** Handset inboxes of the simulated network on any Kysely dialect. */
 export function simRepository(db: Kysely<Database>): SimRepository {
-  return {
+  const repo: SimRepository = {
     async record(d) {
-      const r = await db
-        .insertInto('sim_deliveries')
-        .values(toRow(d))
-        .onConflict((oc) => oc.column('message_sid').doNothing())
-        .executeTakeFirst();
-      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+      return (await repo.recordMany([d])).has(d.messageSid);
     },
     async recordMany(deliveries) {
       const fresh = new Set<string>();
-      // 11 columns × 500 rows stays far below SQLite's bound-parameter limit.
-      for (let i = 0; i < deliveries.length; i += 500) {
+      for (const chunk of chunks(deliveries)) {
         const list = await db
           .insertInto('sim_deliveries')
-          .values(deliveries.slice(i, i + 500).map(toRow))
+          .values(chunk.map(toRow))
           .onConflict((oc) => oc.column('message_sid').doNothing())
           .returning('message_sid')
           .execute();
@@ -75,4 +70,5 @@ export function simRepository(db: Kysely<Database>): SimRepository {
       return list.map(toDelivery);
     },
   };
+  return repo;
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookAttemptTable, WebhookTable } from '../schema.js';
+import { chunks } from './rows.js';
 import type {
   StoreCapabilities,
   Webhook,
@@ -47,13 +48,6 @@ const toAttempt = (r: Selectable<WebhookAttemptTable>): WebhookAttempt => ({
   nextRetryAt: numOrNull(r.next_retry_at),
 });
 
-/** Rows per multi-row statement: 12 columns × 500 stays far below SQLite's parameter limit. */
-const CHUNK = 500;
-
-function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
 const webhookRow = (w: NewWebhook) => ({
   account_sid: w.accountSid,
   order_key: w.orderKey,
@@ -89,7 +83,7 @@ export function webhookRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
 ): WebhookRepository {
-  return {
+  const repo: WebhookRepository = {
     async insert(w) {
       const r = await db
         .insertInto('webhooks')
@@ -202,14 +196,7 @@ export function webhookRepository(
     },
 
     async completeRound(id, round, now) {
-      const r = await db
-        .updateTable('webhooks')
-        .set({ status: round.status, attempts: round.expectedAttempts + 1, updated_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .where('attempts', '=', round.expectedAttempts)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      return (await repo.completeRounds([{ id, ...round }], now)).has(id);
     },
 
     async recordAttempt(a) {
@@ -262,4 +249,5 @@ export function webhookRepository(
       return Number(r?.n ?? 0);
     },
   };
+  return repo;
 }
