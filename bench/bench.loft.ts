@@ -62,10 +62,14 @@ export interface Loft {
  * Starts `loft serve` on a free port with the bench account, the simulator delay at 0, delivery
  * workers on, and retention off (so a sweep never runs during a measurement).
  */
-export async function startLoft(databaseUrl: string, env: Record<string, string> = {}) {
+export async function startLoft(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
   const child = start(
     process.execPath,
-    [CLI, 'serve', '--port', '0', '--database-url', databaseUrl],
+    [...nodeArgs, CLI, 'serve', '--port', '0', '--database-url', databaseUrl],
     {
       ...CREDENTIALS,
       SIM_DELAY_MS: '0',

@@ -13,7 +13,17 @@ export interface Submission {
 
 /** A carrier's answer to a submission. */
 export type SubmitResult =
-  { ok: true; ref: string } | { ok: false; errorCode: number; errorMessage: string };
+  | {
+      ok: true;
+      ref: string;
+      /**
+       * The network's delivery report when the carrier already has it (the simulator with no
+       * delay): applied in the same transaction that marks the message `sent`, right after it,
+       * with the same callbacks as a report that comes back later through `CarrierEvents`.
+       */
+      report?: ImmediateReport;
+    }
+  | { ok: false; errorCode: number; errorMessage: string };
 
 /** A delivery report (DLR) from the network. */
 export interface DeliveryReport {
@@ -24,6 +34,9 @@ export interface DeliveryReport {
   /** When the handset confirmed (or the network gave up). */
   doneAt: number;
 }
+
+/** A delivery report handed back with the submit result: the message is the one submitted. */
+export type ImmediateReport = Omit<DeliveryReport, 'messageSid'>;
 
 /** A message a carrier received from a handset, for the ingest path. */
 export interface CarrierInbound {

@@ -4,8 +4,15 @@ import { parsePhone } from '../messages/addresses.js';
 import { countSegments } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
-import type { Carrier, Submission, SubmitResult } from './carrier.js';
-import { advance, advanceMany, type MessagePatch, type StatusCallbacks } from './lifecycle.js';
+import type { Carrier, ImmediateReport, Submission, SubmitResult } from './carrier.js';
+import {
+  advance,
+  advanceMany,
+  reportExtras,
+  reportPatch,
+  type MessagePatch,
+  type StatusCallbacks,
+} from './lifecycle.js';
 import { priceOf, type PriceTable } from './pricing.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
@@ -183,6 +190,7 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       }
       const failed: { sid: string; message: Message; patch: MessagePatch }[] = [];
       const sent: { sid: string; message: Message; patch: MessagePatch }[] = [];
+      const reports = new Map<string, ImmediateReport>();
       submissions.forEach(({ message: m, numSegments }, i) => {
         const r = results[i];
         if (!r) return;
@@ -194,6 +202,7 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
           });
           return;
         }
+        if (r.report) reports.set(m.sid, r.report);
         sent.push({
           sid: m.sid,
           message: m,
@@ -208,7 +217,19 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
         });
       });
       await advanceMany(tx, callbacks, failed, now, ['sending']);
-      await advanceMany(tx, callbacks, sent, now, ['sending']);
+      const moved = await advanceMany(tx, callbacks, sent, now, ['sending']);
+      await advanceMany(
+        tx,
+        callbacks,
+        [...reports].flatMap(([sid, report]) => {
+          const message = moved.get(sid);
+          return message
+            ? [{ sid, message, patch: reportPatch(report), extras: reportExtras(report) }]
+            : [];
+        }),
+        now,
+        ['sent'],
+      );
       await tx.outbox.completeMany(finished, owner);
     });
     // Live views (handset long-polls, the console) learn of the sends at once.
@@ -283,7 +304,7 @@ async function send(
       return;
     }
     const country = parsePhone(m.to)?.country;
-    await advance(
+    const sent = await advance(
       tx,
       callbacks,
       sending,
@@ -297,5 +318,9 @@ async function send(
       },
       now,
     );
+    if (sent && result.report) {
+      const { report } = result;
+      await advance(tx, callbacks, sent, reportPatch(report), now, reportExtras(report));
+    }
   });
 }

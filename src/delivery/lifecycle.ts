@@ -1,4 +1,5 @@
 import type { Message } from '../store/records.js';
+import type { DeliveryReport, ImmediateReport } from './carrier.js';
 import type { Store } from '../store/store.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { dlrDoneDate } from '../webhooks/status-callback.js';
@@ -106,6 +107,22 @@ function withPatch(m: Message, patch: MessagePatch, now: number): Message {
   return next;
 }
 
+/** The change a delivery report makes to a `sent` message (30008 when it names no error). */
+export function reportPatch(report: Omit<ImmediateReport, 'doneAt'>): MessagePatch {
+  return report.status === 'delivered'
+    ? { status: 'delivered' }
+    : {
+        status: report.status,
+        errorCode: report.errorCode ?? 30008,
+        errorMessage: report.errorMessage ?? 'Unknown error',
+      };
+}
+
+/** What a delivery report's status callback carries beyond the message. */
+export const reportExtras = (report: { doneAt: number }): CallbackExtras => ({
+  rawDlrDoneDate: dlrDoneDate(report.doneAt),
+});
+
 /**
  * Applies a delivery report: `sent` → `delivered` / `undelivered` / `failed` with its error, and
  * the status callback carrying RawDlrDoneDate. A report for a message in any other status
@@ -114,27 +131,13 @@ function withPatch(m: Message, patch: MessagePatch, now: number): Message {
 export async function applyDeliveryReport(
   store: Store,
   callbacks: StatusCallbacks,
-  report: {
-    messageSid: string;
-    status: 'delivered' | 'undelivered' | 'failed';
-    errorCode?: number;
-    errorMessage?: string;
-    doneAt: number;
-  },
+  report: DeliveryReport,
   now: number,
 ): Promise<boolean> {
   const m = await store.messages.findBySid(report.messageSid);
   if (!m || m.status !== 'sent') return false;
-  const patch: MessagePatch =
-    report.status === 'delivered'
-      ? { status: 'delivered' }
-      : {
-          status: report.status,
-          errorCode: report.errorCode ?? 30008,
-          errorMessage: report.errorMessage ?? 'Unknown error',
-        };
   const applied = await store.transaction((tx) =>
-    advance(tx, callbacks, m, patch, now, { rawDlrDoneDate: dlrDoneDate(report.doneAt) }),
+    advance(tx, callbacks, m, reportPatch(report), now, reportExtras(report)),
   );
   store.signals?.publish(EVENTS_CHANNEL);
   return applied !== undefined;

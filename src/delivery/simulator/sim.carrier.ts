@@ -1,10 +1,22 @@
-import type { Carrier, SubmitResult } from '../carrier.js';
+import type { Carrier, ImmediateReport, SubmitResult } from '../carrier.js';
 import type { SimDelivery } from '../../store/store.js';
 import type { SimNetwork } from './sim.network.js';
 import { SIM_ERRORS, type SimOutcome } from './sim.rules.js';
 
 /** Outbox job kind of a simulated delivery report. */
 export const SIM_DLR_JOB = 'sim-dlr';
+
+/** The delivery report of a simulated outcome that reaches the handset (or not) at `doneAt`. */
+export function outcomeReport(outcome: SimOutcome, doneAt: number): ImmediateReport {
+  return outcome.status === 'undelivered' || outcome.status === 'failed'
+    ? {
+        status: outcome.status,
+        errorCode: outcome.errorCode,
+        errorMessage: SIM_ERRORS[outcome.errorCode] ?? 'Unknown error',
+        doneAt,
+      }
+    : { status: 'delivered', doneAt };
+}
 
 /**
  * The simulated carrier: records the message in the handset's inbox and schedules its delivery
@@ -55,16 +67,24 @@ export function simulatorCarrier(
       }
       // A handset never receives a message twice: only fresh records get their report.
       const fresh = await tx.sim.recordMany(records);
+      const later: { sid: string; outcome: SimOutcome; runAt: number }[] = [];
+      submissions.forEach(({ message }, i) => {
+        const o = outcomes.get(message.sid);
+        const r = results[i];
+        if (!o || !r?.ok || !fresh.has(message.sid) || o.outcome.status === 'no-dlr') return;
+        if (o.outcome.status === 'failed') return;
+        // No delay: the report is known now, and goes back with the result (no job, no wait).
+        if (o.runAt <= now) r.report = outcomeReport(o.outcome, now);
+        else later.push({ sid: message.sid, ...o });
+      });
       await tx.outbox.enqueue(
-        [...outcomes]
-          .filter(([sid, o]) => fresh.has(sid) && o.outcome.status !== 'no-dlr')
-          .map(([sid, o]) => ({
-            kind: SIM_DLR_JOB,
-            ref: sid,
-            runAt: o.runAt,
-            payload: o.outcome,
-            createdAt: now,
-          })),
+        later.map((o) => ({
+          kind: SIM_DLR_JOB,
+          ref: o.sid,
+          runAt: o.runAt,
+          payload: o.outcome,
+          createdAt: now,
+        })),
       );
       return results;
     },

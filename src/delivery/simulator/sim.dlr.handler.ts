@@ -2,25 +2,15 @@ import type { Clock } from '../../clock.js';
 import type { JobHandler } from '../../jobs/job.js';
 import type { Store } from '../../store/store.js';
 import { EVENTS_CHANNEL } from '../../store/local-signals.js';
-import { dlrDoneDate } from '../../webhooks/status-callback.js';
 import {
   advanceMany,
   applyDeliveryReport,
-  type MessagePatch,
+  reportExtras,
+  reportPatch,
   type StatusCallbacks,
 } from '../lifecycle.js';
-import { SIM_ERRORS, type SimOutcome } from './sim.rules.js';
-
-/** The status a simulated report moves a `sent` message to. */
-function reportPatch(outcome: SimOutcome): MessagePatch {
-  return outcome.status === 'undelivered'
-    ? {
-        status: 'undelivered',
-        errorCode: outcome.errorCode,
-        errorMessage: SIM_ERRORS[outcome.errorCode] ?? 'Unknown error',
-      }
-    : { status: 'delivered' };
-}
+import type { SimOutcome } from './sim.rules.js';
+import { outcomeReport } from './sim.carrier.js';
 
 /**
  * Runs a simulated delivery report when its delay is up (a durable `sim-dlr` job). The batch
@@ -33,35 +23,22 @@ export function simDlrHandler(deps: {
   callbacks: StatusCallbacks;
 }): JobHandler {
   const single: JobHandler = async (job) => {
-    const outcome = job.payload as SimOutcome;
     const now = deps.clock.now();
-    const patch = reportPatch(outcome);
-    await applyDeliveryReport(
-      deps.store,
-      deps.callbacks,
-      {
-        messageSid: job.ref,
-        status: patch.status === 'undelivered' ? 'undelivered' : 'delivered',
-        ...(patch.status === 'undelivered' && {
-          errorCode: patch.errorCode ?? undefined,
-          errorMessage: patch.errorMessage ?? undefined,
-        }),
-        doneAt: now,
-      },
-      now,
-    );
+    const report = { messageSid: job.ref, ...outcomeReport(job.payload as SimOutcome, now) };
+    await applyDeliveryReport(deps.store, deps.callbacks, report, now);
     return { done: true };
   };
   return Object.assign(single, {
     batch: async (jobs: Parameters<JobHandler>[0][], { owner }: { owner: string }) => {
       await deps.store.transaction(async (tx) => {
         const now = deps.clock.now();
-        const extras = { rawDlrDoneDate: dlrDoneDate(now) };
+        const extras = reportExtras({ doneAt: now });
         const seen = new Set<string>();
         const items = jobs.flatMap((job) => {
           if (seen.has(job.ref)) return [];
           seen.add(job.ref);
-          return [{ sid: job.ref, patch: reportPatch(job.payload as SimOutcome), extras }];
+          const patch = reportPatch(outcomeReport(job.payload as SimOutcome, now));
+          return [{ sid: job.ref, patch, extras }];
         });
         await advanceMany(tx, deps.callbacks, items, now, ['sent']);
         await tx.outbox.completeMany(
