@@ -1,10 +1,14 @@
 /**
- * CPU profile of a Loft server under create load: `tsx bench/profile.ts [seconds] [mode]`.
- * mode `create` (default) hammers POST Messages.json; the server writes a .cpuprofile on exit
- * and the top functions by self time, and the time per package, are printed.
+ * CPU profile of a Loft server under create load: `tsx bench/profile.ts [seconds] [env JSON]`.
+ * The second argument is extra server environment as JSON, plus CALLBACKS (a StatusCallback on
+ * every message, to a receiver here), DRAIN_MS (time left to deliver after the load) and
+ * SQL_STATS. The server writes a .cpuprofile on exit; the time per package and the top
+ * functions by self time are printed.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AUTH, buyNumber, sqliteEngine, startLoft } from './bench.loft.js';
 import { CREATE_FORM } from './bench.create.js';
@@ -16,18 +20,33 @@ const dir = mkdtempSync(join(tmpdir(), 'loft-prof-'));
 const db = await sqliteEngine.fresh('prof');
 const loft = await startLoft(db.url, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 await buyNumber(loft);
+// CALLBACKS=1: every message has a StatusCallback to a receiver in this process.
+let callbacks = 0;
+const receiver = createServer((req, res) => {
+  req.resume().on('end', () => {
+    callbacks++;
+    res.writeHead(204).end();
+  });
+});
+await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
+const port = (receiver.address() as AddressInfo).port;
+const form = env.CALLBACKS
+  ? `${CREATE_FORM}&StatusCallback=${encodeURIComponent(`http://127.0.0.1:${port}/cb`)}`
+  : CREATE_FORM;
 const load = await hammer(
   {
     url: `${loft.base}/Messages.json`,
     method: 'POST',
     headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
-    body: CREATE_FORM,
+    body: form,
   },
   32,
   seconds,
 );
 console.log(`${Math.round(load.reqPerSec)} req/s p50 ${load.p50} p99 ${load.p99}`);
 await new Promise((r) => setTimeout(r, Number(env.DRAIN_MS ?? 0)));
+console.log(`${callbacks} callbacks received`);
+receiver.close();
 await loft.stop();
 if (env.SQL_STATS)
   console.log(

@@ -34,6 +34,16 @@ const CACHED_READS: Record<Repo, readonly string[]> = {
   applications: ['get', 'findBySid'],
 };
 
+/**
+ * Reads whose "not found" is kept too: their keys are SIDs of records Loft already found (an
+ * owned number's SID, a scope), so they are bounded, and "not in a service" is the common answer
+ * on every create from a plain number.
+ */
+const CACHED_MISSES: ReadonlySet<string> = new Set([
+  'services.findByPhoneNumber',
+  'optOuts.getReplies',
+]);
+
 /** Writes to the tables behind those reads; any of them drops the whole cache. */
 const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
   accounts: ['insert', 'update'],
@@ -57,7 +67,8 @@ type AnyFn = (...args: unknown[]) => Promise<unknown>;
 const MAX_KEY = 256;
 
 /**
- * Wraps `store` with an in-memory read cache of found records (never of "not found"). Values
+ * Wraps `store` with an in-memory read cache of found records ("not found" only where keyed by
+ * stored SIDs). Values
  * are frozen (a caller mutating one would corrupt everyone's copy). A transaction reads through
  * the cache until it writes to a cached table; writes clear the cache before they run and again
  * after they commit, and signal the other processes (PostgreSQL NOTIFY). A read that started
@@ -80,6 +91,7 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
   const off = await store.signals?.subscribe(CACHE_CHANNEL, clear);
 
   const cachedRead = (repo: Repo, name: string, fn: AnyFn, active: () => boolean): AnyFn => {
+    const keepMisses = CACHED_MISSES.has(`${repo}.${name}`);
     return async (...args) => {
       if (!active()) return fn(...args);
       const key = `${repo}.${name}:${JSON.stringify(args)}`;
@@ -89,8 +101,9 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
       if (hit) return hit.v;
       const gen = generation;
       const v = deepFreeze(await fn(...args));
-      // "Not found" is not kept: unknown usernames must not push real entries out.
-      if (v !== undefined && gen === generation && active()) cache.set(key, { v });
+      // "Not found" is not kept (unknown usernames must not push real entries out), except for
+      // reads keyed by stored SIDs.
+      if ((v !== undefined || keepMisses) && gen === generation && active()) cache.set(key, { v });
       return v;
     };
   };

@@ -5,7 +5,7 @@ import { openPostgresStore } from '../../src/store/postgres/postgres.store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, postgresServerUrl, type TestDatabase } from '../support/stores.js';
-import { accountRecord, T0 } from '../support/records.js';
+import { accountRecord, phoneNumberRecord, serviceRecord, T0 } from '../support/records.js';
 
 // The read cache in front of every store: cached reads must never outlive a write made through
 // Loft, in this process (directly or in a transaction) or in another one sharing the database.
@@ -93,6 +93,30 @@ describe('read cache (SQLite)', () => {
     expect(await store.accounts.get(a.sid)).toBeUndefined();
     await raw.accounts.insert(a);
     expect(await store.accounts.get(a.sid)).toEqual(a);
+  });
+
+  it('keeps "not in a service" for an owned number until a write through Loft links it', async () => {
+    const a = account();
+    await store.accounts.insert(a);
+    const pn = phoneNumberRecord(a.sid, { phoneNumber: '+14155557777' });
+    await store.phoneNumbers.insert(pn);
+    const svc = serviceRecord(a.sid);
+    await store.services.insert(svc);
+    expect(await store.services.findByPhoneNumber(pn.sid)).toBeUndefined();
+    const link = {
+      serviceSid: svc.sid,
+      phoneNumberSid: pn.sid,
+      accountSid: a.sid,
+      phoneNumber: pn.phoneNumber,
+      dateCreated: T0,
+    };
+    // Linked behind the cache's back: the miss is still served from memory…
+    expect(await raw.services.addPhoneNumber(link)).toBe('added');
+    expect(await store.services.findByPhoneNumber(pn.sid)).toBeUndefined();
+    // …until any write to the services goes through Loft.
+    await store.services.removePhoneNumber(svc.sid, pn.sid);
+    expect(await store.services.addPhoneNumber(link)).toBe('added');
+    expect((await store.services.findByPhoneNumber(pn.sid))?.sid).toBe(svc.sid);
   });
 
   it('a nested transaction that writes counts as a write of the outer one', async () => {

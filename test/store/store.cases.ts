@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { defaultApplicationConfig } from '../../src/applications/applications.params.js';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
-import { defaultServiceConfig } from '../../src/services/services.params.js';
 import type { Message, PhoneNumber } from '../../src/store/records.js';
 import type { Application, MessagingService } from '../../src/store/services.records.js';
 import type {
@@ -12,7 +11,13 @@ import type {
   PageRequest,
   Store,
 } from '../../src/store/store.js';
-import { accountRecord, messageRecord, T0 } from '../support/records.js';
+import {
+  accountRecord,
+  messageRecord,
+  phoneNumberRecord,
+  serviceRecord,
+  T0,
+} from '../support/records.js';
 
 /** The stores every case runs against. */
 export type EngineName = 'sqlite-memory' | 'sqlite-file' | 'postgres' | 'pglite';
@@ -49,26 +54,9 @@ const FAR = Date.UTC(2200, 0, 1);
 const account = accountRecord;
 const message = messageRecord;
 
-const phoneNumber = (accountSid: string, over: Partial<PhoneNumber> = {}): PhoneNumber => ({
-  sid: sid('PN'),
-  accountSid,
-  phoneNumber: phone(),
-  friendlyName: 'line',
-  config: defaultConfig(),
-  dateCreated: T0,
-  dateUpdated: T0,
-  ...over,
-});
-
-const service = (accountSid: string, over: Partial<MessagingService> = {}): MessagingService => ({
-  sid: sid('MG'),
-  accountSid,
-  friendlyName: 'svc',
-  config: defaultServiceConfig(),
-  dateCreated: T0,
-  dateUpdated: T0,
-  ...over,
-});
+const phoneNumber = (accountSid: string, over: Partial<PhoneNumber> = {}): PhoneNumber =>
+  phoneNumberRecord(accountSid, { phoneNumber: phone(), ...over });
+const service = serviceRecord;
 
 const application = (accountSid: string, over: Partial<Application> = {}): Application => ({
   sid: sid('AP'),

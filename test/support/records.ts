@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Account, Message } from '../../src/store/records.js';
+import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
+import { defaultServiceConfig } from '../../src/services/services.params.js';
+import type { Account, Message, PhoneNumber } from '../../src/store/records.js';
+import type { MessagingService } from '../../src/store/services.records.js';
 
 /** Epoch ms well past 2^31 and 2^32: 64-bit columns must round-trip as JS numbers. */
 export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
@@ -49,6 +52,39 @@ export function messageRecord(accountSid: string, over: Partial<Message> = {}): 
     tags: {},
     options: {},
     carrierRef: null,
+    ...over,
+  };
+}
+
+/** A number of `accountSid` with a fresh SID and default settings; `over` replaces any field. */
+export function phoneNumberRecord(
+  accountSid: string,
+  over: Partial<PhoneNumber> = {},
+): PhoneNumber {
+  return {
+    sid: randomSid('PN'),
+    accountSid,
+    phoneNumber: '+14155550100',
+    friendlyName: 'line',
+    config: defaultConfig(),
+    dateCreated: T0,
+    dateUpdated: T0,
+    ...over,
+  };
+}
+
+/** A Messaging Service of `accountSid` with a fresh SID and default settings. */
+export function serviceRecord(
+  accountSid: string,
+  over: Partial<MessagingService> = {},
+): MessagingService {
+  return {
+    sid: randomSid('MG'),
+    accountSid,
+    friendlyName: 'svc',
+    config: defaultServiceConfig(),
+    dateCreated: T0,
+    dateUpdated: T0,
     ...over,
   };
 }
