@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { AUTH, buyNumber, FROM, ROOT, SID, startLoft, type Engine } from './bench.loft.js';
 import { call, hammer, type Load, type Target } from './bench.load.js';
-import { start } from './bench.proc.js';
+import { cpuSeconds, cpuUsPer, start } from './bench.proc.js';
 
 /** The create request every create phase sends (the ceiling gets the same body). */
 export const CREATE_FORM = `From=${encodeURIComponent(FROM)}&To=%2B14155550100&Body=hello+from+the+bench`;
@@ -36,7 +36,9 @@ export async function ceilingPhase(
     let best: Load | undefined;
     const tried: Record<string, number> = {};
     for (const c of connections) {
+      const cpu = cpuSeconds(child.pid);
       const l = await hammer(target, c, s.seconds);
+      l.serverCpuUs = cpuUsPer(cpu, cpuSeconds(child.pid), l.requests);
       tried[String(c)] = l.reqPerSec;
       if (!best || l.reqPerSec > best.reqPerSec) best = l;
     }
@@ -65,7 +67,10 @@ export async function createPhase(
     const target = createTarget(`${loft.base}/Messages.json`);
     const first = await call(target.url, { method: 'POST', auth: AUTH, form: CREATE_FORM }, 201);
     if (s.warmupSeconds > 0) await hammer(target, connections, s.warmupSeconds);
+    const cpu = cpuSeconds(loft.child.pid);
     const load = await hammer(target, connections, s.seconds);
+    // Includes the delivery of these messages as far as it got within the run.
+    load.serverCpuUs = cpuUsPer(cpu, cpuSeconds(loft.child.pid), load.requests);
     return { ...load, responseBytes: Buffer.byteLength(first.text) };
   } finally {
     await loft.stop();

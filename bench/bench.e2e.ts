@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { AUTH, buyNumber, FROM, startLoft, type Engine, type Loft } from './bench.loft.js';
-import { rssMb } from './bench.proc.js';
+import { cpuSeconds, cpuUsPer, rssMb } from './bench.proc.js';
 
 /** End-to-end figures: create → delivered, and status callbacks into a local receiver. */
 export interface E2eResult {
@@ -22,6 +22,8 @@ export interface E2eResult {
   callbackCount: number;
   callbacksPerSec: number;
   rssMb: number | undefined;
+  /** Server CPU (every thread) per delivered message, first create to the end, in µs. */
+  serverCpuUsPerMessage: number | undefined;
 }
 
 /** A receiver for status callbacks in this process: counts them and `delivered` SIDs. */
@@ -108,6 +110,7 @@ export async function e2ePhase(
     await buyNumber(loft);
     const callback = opts.callbacks ? `&StatusCallback=${encodeURIComponent(rx.url)}` : '';
     let i = 0;
+    const cpu = cpuSeconds(loft.child.pid);
     const started = performance.now();
     const deadline = started + opts.timeoutS * 1000;
     // autocannon settles an `amount` run on its once-a-second tick, so its own end time is
@@ -166,6 +169,7 @@ export async function e2ePhase(
         await counter.close();
       }
     }
+    const cpuAfter = cpuSeconds(loft.child.pid);
     const created = (await creating)['2xx'];
     const createSeconds = (lastResponse - started) / 1000;
     const { callbacks } = rx.stats();
@@ -184,6 +188,7 @@ export async function e2ePhase(
       callbackCount: callbacks,
       callbacksPerSec: Math.round(callbacks / seconds),
       rssMb: rssMb(loft.child.pid),
+      serverCpuUsPerMessage: cpuUsPer(cpu, cpuAfter, delivered),
     };
   } finally {
     await loft?.stop();

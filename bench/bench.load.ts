@@ -12,6 +12,8 @@ export interface Load {
   statuses: Record<string, number>;
   connections: number;
   seconds: number;
+  /** Server CPU (every thread) per request during the run, in µs, where measured. */
+  serverCpuUs?: number;
 }
 
 /** A request to hammer: keep-alive HTTP/1.1, the same for every connection. */

@@ -99,6 +99,31 @@ export function rssMb(pid: number): number | undefined {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ; 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, every thread) a process has used so far, in seconds, from
+ * /proc/<pid>/stat; steadier than throughput on a shared machine, in 10 ms steps.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses; utime and stime
+    // are the 14th and 15th fields of the line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Server CPU µs per unit of work between two {@link cpuSeconds} readings. */
+export function cpuUsPer(before: number | undefined, after: number | undefined, units: number) {
+  if (before === undefined || after === undefined || units <= 0) return undefined;
+  return Math.round(((after - before) * 1e6) / units);
+}
+
 /** Stops every child still running (on exit or interrupt). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((c) => c.stop()));

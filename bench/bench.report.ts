@@ -113,7 +113,14 @@ export function evaluateTargets(r: Results): Target[] {
 export function render(r: Results): string {
   const out: string[] = [];
   const load = (l: Load | undefined) =>
-    l ? [int(l.reqPerSec), ms(l.p50), ms(l.p99)] : ['–', '–', '–'];
+    l
+      ? [
+          int(l.reqPerSec),
+          ms(l.p50),
+          ms(l.p99),
+          l.serverCpuUs === undefined ? '–' : int(l.serverCpuUs),
+        ]
+      : ['–', '–', '–', '–'];
   const rows: (string | number)[][] = [];
   if (r.ceiling) {
     rows.push([
@@ -149,7 +156,7 @@ export function render(r: Results): string {
   }
   out.push(
     'POST Messages.json (and Prism)',
-    table(['', 'req/s', 'p50 ms', 'p99 ms', '/ceiling', 'notes'], rows),
+    table(['', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', '/ceiling', 'notes'], rows),
   );
   for (const [name, s] of Object.entries(r.stores)) {
     if (s.lists.length === 0) continue;
@@ -191,6 +198,7 @@ export function render(r: Results): string {
       int(e.createPerSec),
       int(e.createToDeliveredPerSec),
       e.callbacks ? int(e.callbacksPerSec) : '–',
+      e.serverCpuUsPerMessage === undefined ? '–' : int(e.serverCpuUsPerMessage),
       e.rssMb ?? '–',
     ]),
   );
@@ -208,6 +216,7 @@ export function render(r: Results): string {
           'create/s',
           'delivered/s',
           'callbacks/s',
+          'CPU µs/msg',
           'RSS MB',
         ],
         e2eRows,

@@ -87,12 +87,18 @@ export const rows = {
 };
 
 /**
- * Rows per multi-row statement. SQLite allows 32,766 bound parameters per statement: 500 rows of
- * the widest table (messages, 22 columns) stay far below it.
+ * Slice sizes of multi-row statements, largest first. A batch is cut only into these sizes (23
+ * rows run as 16 + 4 + 2 + 1), so each multi-row statement has a handful of SQL texts that the
+ * engine compiles once and keeps (SQLite's statement cache), instead of a new text, parsed and
+ * planned anew, for every batch size. 64 rows of the widest table stay far below SQLite's
+ * 32,766 bound parameters.
  */
-export const CHUNK = 500;
+const SLICES = [64, 32, 16, 8, 4, 2, 1] as const;
 
-/** `items` in slices of at most `size`, for multi-row statements. */
-export function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+/** `items` in slices of the sizes above, for multi-row statements. */
+export function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  let i = 0;
+  for (const size of SLICES) {
+    for (; items.length - i >= size; i += size) yield items.slice(i, i + size);
+  }
 }

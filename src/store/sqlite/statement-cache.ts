@@ -1,7 +1,10 @@
 import type SQLite from 'better-sqlite3';
 
-/** Longest SQL text kept compiled; longer ones are prepared per call. */
-const MAX_CACHED_SQL = 2048;
+/**
+ * Longest SQL text kept compiled; longer ones are prepared per call. Multi-row statements come
+ * in a few sizes (see `chunks`); a 64-row insert of messages is about 6 KB of SQL.
+ */
+const MAX_CACHED_SQL = 16_384;
 
 /**
  * A better-sqlite3 connection whose `prepare` reuses compiled statements. Kysely's SQLite driver
@@ -18,8 +21,8 @@ export function withStatementCache(conn: SQLite.Database, max = 512): SQLite.Dat
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       }
       return (sql: string) => {
-        // Multi-row statements (batches) differ in length from one call to the next and compile
-        // to large programs: caching them filled memory (~200 MB at 512) for few reuses.
+        // Statements with thousands of values compile to large programs: caching one-offs like
+        // them filled memory (~200 MB at 512) for few reuses.
         if (sql.length > MAX_CACHED_SQL) return prepare(sql);
         let stmt = cache.get(sql);
         if (stmt === undefined) {
