@@ -160,7 +160,11 @@ export interface MessageRepository {
   findBySid(sid: string): Promise<Message | undefined>;
   /** Many messages by SID alone in one query (batch jobs); unknown SIDs are left out, any order. */
   findManyBySid(sids: readonly string[]): Promise<Message[]>;
-  /** How many messages of `direction` went from `from` to `to` since `since` (loop guard). */
+  /**
+   * How many messages of `direction` went from `from` to `to` since `since` (loop guard). Walks
+   * the messages to `to` newest first and stops a second before `since`: it relies on messages
+   * being stored in the order they were created (as Loft stores them).
+   */
   countRecent(args: {
     accountSid: string;
     from: string;

@@ -516,6 +516,35 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    name: 'messages: countRecent walks past pages of other traffic and stops before its window',
+    async run({ store }) {
+      const ac = sid('AC');
+      const A = phone();
+      const B = phone();
+      const at = (dateCreated: number, from = A) => ({
+        message: message(ac, { from, to: B, dateCreated }),
+      });
+      await store.messages.insertMany(Array.from({ length: 100 }, () => at(T0)));
+      const recent = T0 + 60_000;
+      // 70 from A (more than a page) with 80 from other senders in between.
+      await store.messages.insertMany(
+        Array.from({ length: 150 }, (_, i) => at(recent + i, i % 15 < 7 ? A : phone())),
+      );
+      const n = (since: number) =>
+        store.messages.countRecent({
+          accountSid: ac,
+          from: A,
+          to: B,
+          direction: 'outbound-api',
+          since,
+        });
+      expect(await n(recent)).toBe(70);
+      expect(await n(recent + 75)).toBe(35);
+      expect(await n(T0)).toBe(170);
+      expect(await n(recent + 150)).toBe(0);
+    },
+  },
+  {
     name: 'messages: transition (conditional), history in order even within one millisecond',
     async run({ store }) {
       const ac = sid('AC');

@@ -76,6 +76,14 @@ function paged(q: MessageQuery, byDateSent: boolean, page: PageRequest): Message
 }
 
 /** Messages on any Kysely dialect. */
+/** Rows per page of {@link MessageRepository.countRecent}'s newest-first walk. */
+const RECENT_PAGE = 64;
+/**
+ * How far before its window countRecent keeps looking: `seq` follows creation order, but the
+ * clocks of several processes sharing a database may differ a little.
+ */
+const RECENT_SLACK_MS = 1_000;
+
 export function messageRepository(
   db: Kysely<Database>,
   afterErase: () => Promise<void> = async () => {},
@@ -159,16 +167,30 @@ export function messageRepository(
     },
 
     async countRecent({ accountSid, from, to, direction, since }) {
-      const r = await db
-        .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('account_sid', '=', accountSid)
-        .where('to_addr', '=', to)
-        .where('from_addr', '=', from)
-        .where('direction', '=', direction)
-        .where('date_created', '>=', since)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
+      // Newest first along the handset's (account_sid, to_addr, seq) index, a page at a time,
+      // stopping at the first message from before the window: the cost follows the handset's
+      // recent traffic, not its whole history.
+      let n = 0;
+      let before: number | undefined;
+      for (;;) {
+        const page = await db
+          .selectFrom('messages')
+          .select(['seq', 'from_addr', 'direction', 'date_created'])
+          .where('account_sid', '=', accountSid)
+          .where('to_addr', '=', to)
+          .$if(before !== undefined, (q) => q.where('seq', '<', before as number))
+          .orderBy('seq', 'desc')
+          .limit(RECENT_PAGE)
+          .execute();
+        for (const r of page) {
+          const at = Number(r.date_created);
+          if (at < since - RECENT_SLACK_MS) return n;
+          if (at >= since && r.from_addr === from && r.direction === direction) n++;
+        }
+        const last = page.at(-1);
+        if (page.length < RECENT_PAGE || !last) return n;
+        before = Number(last.seq);
+      }
     },
 
     async findBySid(sid) {
