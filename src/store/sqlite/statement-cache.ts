@@ -1,4 +1,5 @@
 import type SQLite from 'better-sqlite3';
+import type { SqliteDatabase } from 'kysely';
 
 /**
  * Longest SQL text kept compiled; longer ones are prepared per call. Multi-row statements come
@@ -11,27 +12,22 @@ const MAX_CACHED_SQL = 16_384;
  * prepares every query anew; the same few dozen SQL texts repeat on every request, so caching
  * them removes SQLite's parse-and-plan step from the hot path.
  */
-export function withStatementCache(conn: SQLite.Database, max = 512): SQLite.Database {
+export function withStatementCache(conn: SQLite.Database, max = 512): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
-  const prepare = conn.prepare.bind(conn);
-  return new Proxy(conn, {
-    get(target, prop, receiver) {
-      if (prop !== 'prepare') {
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  // Only what Kysely's driver calls: a plain object, not a Proxy on every property read.
+  return {
+    prepare(sql: string) {
+      // Statements with thousands of values compile to large programs: caching one-offs like
+      // them filled memory (~200 MB at 512) for few reuses.
+      if (sql.length > MAX_CACHED_SQL) return conn.prepare(sql);
+      let stmt = cache.get(sql);
+      if (stmt === undefined) {
+        stmt = conn.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
       }
-      return (sql: string) => {
-        // Statements with thousands of values compile to large programs: caching one-offs like
-        // them filled memory (~200 MB at 512) for few reuses.
-        if (sql.length > MAX_CACHED_SQL) return prepare(sql);
-        let stmt = cache.get(sql);
-        if (stmt === undefined) {
-          stmt = prepare(sql);
-          if (cache.size >= max) cache.delete(cache.keys().next().value as string);
-          cache.set(sql, stmt);
-        }
-        return stmt;
-      };
+      return stmt;
     },
-  });
+    close: () => conn.close(),
+  };
 }
