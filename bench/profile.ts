@@ -2,7 +2,7 @@
  * CPU profile of a Loft server under create load: `tsx bench/profile.ts [seconds] [env JSON]`.
  * The second argument is extra server environment as JSON, plus CALLBACKS (a StatusCallback on
  * every message, to a receiver here), DRAIN_MS (time left to deliver after the load) and
- * SQL_STATS. The server writes a .cpuprofile on exit; the time per package and the top
+ * SQL_STATS (per-statement timings, bench/sql-stats.mjs). The server writes a .cpuprofile on exit; the time per package and the top
  * functions by self time are printed.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { AUTH, buyNumber, sqliteEngine, startLoft } from './bench.loft.js';
+import { AUTH, buyNumber, ROOT, sqliteEngine, startLoft } from './bench.loft.js';
 import { CREATE_FORM } from './bench.create.js';
 import { hammer } from './bench.load.js';
 
@@ -18,7 +18,8 @@ const seconds = Number(process.argv[2] ?? 8);
 const env = JSON.parse(process.argv[3] ?? '{}') as Record<string, string>;
 const dir = mkdtempSync(join(tmpdir(), 'loft-prof-'));
 const db = await sqliteEngine.fresh('prof');
-const loft = await startLoft(db.url, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+const statsArgs = env.SQL_STATS ? ['--import', join(ROOT, 'bench/sql-stats.mjs')] : [];
+const loft = await startLoft(db.url, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...statsArgs]);
 await buyNumber(loft);
 // CALLBACKS=1: every message has a StatusCallback to a receiver in this process.
 let callbacks = 0;
