@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
 import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs/job.js';
-import { parsePhone } from '../messages/addresses.js';
 import { countSegments } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
@@ -10,10 +9,10 @@ import {
   advanceMany,
   reportExtras,
   reportPatch,
-  type MessagePatch,
   type StatusCallbacks,
 } from './lifecycle.js';
-import { priceOf, type PriceTable } from './pricing.js';
+import type { PriceTable } from './pricing.js';
+import { EXPIRED, onAir, resultPatch } from './dispatch.rules.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
@@ -21,9 +20,6 @@ import { memoize } from '../jobs/memo.js';
 
 /** Outbox job kind that sends a message. */
 export const DISPATCH_JOB = 'dispatch';
-
-/** Twilio's default ValidityPeriod (10 h). */
-const DEFAULT_VALIDITY_S = 36_000;
 
 /** Result of preparing a message's media before submission. */
 export type MediaResult =
@@ -137,20 +133,10 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       }
       taken.add(m.sid);
       finished.push(job.id);
-      // The message's own ValidityPeriod and SmartEncoded win over its Messaging Service's.
       const service = m.messagingServiceSid ? await serviceOf(m.messagingServiceSid) : undefined;
-      const validityS = Number(
-        m.options['ValidityPeriod'] ?? service?.config.validityPeriod ?? DEFAULT_VALIDITY_S,
-      );
-      if (clock.now() > Math.max(m.dateCreated, m.sendAt ?? 0) + validityS * 1000) {
-        expired.push(m);
-        continue;
-      }
-      const smart = m.options['SmartEncoded'];
-      const smartEncoded =
-        smart === undefined ? (service?.config.smartEncoding ?? false) : smart === 'true';
-      const encoded = countSegments(m.body ?? '', { smartEncoded });
-      toSend.push({ m, body: encoded.body, segments: encoded.segments });
+      const air = onAir(m, service, clock.now());
+      if (air === 'expired') expired.push(m);
+      else toSend.push({ m, body: air.body, segments: air.segments });
     }
 
     await store.transaction(async (tx) => {
@@ -161,7 +147,7 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
         expired.map((m) => ({
           sid: m.sid,
           message: m,
-          patch: { status: 'failed', errorCode: 30036, errorMessage: 'Validity Period Expired' },
+          patch: { status: 'failed', errorCode: EXPIRED.code, errorMessage: EXPIRED.message },
         })),
         now,
         ['queued'],
@@ -188,42 +174,23 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
           `carrier returned ${results.length} results for ${submissions.length} submissions`,
         );
       }
-      const failed: { sid: string; message: Message; patch: MessagePatch }[] = [];
-      const sent: { sid: string; message: Message; patch: MessagePatch }[] = [];
+      // Failed or sent, each with its callbacks; then the reports the carrier already had.
       const reports = new Map<string, ImmediateReport>();
-      submissions.forEach(({ message: m, numSegments }, i) => {
+      const answered = submissions.flatMap(({ message: m, numSegments }, i) => {
         const r = results[i];
-        if (!r) return;
-        if (!r.ok) {
-          failed.push({
-            sid: m.sid,
-            message: m,
-            patch: { status: 'failed', errorCode: r.errorCode, errorMessage: r.errorMessage },
-          });
-          return;
-        }
-        if (r.report) reports.set(m.sid, r.report);
-        sent.push({
-          sid: m.sid,
-          message: m,
-          patch: {
-            status: 'sent',
-            dateSent: now,
-            carrierRef: r.ref,
-            numSegments,
-            price: priceOf(deps.prices, parsePhone(m.to)?.country, numSegments, m.numMedia),
-            priceUnit: 'USD',
-          },
-        });
+        if (!r) return [];
+        if (r.ok && r.report) reports.set(m.sid, r.report);
+        return [
+          { sid: m.sid, message: m, patch: resultPatch(deps.prices, m, r, numSegments, now) },
+        ];
       });
-      await advanceMany(tx, callbacks, failed, now, ['sending']);
-      const moved = await advanceMany(tx, callbacks, sent, now, ['sending']);
+      const moved = await advanceMany(tx, callbacks, answered, now, ['sending']);
       await advanceMany(
         tx,
         callbacks,
         [...reports].flatMap(([sid, report]) => {
           const message = moved.get(sid);
-          return message
+          return message?.status === 'sent'
             ? [{ sid, message, patch: reportPatch(report), extras: reportExtras(report) }]
             : [];
         }),
@@ -255,16 +222,12 @@ async function send(
   fail: (m: Message, code: number, msg: string) => Promise<unknown>,
 ): Promise<void> {
   const { store, clock, callbacks } = deps;
-  // The message's own ValidityPeriod and SmartEncoded win over its Messaging Service's.
   const service = m.messagingServiceSid
     ? await store.services.findBySid(m.messagingServiceSid)
     : undefined;
-  const validityS = Number(
-    m.options['ValidityPeriod'] ?? service?.config.validityPeriod ?? DEFAULT_VALIDITY_S,
-  );
-  const queuedAt = Math.max(m.dateCreated, m.sendAt ?? 0);
-  if (clock.now() > queuedAt + validityS * 1000) {
-    await fail(m, 30036, 'Validity Period Expired');
+  const air = onAir(m, service, clock.now());
+  if (air === 'expired') {
+    await fail(m, EXPIRED.code, EXPIRED.message);
     return;
   }
   let mediaUrls: string[] = [];
@@ -276,51 +239,17 @@ async function send(
     }
     mediaUrls = media.urls;
   }
-  const smart = m.options['SmartEncoded'];
-  const smartEncoded =
-    smart === undefined ? (service?.config.smartEncoding ?? false) : smart === 'true';
-  const encoded = countSegments(m.body ?? '', { smartEncoded });
   await store.transaction(async (tx) => {
     const now = clock.now();
     const sending = await advance(tx, callbacks, m, { status: 'sending' }, now);
     if (!sending) return;
-    const result = await deps.carrier.submit(
-      tx,
-      { message: sending, body: encoded.body, mediaUrls, numSegments: encoded.segments },
-      now,
-    );
-    if (!result.ok) {
-      await advance(
-        tx,
-        callbacks,
-        sending,
-        {
-          status: 'failed',
-          errorCode: result.errorCode,
-          errorMessage: result.errorMessage,
-        },
-        now,
-      );
-      return;
-    }
-    const country = parsePhone(m.to)?.country;
-    const sent = await advance(
-      tx,
-      callbacks,
-      sending,
-      {
-        status: 'sent',
-        dateSent: now,
-        carrierRef: result.ref,
-        numSegments: encoded.segments,
-        price: priceOf(deps.prices, country, encoded.segments, m.numMedia),
-        priceUnit: 'USD',
-      },
-      now,
-    );
-    if (sent && result.report) {
+    const submission = { message: sending, body: air.body, mediaUrls, numSegments: air.segments };
+    const result = await deps.carrier.submit(tx, submission, now);
+    const patch = resultPatch(deps.prices, sending, result, air.segments, now);
+    const next = await advance(tx, callbacks, sending, patch, now);
+    if (next && result.ok && result.report) {
       const { report } = result;
-      await advance(tx, callbacks, sent, reportPatch(report), now, reportExtras(report));
+      await advance(tx, callbacks, next, reportPatch(report), now, reportExtras(report));
     }
   });
 }
