@@ -332,40 +332,8 @@ export function messageRepository(
     },
 
     async transition(sid, patch, now, expect) {
-      // No acceptable status: nothing can match (and `in ()` is a syntax error on PostgreSQL).
-      if (expect?.length === 0) return undefined;
-      return inTransaction(db, async (trx) => {
-        const r = await trx
-          .updateTable('messages')
-          .set({
-            ...(patch.status !== undefined && { status: patch.status }),
-            ...(patch.dateSent !== undefined && { date_sent: patch.dateSent }),
-            ...(patch.errorCode !== undefined && { error_code: patch.errorCode }),
-            ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
-            ...(patch.price !== undefined && { price: patch.price }),
-            ...(patch.priceUnit !== undefined && { price_unit: patch.priceUnit }),
-            ...(patch.from !== undefined && { from_addr: patch.from }),
-            ...(patch.numSegments !== undefined && { num_segments: patch.numSegments }),
-            ...(patch.carrierRef !== undefined && { carrier_ref: patch.carrierRef }),
-            date_updated: now,
-          })
-          .where('sid', '=', sid)
-          .$if(expect !== undefined, (q) => q.where('status', 'in', expect ?? []))
-          .returningAll()
-          .executeTakeFirst();
-        if (r && patch.status !== undefined) {
-          await trx
-            .insertInto('message_events')
-            .values({
-              message_sid: sid,
-              status: patch.status,
-              error_code: patch.errorCode ?? null,
-              at: now,
-            })
-            .execute();
-        }
-        return r && rows.message(r);
-      });
+      const r = (await transitionRows(db, [{ sid, patch }], now, expect, true)).get(sid);
+      return r && rows.message(r);
     },
 
     async transitionMany(items, now, expect) {
@@ -384,7 +352,7 @@ type PatchField = keyof MessageTransitionPatch;
 type TransitionItems = ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>;
 
 /**
- * The statements behind `transitionMany`: per set of patched fields, an `IN` list when every
+ * The statements behind every transition (`expect` undefined: from any status): per set of patched fields, an `IN` list when every
  * item sets the same values (one step of a batch), else a VALUES list joined on the SID; then
  * the history rows in item order. Returns the moved SIDs, with their rows when `full`.
  */
@@ -392,11 +360,12 @@ async function transitionRows(
   db: Kysely<Database>,
   items: TransitionItems,
   now: number,
-  expect: readonly MessageStatus[],
+  expect: readonly MessageStatus[] | undefined,
   full: boolean,
 ): Promise<Map<string, Selectable<MessageTable> | undefined>> {
   const moved = new Map<string, Selectable<MessageTable> | undefined>();
-  if (items.length === 0 || expect.length === 0) return moved;
+  // No acceptable status: nothing can match (and `in ()` is a syntax error on PostgreSQL).
+  if (items.length === 0 || expect?.length === 0) return moved;
   const seen = new Set<string>();
   const unique = items.filter((i) => !seen.has(i.sid) && !!seen.add(i.sid));
   const groups = new Map<string, { fields: PatchField[]; items: TransitionItems[number][] }>();
@@ -408,7 +377,8 @@ async function transitionRows(
     groups.set(key, g);
   }
   const returning = sql.raw(full ? RETURNING : 'messages.sid');
-  const statuses = sql.join([...expect]);
+  const inStatus =
+    expect === undefined ? sql`` : sql`and messages.status in (${sql.join([...expect])})`;
   return inTransaction(db, async (trx) => {
     for (const { fields, items: group } of groups.values()) {
       const first = group[0]?.patch ?? {};
@@ -423,7 +393,7 @@ async function transitionRows(
           ? await sql<Selectable<MessageTable>>`update messages
               set ${sets((f) => sql`${first[f] ?? null}`)}
               where messages.sid in (${sql.join(chunk.map((i) => i.sid))})
-              and messages.status in (${statuses})
+              ${inStatus}
               returning ${returning}`.execute(trx)
           : await sql<Selectable<MessageTable>>`with v(${sql.raw(
               ['sid', ...fields.map((f) => PATCH_COLUMNS[f][0])].join(', '),
@@ -439,7 +409,7 @@ async function transitionRows(
               ),
             )})
               update messages set ${sets((f) => sql.raw(`v.${PATCH_COLUMNS[f][0]}`))} from v
-              where messages.sid = v.sid and messages.status in (${statuses})
+              where messages.sid = v.sid ${inStatus}
               returning ${returning}`.execute(trx);
         for (const row of r.rows) moved.set(row.sid, full ? row : undefined);
       }
