@@ -18,6 +18,8 @@ export interface Results {
   machine: Record<string, string | number>;
   settings: Record<string, unknown>;
   ceiling?: Load & { responseBytes: number; tried: Record<string, number> };
+  /** The ceiling measured again right after SQLite's create phase (the ratio uses the mean). */
+  ceilingAfter?: Load;
   stores: Partial<Record<'sqlite' | 'postgres', StoreResult>>;
   skipped: Record<string, string>;
   prism?: PrismResult;
@@ -129,6 +131,14 @@ export function render(r: Results): string {
       '1.00',
       `c=${r.ceiling.connections}`,
     ]);
+    if (r.ceilingAfter) {
+      rows.push([
+        'ceiling, after create',
+        ...load(r.ceilingAfter),
+        '',
+        'SQLite ratio: to the mean',
+      ]);
+    }
   }
   for (const [name, s] of Object.entries(r.stores)) {
     if (s.create) {
