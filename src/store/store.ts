@@ -162,8 +162,9 @@ export interface MessageRepository {
   findManyBySid(sids: readonly string[]): Promise<Message[]>;
   /**
    * How many messages of `direction` went from `from` to `to` since `since` (loop guard). Walks
-   * the messages to `to` newest first and stops a second before `since`: it relies on messages
-   * being stored in the order they were created (as Loft stores them).
+   * the messages to `to` newest first and stops at a page of them all older than a second before
+   * `since`: it relies on messages being stored roughly in the order they were created (as Loft
+   * stores them; a few back-dated ones in between are still walked past).
    */
   countRecent(args: {
     accountSid: string;

@@ -542,6 +542,10 @@ export const storeCases: StoreCase[] = [
       expect(await n(recent + 75)).toBe(35);
       expect(await n(T0)).toBe(170);
       expect(await n(recent + 150)).toBe(0);
+      // A back-dated message stored after the recent ones (a bulk load, a slow clock) does not
+      // hide them.
+      await store.messages.insertMany([at(T0 - 86_400_000)]);
+      expect(await n(recent)).toBe(70);
     },
   },
   {

@@ -168,7 +168,7 @@ export function messageRepository(
 
     async countRecent({ accountSid, from, to, direction, since }) {
       // Newest first along the handset's (account_sid, to_addr, seq) index, a page at a time,
-      // stopping at the first message from before the window: the cost follows the handset's
+      // stopping at the first page with nothing in the window: the cost follows the handset's
       // recent traffic, not its whole history.
       let n = 0;
       let before: number | undefined;
@@ -182,13 +182,15 @@ export function messageRepository(
           .orderBy('seq', 'desc')
           .limit(RECENT_PAGE)
           .execute();
+        let inWindow = false;
         for (const r of page) {
           const at = Number(r.date_created);
-          if (at < since - RECENT_SLACK_MS) return n;
+          if (at >= since - RECENT_SLACK_MS) inWindow = true;
           if (at >= since && r.from_addr === from && r.direction === direction) n++;
         }
+        // A whole page from before the window ends the walk (one stray back-dated row does not).
         const last = page.at(-1);
-        if (page.length < RECENT_PAGE || !last) return n;
+        if (page.length < RECENT_PAGE || !last || !inWindow) return n;
         before = Number(last.seq);
       }
     },
