@@ -72,7 +72,8 @@ export async function startLoft(
     [...nodeArgs, CLI, 'serve', '--port', '0', '--database-url', databaseUrl],
     {
       ...CREDENTIALS,
-      SIM_DELAY_MS: '0',
+      // BENCH_SIM_DELAY_MS: a delay makes every report a job of its own (as with a real carrier).
+      SIM_DELAY_MS: process.env['BENCH_SIM_DELAY_MS'] ?? '0',
       LOG_LEVEL: 'warn',
       RETENTION_MAX_COUNT: '0',
       ...env,

@@ -9,6 +9,13 @@ export interface StoreCapabilities {
   readonly multiProcess: boolean;
   /** Write transactions worth running at once: 1 on a single connection, more on a pool. */
   readonly writers: number;
+  /**
+   * How batches are cut into multi-row statements: at most `max` rows each, and with
+   * `powersOfTwo` only in sizes 1, 2, 4… so the SQL texts repeat and stay compiled (an embedded
+   * engine with a statement cache); without, in as few statements as possible (a server, where
+   * each statement is a round trip).
+   */
+  readonly statementRows: { readonly max: number; readonly powersOfTwo: boolean };
 }
 
 /** Position in a keyset-paged listing. Ordered lists page by (`sortKey`, `seq`). */

@@ -13,7 +13,9 @@ import { openTestStore } from '../support/stores.js';
 
 // A carrier that knows the outcome at submit time (the simulator with no delay) hands the
 // delivery report back with the result: the message goes sent → delivered/undelivered in the
-// dispatch transaction, with both callbacks, and no report job is queued.
+// dispatch transaction, with both callbacks, and no report job is queued. (Real status callbacks
+// on this path, signed and in order, are checked in delivery.batch.test.ts: test servers run
+// with SIM_DELAY_MS=0.)
 const ACCOUNT = 'AC' + 'd0'.repeat(16);
 const UNDELIVERED = '+14155559001';
 const NO_DLR = '+14155559002';

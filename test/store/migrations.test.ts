@@ -60,7 +60,12 @@ for (const engine of engines) {
       expect(error).toBeUndefined();
       expect(results?.map((r) => r.migrationName)).toContain('007_event_order');
 
-      const store = kyselyStore(db, { engine: 'sqlite', multiProcess: false, writers: 1 });
+      const store = kyselyStore(db, {
+        engine: 'sqlite',
+        multiProcess: false,
+        writers: 1,
+        statementRows: { max: 64, powersOfTwo: true },
+      });
       expect(await store.messages.history('SM1')).toEqual([
         { status: 'queued', errorCode: null, at: 1_700_000_000_000 },
         { status: 'sent', errorCode: null, at: 1_700_000_000_005 },

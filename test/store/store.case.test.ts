@@ -80,8 +80,18 @@ for (const engine of engines) {
       it('reports its engine', () => {
         expect(ctx.store.capabilities).toEqual(
           engine.name.startsWith('sqlite')
-            ? { engine: 'sqlite', multiProcess: false, writers: 1 }
-            : { engine: 'postgres', multiProcess: true, writers: 4 },
+            ? {
+                engine: 'sqlite',
+                multiProcess: false,
+                writers: 1,
+                statementRows: { max: 64, powersOfTwo: true },
+              }
+            : {
+                engine: 'postgres',
+                multiProcess: true,
+                writers: 4,
+                statementRows: { max: 500, powersOfTwo: false },
+              },
         );
       });
 

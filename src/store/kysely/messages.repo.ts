@@ -1,10 +1,16 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, MessageTable } from '../schema.js';
-import type { MessageFilter, MessageRepository, OutboxEntry, PageRequest } from '../store.js';
+import type {
+  MessageFilter,
+  MessageRepository,
+  OutboxEntry,
+  PageRequest,
+  StoreCapabilities,
+} from '../store.js';
 import type { MessageTransitionPatch } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
-import { chunks, rows } from './rows.js';
+import { rows, slicer, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
@@ -86,8 +92,10 @@ const RECENT_SLACK_MS = 1_000;
 
 export function messageRepository(
   db: Kysely<Database>,
+  capabilities: StoreCapabilities,
   afterErase: () => Promise<void> = async () => {},
 ): MessageRepository {
+  const chunks = slicer(capabilities.statementRows);
   const getRow = (accountSid: string, sid: string) =>
     db
       .selectFrom('messages')
@@ -106,7 +114,6 @@ export function messageRepository(
       if (items.length === 0) return [];
       return inTransaction(db, async (trx) => {
         const seqBySid = new Map<string, number>();
-        // Multi-row statements in chunks that stay under SQLite's bound-parameter limit.
         for (const chunk of chunks(items)) {
           const ids = await trx
             .insertInto('messages')
@@ -334,17 +341,17 @@ export function messageRepository(
     },
 
     async transition(sid, patch, now, expect) {
-      const r = (await transitionRows(db, [{ sid, patch }], now, expect, true)).get(sid);
+      const r = (await transitionRows(db, chunks, [{ sid, patch }], now, expect, true)).get(sid);
       return r && rows.message(r);
     },
 
     async transitionMany(items, now, expect) {
-      const moved = await transitionRows(db, items, now, expect, true);
+      const moved = await transitionRows(db, chunks, items, now, expect, true);
       return [...moved.values()].flatMap((r) => (r ? [rows.message(r)] : []));
     },
 
     async transitionManySids(items, now, expect) {
-      return new Set((await transitionRows(db, items, now, expect, false)).keys());
+      return new Set((await transitionRows(db, chunks, items, now, expect, false)).keys());
     },
   };
   return repo;
@@ -360,6 +367,7 @@ type TransitionItems = ReadonlyArray<{ sid: string; patch: MessageTransitionPatc
  */
 async function transitionRows(
   db: Kysely<Database>,
+  chunks: Slicer,
   items: TransitionItems,
   now: number,
   expect: readonly MessageStatus[] | undefined,

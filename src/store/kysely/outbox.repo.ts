@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
-import { chunks } from './rows.js';
+import { slicer } from './rows.js';
 
 const toJob = (r: {
   id: number | string;
@@ -28,6 +28,7 @@ export function outboxRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
 ): OutboxRepository {
+  const chunks = slicer(capabilities.statementRows);
   return {
     async enqueue(jobs) {
       for (const chunk of chunks(jobs)) {

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { StoreCapabilities } from '../store.js';
 import type { AccountTable, ApiKeyTable, MessageTable, PhoneNumberTable } from '../schema.js';
 import type { Account, ApiKey, Message, PhoneNumber } from '../records.js';
 
@@ -86,19 +87,26 @@ export const rows = {
   }),
 };
 
-/**
- * Slice sizes of multi-row statements, largest first. A batch is cut only into these sizes (23
- * rows run as 16 + 4 + 2 + 1), so each multi-row statement has a handful of SQL texts that the
- * engine compiles once and keeps (SQLite's statement cache), instead of a new text, parsed and
- * planned anew, for every batch size. 64 rows of the widest table stay far below SQLite's
- * 32,766 bound parameters.
- */
-const SLICES = [64, 32, 16, 8, 4, 2, 1] as const;
+/** Cuts a batch into the slices of one multi-row statement each, in order. */
+export type Slicer = <T>(items: readonly T[]) => Generator<T[]>;
 
-/** `items` in slices of the sizes above, for multi-row statements. */
-export function* chunks<T>(items: readonly T[]): Generator<T[]> {
-  let i = 0;
-  for (const size of SLICES) {
-    for (; items.length - i >= size; i += size) yield items.slice(i, i + size);
-  }
+/**
+ * The store's {@link Slicer} (see `StoreCapabilities.statementRows`). In powers of two, largest
+ * first, 23 rows run as 16 + 4 + 2 + 1: each multi-row statement has at most log2(max) + 1 SQL
+ * texts, which SQLite's statement cache keeps compiled instead of parsing and planning a new
+ * text for every batch size. Otherwise slices of `max` and the rest.
+ */
+export function slicer({ max, powersOfTwo }: StoreCapabilities['statementRows']): Slicer {
+  const sizes: number[] = [];
+  if (powersOfTwo) for (let size = max; size >= 1; size = Math.floor(size / 2)) sizes.push(size);
+  return function* <T>(items: readonly T[]): Generator<T[]> {
+    if (!powersOfTwo) {
+      for (let i = 0; i < items.length; i += max) yield items.slice(i, i + max);
+      return;
+    }
+    let i = 0;
+    for (const size of sizes) {
+      for (; items.length - i >= size; i += size) yield items.slice(i, i + size);
+    }
+  };
 }

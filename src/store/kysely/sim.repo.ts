@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SimDeliveryTable } from '../schema.js';
-import type { SimDelivery, SimRepository } from '../store.js';
-import { chunks } from './rows.js';
+import type { SimDelivery, SimRepository, StoreCapabilities } from '../store.js';
+import { slicer } from './rows.js';
 
 const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   messageSid: r.message_sid,
@@ -32,7 +32,11 @@ const toRow = (d: SimDelivery): SimDeliveryTable => ({
 });
 
 /** Handset inboxes of the simulated network on any Kysely dialect. */
-export function simRepository(db: Kysely<Database>): SimRepository {
+export function simRepository(
+  db: Kysely<Database>,
+  capabilities: StoreCapabilities,
+): SimRepository {
+  const chunks = slicer(capabilities.statementRows);
   const repo: SimRepository = {
     async record(d) {
       return (await repo.recordMany([d])).has(d.messageSid);

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookAttemptTable, WebhookTable } from '../schema.js';
-import { chunks } from './rows.js';
+import { slicer } from './rows.js';
 import type {
   StoreCapabilities,
   Webhook,
@@ -83,6 +83,7 @@ export function webhookRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
 ): WebhookRepository {
+  const chunks = slicer(capabilities.statementRows);
   const repo: WebhookRepository = {
     async insert(w) {
       const r = await db

@@ -81,7 +81,16 @@ export async function postgresStore(
   hooks: KyselyStoreHooks = {},
 ): Promise<Store> {
   await migratePostgres(db);
-  return kyselyStore(db, { engine: 'postgres', multiProcess: true, writers: 4 }, hooks);
+  return kyselyStore(
+    db,
+    {
+      engine: 'postgres',
+      multiProcess: true,
+      writers: 4,
+      statementRows: { max: 500, powersOfTwo: false },
+    },
+    hooks,
+  );
 }
 
 /** Opens a PostgreSQL store: a `pg` pool of `?max=` connections (default 10), migrated. */

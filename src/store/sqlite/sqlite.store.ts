@@ -51,7 +51,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   });
   return kyselyStore(
     db,
-    { engine: 'sqlite', multiProcess: false, writers: 1 },
+    {
+      engine: 'sqlite',
+      multiProcess: false,
+      writers: 1,
+      statementRows: { max: 64, powersOfTwo: true },
+    },
     {
       signals: localSignals(),
       close: async () => {
