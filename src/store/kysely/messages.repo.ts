@@ -1,6 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
-import { sql, type RawBuilder, type Selectable } from 'kysely';
-import type { Database, MessageTable } from '../schema.js';
+import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import type { Database, MessageEventTable, MessageTable } from '../schema.js';
 import type {
   MessageFilter,
   MessageRepository,
@@ -12,6 +12,17 @@ import type { MessageTransitionPatch } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
 import { rows, slicer, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
+import { compiledRows, type RowsStatement } from './compiled-rows.js';
+
+/** Status history rows, one multi-row statement. */
+const insertEvents = (
+  trx: Kysely<Database>,
+  batch: RowsStatement,
+  events: Insertable<MessageEventTable>[],
+) =>
+  batch(trx, 'message_events', events, (values) =>
+    trx.insertInto('message_events').values([...values]),
+  );
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
 
@@ -96,6 +107,7 @@ export function messageRepository(
   afterErase: () => Promise<void> = async () => {},
 ): MessageRepository {
   const chunks = slicer(capabilities.statementRows);
+  const batch = compiledRows();
   const getRow = (accountSid: string, sid: string) =>
     db
       .selectFrom('messages')
@@ -115,11 +127,16 @@ export function messageRepository(
       return inTransaction(db, async (trx) => {
         const seqBySid = new Map<string, number>();
         for (const chunk of chunks(items)) {
-          const ids = await trx
-            .insertInto('messages')
-            .values(chunk.map((i) => rows.messageInsert(i.message)))
-            .returning(['seq', 'sid'])
-            .execute();
+          const ids = await batch(
+            trx,
+            'messages',
+            chunk.map((i) => rows.messageInsert(i.message)),
+            (values) =>
+              trx
+                .insertInto('messages')
+                .values([...values])
+                .returning(['seq', 'sid']),
+          );
           // RETURNING order is not guaranteed on either engine: match rows back by SID.
           for (const r of ids) seqBySid.set(r.sid, Number(r.seq));
           const tagRows = chunk.flatMap(({ message: m }) =>
@@ -131,34 +148,33 @@ export function messageRepository(
             })),
           );
           if (tagRows.length > 0) await trx.insertInto('message_tags').values(tagRows).execute();
-          await trx
-            .insertInto('message_events')
-            .values(
-              chunk.map(({ message: m }) => ({
-                message_sid: m.sid,
-                status: m.status,
-                error_code: null,
-                at: m.dateCreated,
-              })),
-            )
-            .execute();
+          await insertEvents(
+            trx,
+            batch,
+            chunk.map(({ message: m }) => ({
+              message_sid: m.sid,
+              status: m.status,
+              error_code: null,
+              at: m.dateCreated,
+            })),
+          );
           const jobs = chunk.filter((i) => i.outbox !== undefined);
           if (jobs.length > 0) {
-            await trx
-              .insertInto('outbox')
-              .values(
-                jobs.map(({ message: m, outbox: o }) => ({
-                  kind: (o as OutboxEntry).kind,
-                  ref: m.sid,
-                  payload: '{}',
-                  run_at: (o as OutboxEntry).runAt,
-                  attempts: 0,
-                  lease_owner: null,
-                  lease_until: null,
-                  created_at: m.dateCreated,
-                })),
-              )
-              .execute();
+            await batch(
+              trx,
+              'outbox',
+              jobs.map(({ message: m, outbox: o }) => ({
+                kind: (o as OutboxEntry).kind,
+                ref: m.sid,
+                payload: '{}',
+                run_at: (o as OutboxEntry).runAt,
+                attempts: 0,
+                lease_owner: null,
+                lease_until: null,
+                created_at: m.dateCreated,
+              })),
+              (values) => trx.insertInto('outbox').values([...values]),
+            );
           }
         }
         return items.map(({ message }) => ({
@@ -341,17 +357,19 @@ export function messageRepository(
     },
 
     async transition(sid, patch, now, expect) {
-      const r = (await transitionRows(db, chunks, [{ sid, patch }], now, expect, true)).get(sid);
+      const r = (await transitionRows(db, chunks, batch, [{ sid, patch }], now, expect, true)).get(
+        sid,
+      );
       return r && rows.message(r);
     },
 
     async transitionMany(items, now, expect) {
-      const moved = await transitionRows(db, chunks, items, now, expect, true);
+      const moved = await transitionRows(db, chunks, batch, items, now, expect, true);
       return [...moved.values()].flatMap((r) => (r ? [rows.message(r)] : []));
     },
 
     async transitionManySids(items, now, expect) {
-      return new Set((await transitionRows(db, chunks, items, now, expect, false)).keys());
+      return new Set((await transitionRows(db, chunks, batch, items, now, expect, false)).keys());
     },
   };
   return repo;
@@ -368,6 +386,7 @@ type TransitionItems = ReadonlyArray<{ sid: string; patch: MessageTransitionPatc
 async function transitionRows(
   db: Kysely<Database>,
   chunks: Slicer,
+  batch: RowsStatement,
   items: TransitionItems,
   now: number,
   expect: readonly MessageStatus[] | undefined,
@@ -433,9 +452,7 @@ async function transitionRows(
         error_code: i.patch.errorCode ?? null,
         at: now,
       }));
-    for (const chunk of chunks(events)) {
-      await trx.insertInto('message_events').values(chunk).execute();
-    }
+    for (const chunk of chunks(events)) await insertEvents(trx, batch, chunk);
     return moved;
   });
 }

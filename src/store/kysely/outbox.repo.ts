@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
 import { slicer } from './rows.js';
+import { compiledRows } from './compiled-rows.js';
 
 const toJob = (r: {
   id: number | string;
@@ -29,24 +30,21 @@ export function outboxRepository(
   capabilities: StoreCapabilities,
 ): OutboxRepository {
   const chunks = slicer(capabilities.statementRows);
+  const batch = compiledRows();
   return {
     async enqueue(jobs) {
       for (const chunk of chunks(jobs)) {
-        await db
-          .insertInto('outbox')
-          .values(
-            chunk.map((j) => ({
-              kind: j.kind,
-              ref: j.ref,
-              payload: JSON.stringify(j.payload ?? {}),
-              run_at: j.runAt,
-              attempts: 0,
-              lease_owner: null,
-              lease_until: null,
-              created_at: j.createdAt ?? j.runAt,
-            })),
-          )
-          .execute();
+        const values = chunk.map((j) => ({
+          kind: j.kind,
+          ref: j.ref,
+          payload: JSON.stringify(j.payload ?? {}),
+          run_at: j.runAt,
+          attempts: 0,
+          lease_owner: null,
+          lease_until: null,
+          created_at: j.createdAt ?? j.runAt,
+        }));
+        await batch(db, 'outbox', values, (v) => db.insertInto('outbox').values([...v]));
       }
     },
 

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, SimDeliveryTable } from '../schema.js';
 import type { SimDelivery, SimRepository, StoreCapabilities } from '../store.js';
 import { slicer } from './rows.js';
+import { compiledRows } from './compiled-rows.js';
 
 const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   messageSid: r.message_sid,
@@ -37,6 +38,7 @@ export function simRepository(
   capabilities: StoreCapabilities,
 ): SimRepository {
   const chunks = slicer(capabilities.statementRows);
+  const batch = compiledRows();
   const repo: SimRepository = {
     async record(d) {
       return (await repo.recordMany([d])).has(d.messageSid);
@@ -44,12 +46,13 @@ export function simRepository(
     async recordMany(deliveries) {
       const fresh = new Set<string>();
       for (const chunk of chunks(deliveries)) {
-        const list = await db
-          .insertInto('sim_deliveries')
-          .values(chunk.map(toRow))
-          .onConflict((oc) => oc.column('message_sid').doNothing())
-          .returning('message_sid')
-          .execute();
+        const list = await batch(db, 'sim_deliveries', chunk.map(toRow), (v) =>
+          db
+            .insertInto('sim_deliveries')
+            .values([...v])
+            .onConflict((oc) => oc.column('message_sid').doNothing())
+            .returning('message_sid'),
+        );
         for (const r of list) fresh.add(r.message_sid);
       }
       return fresh;

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookAttemptTable, WebhookTable } from '../schema.js';
 import { slicer } from './rows.js';
+import { compiledRows } from './compiled-rows.js';
 import type {
   StoreCapabilities,
   Webhook,
@@ -84,6 +85,7 @@ export function webhookRepository(
   capabilities: StoreCapabilities,
 ): WebhookRepository {
   const chunks = slicer(capabilities.statementRows);
+  const batch = compiledRows();
   const repo: WebhookRepository = {
     async insert(w) {
       const r = await db
@@ -98,11 +100,12 @@ export function webhookRepository(
       const ids: number[] = [];
       // Both engines number the rows of one multi-row INSERT in VALUES order.
       for (const chunk of chunks(list)) {
-        const r = await db
-          .insertInto('webhooks')
-          .values(chunk.map(webhookRow))
-          .returning('id')
-          .execute();
+        const r = await batch(db, 'webhooks', chunk.map(webhookRow), (v) =>
+          db
+            .insertInto('webhooks')
+            .values([...v])
+            .returning('id'),
+        );
         for (const row of r) ids.push(num(row.id));
       }
       return ids.sort((a, b) => a - b);
@@ -162,7 +165,9 @@ export function webhookRepository(
 
     async recordAttempts(list) {
       for (const chunk of chunks(list)) {
-        await db.insertInto('webhook_attempts').values(chunk.map(attemptRow)).execute();
+        await batch(db, 'webhook_attempts', chunk.map(attemptRow), (v) =>
+          db.insertInto('webhook_attempts').values([...v]),
+        );
       }
     },
 
