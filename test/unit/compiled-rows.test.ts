@@ -1,7 +1,10 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { compiledRows } from '../../src/store/kysely/compiled-rows.js';
+import { batches, compiledRows, type Batches } from '../../src/store/kysely/compiled-rows.js';
+import { kyselyStore, migrateToLatest } from '../../src/store/kysely/kysely.store.js';
+import type { Database } from '../../src/store/schema.js';
+import type { StoreCapabilities } from '../../src/store/store.js';
 
 // Batch inserts reuse the SQL Kysely compiled for their shape, with the new rows' values.
 /** A table of its own (a nullable column, to leave a value out). */
@@ -19,7 +22,7 @@ const rowsOf = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: `v${i}` }));
 
 it('builds a shape once, then sends its SQL with new values', async () => {
-  const batch = compiledRows();
+  const batch = compiledRows(true);
   let builds = 0;
   const insert = (rows: { key: string; value: string | undefined }[]) =>
     batch(db, 'items', rows, (values) => {
@@ -46,4 +49,73 @@ it('builds a shape once, then sends its SQL with new values', async () => {
     key: 'd1',
     value: null,
   });
+});
+
+it('builds every time without reuse (any row count: unbounded shapes)', async () => {
+  const batch = compiledRows(false);
+  let builds = 0;
+  for (const prefix of ['e', 'f']) {
+    await batch(db, 'items', rowsOf(prefix, 2), (values) => {
+      builds++;
+      return db.insertInto('items').values([...values]);
+    });
+  }
+  expect(builds).toBe(2);
+});
+
+it('builds a row with an expression value with Kysely, never from a cached shape', async () => {
+  const batch = compiledRows(true);
+  const insert = (value: string | ReturnType<typeof sql<string>>) =>
+    batch(db, 'items', [{ key: `g${String(Math.random())}`, value }], (values) =>
+      db
+        .insertInto('items')
+        .values([...values] as never)
+        .returning('value'),
+    );
+  await insert('plain');
+  expect(await insert(sql<string>`upper('x')`)).toEqual([{ value: 'X' }]);
+});
+
+it('a store and its transactions share their compiled shapes', async () => {
+  const kdb = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+  });
+  try {
+    await migrateToLatest(kdb, {
+      autoIncrementType: 'integer',
+      autoIncrementKeyword: true,
+      blobType: 'blob',
+    });
+    const capabilities: StoreCapabilities = {
+      engine: 'sqlite',
+      multiProcess: false,
+      writers: 1,
+      statementRows: { max: 64, powersOfTwo: true },
+    };
+    const kit = batches(capabilities);
+    let calls = 0;
+    let builds = 0;
+    const counting: Batches = {
+      ...kit,
+      rows: (d, key, rows, build) => {
+        calls++;
+        return kit.rows(d, key, rows, (r) => {
+          builds++;
+          return build(r);
+        });
+      },
+    };
+    const store = kyselyStore(kdb, capabilities, {}, counting);
+    const job = (ref: string) => ({ kind: 'k', ref, runAt: 1 });
+    for (const ref of ['a', 'b', 'c']) {
+      await store.transaction((tx) => tx.outbox.enqueue([job(ref)]));
+    }
+    await store.outbox.enqueue([job('d')]);
+    // Every insert went through the store's helpers, and only the first was built.
+    expect(calls).toBe(4);
+    expect(builds).toBe(1);
+    expect(await store.outbox.count(['k'])).toBe(4);
+  } finally {
+    await kdb.destroy();
+  }
 });

@@ -1,6 +1,11 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import type { StoreCapabilities } from '../store.js';
+import { slicer, type Slicer } from './rows.js';
 
-/** Runs one multi-row statement; see {@link compiledRows}. */
+/**
+ * Runs one multi-row statement built by `build` from `rows`; resolves to its RETURNING rows
+ * (none without RETURNING). `key` names the statement: one key, one builder.
+ */
 export type RowsStatement = <DB, R extends object, O>(
   db: Kysely<DB>,
   key: string,
@@ -8,15 +13,31 @@ export type RowsStatement = <DB, R extends object, O>(
   build: (rows: readonly R[]) => Compilable<O>,
 ) => Promise<O[]>;
 
+/** Per-store helpers for multi-row statements, shared by the store and its transactions. */
+export interface Batches {
+  /** Cuts a batch into the slices of one statement each (`statementRows`). */
+  chunks: Slicer;
+  /** Runs a multi-row statement, reusing compiled SQL where the engine's texts repeat. */
+  rows: RowsStatement;
+}
+
+/** The {@link Batches} of a store with these capabilities. */
+export function batches(capabilities: StoreCapabilities): Batches {
+  const { statementRows } = capabilities;
+  // Only power-of-two slicing bounds the shapes (at most log2(max) + 1 per statement); with
+  // any row count (PostgreSQL) a shape cache would keep hundreds of large texts.
+  return { chunks: slicer(statementRows), rows: compiledRows(statementRows.powersOfTwo) };
+}
+
 /**
  * Multi-row statements (batch inserts) without Kysely building them row by row on every call:
- * Kysely builds and compiles a statement once per shape (`key`, the column list, the row count),
- * and later calls send the same SQL text with the new rows' values. The first compile of a shape
- * checks that its parameters are exactly the rows' values, row by row in column order; a shape
- * that is not (a value Kysely skipped or wrote inline) is built by Kysely every time. One per
- * store: the SQL text is the dialect's.
+ * with `reuse`, Kysely builds and compiles a statement once per shape (`key`, the column list,
+ * the row count), and later calls send the same SQL text with the new rows' values. The first
+ * compile of a shape checks that its parameters are exactly the rows' values, row by row in
+ * column order; a shape that is not is built by Kysely every time, and so is any call with a
+ * value Kysely would not bind as it is (undefined, a function, an expression).
  */
-export function compiledRows(): RowsStatement {
+export function compiledRows(reuse: boolean): RowsStatement {
   const shapes = new Map<string, string | null>();
   return async (db, key, typed, build) => {
     const rows = typed as readonly Record<string, unknown>[];
@@ -24,17 +45,14 @@ export function compiledRows(): RowsStatement {
     if (first === undefined) return [];
     const columns = Object.keys(first);
     const shape = `${key}|${rows.length}|${columns.join(',')}`;
-    const sql = shapes.get(shape);
-    if (sql !== undefined && sql !== null && sameKeys(rows, columns.length)) {
-      const params = values(rows, columns);
-      if (params) return (await db.executeQuery<never>(CompiledQuery.raw(sql, params))).rows;
+    const sql = reuse ? shapes.get(shape) : null;
+    const params = sql === null ? undefined : values(rows, columns);
+    if (typeof sql === 'string' && params) {
+      return (await db.executeQuery<never>(CompiledQuery.raw(sql, params))).rows;
     }
     const compiled = build(typed).compile();
-    if (sql === undefined) {
-      const params = values(rows, columns);
+    if (sql === undefined && params) {
       const exact =
-        params !== undefined &&
-        sameKeys(rows, columns.length) &&
         params.length === compiled.parameters.length &&
         params.every((v, i) => Object.is(v, compiled.parameters[i]));
       shapes.set(shape, exact ? compiled.sql : null);
@@ -43,20 +61,21 @@ export function compiledRows(): RowsStatement {
   };
 }
 
-/** Every row has as many keys as the first (same mapper, same columns). */
-const sameKeys = (rows: readonly Record<string, unknown>[], n: number) =>
-  rows.every((r) => Object.keys(r).length === n);
-
-/** The rows' values in column order, or undefined when one is undefined (Kysely skips those). */
+/**
+ * The rows' values in column order; undefined when a row has other columns, or a value Kysely
+ * would not bind as it is (undefined is left out; functions and expressions become SQL).
+ */
 function values(
   rows: readonly Record<string, unknown>[],
   columns: string[],
 ): unknown[] | undefined {
   const out: unknown[] = [];
   for (const r of rows) {
+    if (Object.keys(r).length !== columns.length) return undefined;
     for (const c of columns) {
       const v = r[c];
-      if (v === undefined) return undefined;
+      if (v === undefined || typeof v === 'function') return undefined;
+      if (typeof v === 'object' && v !== null && 'toOperationNode' in v) return undefined;
       out.push(v);
     }
   }

@@ -16,6 +16,7 @@ import { webhookRepository } from './webhooks.repo.js';
 import { messagingServiceRepository } from './services.repo.js';
 import { applicationRepository } from './applications.repo.js';
 import { optOutRepository } from './optouts.repo.js';
+import { batches, type Batches } from './compiled-rows.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
 export interface KyselyStoreHooks {
@@ -31,6 +32,7 @@ export function kyselyStore(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
   hooks: KyselyStoreHooks = {},
+  batch: Batches = batches(capabilities),
 ): Store {
   return {
     capabilities,
@@ -38,17 +40,19 @@ export function kyselyStore(
     accounts: accountRepository(db),
     apiKeys: apiKeyRepository(db),
     phoneNumbers: phoneNumberRepository(db),
-    messages: messageRepository(db, capabilities, hooks.afterErase),
+    messages: messageRepository(db, batch, hooks.afterErase),
     settings: settingsRepository(db),
-    outbox: outboxRepository(db, capabilities),
-    sim: simRepository(db, capabilities),
+    outbox: outboxRepository(db, capabilities, batch),
+    sim: simRepository(db, batch),
     media: mediaRepository(db, hooks.afterErase),
     feedback: feedbackRepository(db),
-    webhooks: webhookRepository(db, capabilities),
+    webhooks: webhookRepository(db, capabilities, batch),
     services: messagingServiceRepository(db),
     applications: applicationRepository(db),
     optOuts: optOutRepository(db),
-    transaction: (fn) => inTransaction(db, (trx) => fn(kyselyStore(trx, capabilities, hooks))),
+    // Transactions share the store's batch helpers (and so its compiled statement shapes).
+    transaction: (fn) =>
+      inTransaction(db, (trx) => fn(kyselyStore(trx, capabilities, hooks, batch))),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,18 +1,12 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, MessageEventTable, MessageTable } from '../schema.js';
-import type {
-  MessageFilter,
-  MessageRepository,
-  OutboxEntry,
-  PageRequest,
-  StoreCapabilities,
-} from '../store.js';
+import type { MessageFilter, MessageRepository, OutboxEntry, PageRequest } from '../store.js';
 import type { MessageTransitionPatch } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
-import { rows, slicer, type Slicer } from './rows.js';
+import { rows, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
-import { compiledRows, type RowsStatement } from './compiled-rows.js';
+import type { Batches, RowsStatement } from './compiled-rows.js';
 
 /** Status history rows, one multi-row statement. */
 const insertEvents = (
@@ -103,11 +97,9 @@ const RECENT_SLACK_MS = 1_000;
 
 export function messageRepository(
   db: Kysely<Database>,
-  capabilities: StoreCapabilities,
+  { chunks, rows: batch }: Batches,
   afterErase: () => Promise<void> = async () => {},
 ): MessageRepository {
-  const chunks = slicer(capabilities.statementRows);
-  const batch = compiledRows();
   const getRow = (accountSid: string, sid: string) =>
     db
       .selectFrom('messages')

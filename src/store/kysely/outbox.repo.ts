@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
-import { slicer } from './rows.js';
-import { compiledRows } from './compiled-rows.js';
+import type { Batches } from './compiled-rows.js';
 
 const toJob = (r: {
   id: number | string;
@@ -28,9 +27,8 @@ const toJob = (r: {
 export function outboxRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
+  { chunks, rows: batch }: Batches,
 ): OutboxRepository {
-  const chunks = slicer(capabilities.statementRows);
-  const batch = compiledRows();
   return {
     async enqueue(jobs) {
       for (const chunk of chunks(jobs)) {

@@ -97,6 +97,9 @@ export type Slicer = <T>(items: readonly T[]) => Generator<T[]>;
  * text for every batch size. Otherwise slices of `max` and the rest.
  */
 export function slicer({ max, powersOfTwo }: StoreCapabilities['statementRows']): Slicer {
+  if (!Number.isInteger(max) || max < 1 || (powersOfTwo && (max & (max - 1)) !== 0)) {
+    throw new Error(`statementRows.max must be a positive integer (a power of two): ${max}`);
+  }
   const sizes: number[] = [];
   if (powersOfTwo) for (let size = max; size >= 1; size = Math.floor(size / 2)) sizes.push(size);
   return function* <T>(items: readonly T[]): Generator<T[]> {

@@ -1,8 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SimDeliveryTable } from '../schema.js';
-import type { SimDelivery, SimRepository, StoreCapabilities } from '../store.js';
-import { slicer } from './rows.js';
-import { compiledRows } from './compiled-rows.js';
+import type { SimDelivery, SimRepository } from '../store.js';
+import type { Batches } from './compiled-rows.js';
 
 const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   messageSid: r.message_sid,
@@ -35,10 +34,8 @@ const toRow = (d: SimDelivery): SimDeliveryTable => ({
 /** Handset inboxes of the simulated network on any Kysely dialect. */
 export function simRepository(
   db: Kysely<Database>,
-  capabilities: StoreCapabilities,
+  { chunks, rows: batch }: Batches,
 ): SimRepository {
-  const chunks = slicer(capabilities.statementRows);
-  const batch = compiledRows();
   const repo: SimRepository = {
     async record(d) {
       return (await repo.recordMany([d])).has(d.messageSid);

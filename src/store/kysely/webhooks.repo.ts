@@ -1,7 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookAttemptTable, WebhookTable } from '../schema.js';
-import { slicer } from './rows.js';
-import { compiledRows } from './compiled-rows.js';
+import type { Batches } from './compiled-rows.js';
 import type {
   StoreCapabilities,
   Webhook,
@@ -83,9 +82,8 @@ const attemptRow = (a: Omit<WebhookAttempt, 'id'>) => ({
 export function webhookRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
+  { chunks, rows: batch }: Batches,
 ): WebhookRepository {
-  const chunks = slicer(capabilities.statementRows);
-  const batch = compiledRows();
   const repo: WebhookRepository = {
     async insert(w) {
       const r = await db
