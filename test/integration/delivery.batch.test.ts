@@ -28,6 +28,10 @@ const FROM = '+14155552345';
 const UNDELIVERED = '+14155559001';
 const FAILED = '+14155559002';
 
+/** Leases every due webhook job (up to 100) to owner `o` for a minute. */
+const claimWebhooks = (store: Store, now: number) =>
+  store.outbox.claim({ kinds: [WEBHOOK_JOB_KIND], owner: 'o', now, limit: 100, leaseMs: 60_000 });
+
 const readBody = (req: IncomingMessage) =>
   new Promise<string>((ok) => {
     let b = '';
@@ -346,14 +350,7 @@ describe('webhook batches', () => {
       ],
       clock.now(),
     );
-    const claim = () =>
-      store.outbox.claim({
-        kinds: [WEBHOOK_JOB_KIND],
-        owner: 'o',
-        now: clock.now(),
-        limit: 100,
-        leaseMs: 60_000,
-      });
+    const claim = () => claimWebhooks(store, clock.now());
     // Only each chain's head has a job.
     const first = await claim();
     const byN = async (id: string) => (await store.webhooks.get(Number(id)))?.params['N'];
@@ -410,13 +407,7 @@ describe('webhook batches', () => {
       [req('slow', '/slow'), ...['a', 'b', 'c'].map((n) => req(n, '/ok'))],
       clock.now(),
     );
-    const jobs = await store.outbox.claim({
-      kinds: [WEBHOOK_JOB_KIND],
-      owner: 'o',
-      now: clock.now(),
-      limit: 100,
-      leaseMs: 60_000,
-    });
+    const jobs = await claimWebhooks(store, clock.now());
     // Only this test's four: the job left by the test before is still leased.
     expect(jobs).toHaveLength(4);
     let finished = false;
@@ -462,13 +453,7 @@ describe('webhook batches', () => {
       ],
       clock.now(),
     );
-    const jobs = await store.outbox.claim({
-      kinds: [WEBHOOK_JOB_KIND],
-      owner: 'o',
-      now: clock.now(),
-      limit: 100,
-      leaseMs: 60_000,
-    });
+    const jobs = await claimWebhooks(store, clock.now());
     const mine = [];
     for (const j of jobs) {
       if ((await store.webhooks.get(Number(j.ref)))?.orderKey === 'W1') mine.push(j);

@@ -120,32 +120,18 @@ describe('seedMessages into a fresh store, read through the twilio client', () =
   });
 
   it('is deterministic for a seed: the same numbers, statuses and bodies again', async () => {
-    const again = await startTestServer();
-    try {
-      await seedMessages(again.server.store, {
-        accountSid: MAIN_SID,
-        count: 300,
-        now: NOW,
-        seed: 7,
-      });
-      const a = await again.client.messages.list({ pageSize: 300 });
-      const third = await startTestServer();
+    // A fresh server seeded with seed 7; what its messages look like through the API.
+    const seededShape = async () => {
+      const t = await startTestServer();
       try {
-        await seedMessages(third.server.store, {
-          accountSid: MAIN_SID,
-          count: 300,
-          now: NOW,
-          seed: 7,
-        });
-        const b = await third.client.messages.list({ pageSize: 300 });
-        const shape = (l: Listed) => l.map((m) => [m.to, m.from, m.status, m.body, m.dateSent]);
-        expect(shape(b)).toEqual(shape(a));
+        await seedMessages(t.server.store, { accountSid: MAIN_SID, count: 300, now: NOW, seed: 7 });
+        const listed: Listed = await t.client.messages.list({ pageSize: 300 });
+        return listed.map((m) => [m.to, m.from, m.status, m.body, m.dateSent]);
       } finally {
-        await third.close();
+        await t.close();
       }
-    } finally {
-      await again.close();
-    }
+    };
+    expect(await seededShape()).toEqual(await seededShape());
   }, 60_000);
 });
 

@@ -1245,27 +1245,16 @@ export const storeCases: StoreCase[] = [
         attemptedAt: T0 + 5,
         nextRetryAt: null,
       };
-      await store.webhooks.recordAttempts([
-        attempt,
-        {
-          ...attempt,
-          responseStatus: null,
-          responseExcerpt: null,
-          error: 'timeout',
-          nextRetryAt: FAR,
-        },
-      ]);
+      const timedOut = {
+        ...attempt,
+        responseStatus: null,
+        responseExcerpt: null,
+        error: 'timeout',
+        nextRetryAt: FAR,
+      };
+      await store.webhooks.recordAttempts([attempt, timedOut]);
       const logged = await store.webhooks.attemptsForWebhook(ids[0]!);
-      expect(logged.map(({ id: _id, ...a }) => a)).toEqual([
-        attempt,
-        {
-          ...attempt,
-          responseStatus: null,
-          responseExcerpt: null,
-          error: 'timeout',
-          nextRetryAt: FAR,
-        },
-      ]);
+      expect(logged.map(({ id: _id, ...a }) => a)).toEqual([attempt, timedOut]);
 
       expect(await store.webhooks.insertMany([])).toEqual([]);
       expect(await store.webhooks.getMany([])).toEqual([]);

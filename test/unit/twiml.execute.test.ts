@@ -8,6 +8,7 @@ import { sequentialIds } from '../../src/ids.js';
 import { createReply } from '../../src/messages/messages.reply.js';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
 import type { Message } from '../../src/store/records.js';
+import { messageRecord } from '../support/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store, Webhook, WebhookParams } from '../../src/store/store.js';
 import {
@@ -71,32 +72,19 @@ afterEach(async () => {
 });
 
 async function insertInbound(over: Partial<Message> = {}): Promise<Message> {
-  return store.messages.insert({
-    seq: 0,
-    sid: INBOUND_SID,
-    accountSid: AC,
-    direction: 'inbound',
-    status: 'received',
-    from: HANDSET,
-    to: OURS,
-    body: 'hello',
-    numSegments: 1,
-    numMedia: 0,
-    messagingServiceSid: null,
-    errorCode: null,
-    errorMessage: null,
-    price: null,
-    priceUnit: 'USD',
-    dateCreated: T0,
-    dateUpdated: T0,
-    dateSent: T0,
-    sendAt: null,
-    statusCallback: null,
-    tags: {},
-    options: {},
-    carrierRef: null,
-    ...over,
-  });
+  return store.messages.insert(
+    messageRecord(AC, {
+      sid: INBOUND_SID,
+      direction: 'inbound',
+      status: 'received',
+      from: HANDSET,
+      to: OURS,
+      dateCreated: T0,
+      dateUpdated: T0,
+      dateSent: T0,
+      ...over,
+    }),
+  );
 }
 
 const PARAMS: WebhookParams = {
