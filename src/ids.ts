@@ -19,18 +19,19 @@ export interface Ids {
 export function randomIds(): Ids {
   let pool = Buffer.alloc(0);
   let offset = 0;
-  const hex = (): string => {
-    if (offset + 16 > pool.length) {
-      pool = randomBytes(16 * 256);
+  /** `bytes` random bytes as hex. */
+  const hex = (bytes: number): string => {
+    if (offset + bytes > pool.length) {
+      pool = randomBytes(4096);
       offset = 0;
     }
-    const out = pool.toString('hex', offset, offset + 16);
-    offset += 16;
+    const out = pool.toString('hex', offset, offset + bytes);
+    offset += bytes;
     return out;
   };
   return {
-    sid: (prefix) => prefix + Date.now().toString(16).padStart(12, '0') + hex().slice(12),
-    secret: () => hex(),
+    sid: (prefix) => prefix + Date.now().toString(16).padStart(12, '0') + hex(10),
+    secret: () => hex(16),
   };
 }
 

@@ -1,3 +1,4 @@
+import { mulberry32, MULBERRY32_STEP } from '../random.js';
 import { SingleBar } from 'cli-progress';
 import { accountsService } from '../accounts/accounts.service.js';
 import { systemClock } from '../clock.js';
@@ -21,9 +22,9 @@ export const SEED_FROM = [
 ] as const;
 
 /** 1,000 recipients, `+14155551000` … `+14155551999`. */
-export const SEED_TO_COUNT = 1000;
+const SEED_TO_COUNT = 1000;
 /** The first ten recipients are "hot": about 1 % of all messages each, so To= pages are full. */
-export const SEED_HOT_TO = 10;
+const SEED_HOT_TO = 10;
 
 /** The i-th seeded recipient number. */
 export const seedTo = (i: number): string => `+1415555${1000 + (i % SEED_TO_COUNT)}`;
@@ -57,13 +58,7 @@ export interface SeedResult {
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return () => mulberry32((a = (a + MULBERRY32_STEP) >>> 0));
 }
 
 /** Body templates; `#` is replaced by one digit each, so a template's segment count is fixed. */
@@ -272,7 +267,7 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
       console.log(`Auth token:   ${main.account.authToken}   (generated now; shown only once)`);
     }
     const accountSid = own.account ?? main.account.sid;
-    if (!(await store.accounts.get(accountSid))) {
+    if (own.account !== undefined && !(await store.accounts.get(accountSid))) {
       throw new ConfigError(`--account ${accountSid}: no such account in this store`);
     }
     const bar = progress(count, process.stdout.isTTY === true);

@@ -1,3 +1,5 @@
+import { mulberry32, MULBERRY32_STEP } from '../../random.js';
+
 /** What the simulated network does with one message. */
 export type SimOutcome =
   | { status: 'delivered' }
@@ -144,8 +146,5 @@ export function draw(seed: string, messageSid: string): number {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  let t = (h + 0x6d2b79f5) | 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return mulberry32((h + MULBERRY32_STEP) | 0);
 }
