@@ -6,11 +6,18 @@ import { cpuSeconds, cpuUsPer, start } from './bench.proc.js';
 /** The create request every create phase sends (the ceiling gets the same body). */
 export const CREATE_FORM = `From=${encodeURIComponent(FROM)}&To=%2B14155550100&Body=hello+from+the+bench`;
 
-const createTarget = (url: string): Target => ({
+/** Headers of every form POST the bench sends to Loft (and to Prism). */
+export const FORM_HEADERS = {
+  authorization: AUTH,
+  'content-type': 'application/x-www-form-urlencoded',
+};
+
+/** The create POST to `url` (Messages.json), with the bench's form or another body. */
+export const createTarget = (url: string, body = CREATE_FORM): Target => ({
   url,
   method: 'POST',
-  headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
-  body: CREATE_FORM,
+  headers: FORM_HEADERS,
+  body,
 });
 
 /** Timing settings shared by the ceiling and create phases. */

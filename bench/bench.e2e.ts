@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { AUTH, buyNumber, FROM, startLoft, type Engine, type Loft } from './bench.loft.js';
+import { seedTo } from '../src/cli/seed.js';
+import { FORM_HEADERS } from './bench.create.js';
+import { buyNumber, FROM, startLoft, type Engine, type Loft } from './bench.loft.js';
 import { cpuSeconds, cpuUsPer, rssMb } from './bench.proc.js';
 
 /** End-to-end figures: create → delivered, and status callbacks into a local receiver. */
@@ -27,7 +29,7 @@ export interface E2eResult {
 }
 
 /** A receiver for status callbacks in this process: counts them and `delivered` SIDs. */
-async function receiver() {
+export async function receiver() {
   const delivered = new Set<string>();
   let callbacks = 0;
   let lastAt = 0;
@@ -126,11 +128,11 @@ export async function e2ePhase(
           method: 'POST',
           connections: opts.connections,
           amount: opts.messages,
-          headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: FORM_HEADERS,
           requests: [
             {
               setupRequest: (req) => {
-                const to = encodeURIComponent(`+1415555${1000 + (i++ % 1000)}`);
+                const to = encodeURIComponent(seedTo(i++));
                 return {
                   ...req,
                   body: `From=${encodeURIComponent(FROM)}&To=${to}&Body=end+to+end+${i}${callback}`,

@@ -1,13 +1,18 @@
 import pg from 'pg';
 
 /** The PostgreSQL server to bench on: BENCH_PG_URL, TEST_DATABASE_URL, else the local one. */
-export const PG_SERVER =
+const PG_SERVER =
   process.env['BENCH_PG_URL'] ??
   process.env['TEST_DATABASE_URL'] ??
   'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function admin<T>(statement: string, read?: (r: pg.QueryResult) => T): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_SERVER, connectionTimeoutMillis: 2000 });
+/** Runs one statement on its own connection (the server's admin database unless `url`). */
+async function admin<T>(
+  statement: string,
+  read?: (r: pg.QueryResult) => T,
+  url = PG_SERVER,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -62,12 +67,5 @@ export async function dropAll(): Promise<void> {
  * after a bulk load. Without it, autovacuum would run in the middle of the list measurements.
  */
 export async function vacuumAnalyze(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query('vacuum (analyze) messages, message_events');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await admin('vacuum (analyze) messages, message_events', undefined, url);
 }

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AUTH, FROM, ROOT, SID } from './bench.loft.js';
-import { hammer, type Load } from './bench.load.js';
+import { createTarget } from './bench.create.js';
+import { AUTH, ROOT, SID } from './bench.loft.js';
+import { hammer, type Load, type Target } from './bench.load.js';
 import { start } from './bench.proc.js';
 
 /** Twilio's OpenAPI description, as test/support/openapi.ts finds it. */
-export const SPEC =
+const SPEC =
   process.env['TWILIO_OAI_SPEC'] ?? resolve(ROOT, '../shared/twilio-oai/twilio_api_v2010.json');
 
 /** Stoplight Prism's figures for the same create and list requests. */
@@ -76,29 +77,23 @@ export async function prismPhase(opts: {
       await new Promise((r) => setTimeout(r, 200));
     }
     const base = `http://127.0.0.1:${port}/2010-04-01/Accounts/${SID}/Messages.json`;
-    const form = `From=${encodeURIComponent(FROM)}&To=%2B14155550100&Body=hello+from+the+bench`;
-    const createTarget = {
-      url: base,
-      method: 'POST' as const,
-      headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
-      body: form,
-    };
-    const listTarget = { url: `${base}?PageSize=50`, headers: { authorization: AUTH } };
-    const check = async (t: typeof createTarget | typeof listTarget) => {
+    const createPost = createTarget(base);
+    const listTarget: Target = { url: `${base}?PageSize=50`, headers: { authorization: AUTH } };
+    const check = async (t: Target) => {
       const r = await fetch(t.url, {
-        method: 'method' in t ? t.method : 'GET',
-        headers: t.headers,
-        ...('body' in t && { body: t.body }),
+        method: t.method ?? 'GET',
+        headers: t.headers ?? {},
+        ...(t.body !== undefined && { body: t.body }),
       });
       await r.arrayBuffer();
       return r.status;
     };
-    const checks = { create: await check(createTarget), list: await check(listTarget) };
+    const checks = { create: await check(createPost), list: await check(listTarget) };
     const warnings: string[] = [];
     if (checks.create !== 201)
       warnings.push(`Prism answered create with ${checks.create}, not 201`);
     if (checks.list !== 200) warnings.push(`Prism answered list with ${checks.list}, not 200`);
-    const create = await hammer(createTarget, opts.createConnections, opts.seconds);
+    const create = await hammer(createPost, opts.createConnections, opts.seconds);
     const list = await hammer(listTarget, opts.listConnections, opts.seconds);
     for (const [name, l] of [
       ['create', create],

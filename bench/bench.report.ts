@@ -37,7 +37,7 @@ export interface Target {
 }
 
 /** Renders rows as an aligned plain-text table. */
-export function table(headers: string[], rows: (string | number)[][]): string {
+function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => String(c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) =>
@@ -51,7 +51,7 @@ const int = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleStri
 const ratio = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
 
 /** p50 at the largest size over p50 at the smallest, per variant. */
-export function listRatios(lists: ListResult[]): Partial<Record<Variant, number>> {
+function listRatios(lists: ListResult[]): Partial<Record<Variant, number>> {
   if (lists.length < 2) return {};
   const sorted = [...lists].sort((a, b) => a.size - b.size);
   const small = sorted[0] as ListResult;

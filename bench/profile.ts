@@ -7,11 +7,10 @@
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { AUTH, buyNumber, ROOT, sqliteEngine, startLoft } from './bench.loft.js';
-import { CREATE_FORM } from './bench.create.js';
+import { buyNumber, ROOT, sqliteEngine, startLoft } from './bench.loft.js';
+import { CREATE_FORM, createTarget } from './bench.create.js';
+import { receiver } from './bench.e2e.js';
 import { hammer } from './bench.load.js';
 
 const seconds = Number(process.argv[2] ?? 8);
@@ -22,32 +21,15 @@ const statsArgs = env.SQL_STATS ? ['--import', join(ROOT, 'bench/sql-stats.mjs')
 const loft = await startLoft(db.url, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...statsArgs]);
 await buyNumber(loft);
 // CALLBACKS=1: every message has a StatusCallback to a receiver in this process.
-let callbacks = 0;
-const receiver = createServer((req, res) => {
-  req.resume().on('end', () => {
-    callbacks++;
-    res.writeHead(204).end();
-  });
-});
-await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
-const port = (receiver.address() as AddressInfo).port;
+const rx = await receiver();
 const form = env.CALLBACKS
-  ? `${CREATE_FORM}&StatusCallback=${encodeURIComponent(`http://127.0.0.1:${port}/cb`)}`
+  ? `${CREATE_FORM}&StatusCallback=${encodeURIComponent(rx.url)}`
   : CREATE_FORM;
-const load = await hammer(
-  {
-    url: `${loft.base}/Messages.json`,
-    method: 'POST',
-    headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
-    body: form,
-  },
-  32,
-  seconds,
-);
+const load = await hammer(createTarget(`${loft.base}/Messages.json`, form), 32, seconds);
 console.log(`${Math.round(load.reqPerSec)} req/s p50 ${load.p50} p99 ${load.p99}`);
 await new Promise((r) => setTimeout(r, Number(env.DRAIN_MS ?? 0)));
-console.log(`${callbacks} callbacks received`);
-receiver.close();
+console.log(`${rx.stats().callbacks} callbacks received`);
+await rx.close();
 await loft.stop();
 if (env.SQL_STATS)
   console.log(
