@@ -1,7 +1,12 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { batches, compiledRows, type Batches } from '../../src/store/kysely/compiled-rows.js';
+import {
+  batches,
+  batchesOf,
+  compiledRows,
+  type Batches,
+} from '../../src/store/kysely/compiled-rows.js';
 import { kyselyStore, migrateToLatest } from '../../src/store/kysely/kysely.store.js';
 import type { Database } from '../../src/store/schema.js';
 import type { StoreCapabilities } from '../../src/store/store.js';
@@ -95,16 +100,13 @@ it('a store and its transactions share their compiled shapes', async () => {
     const kit = batches(capabilities);
     let calls = 0;
     let builds = 0;
-    const counting: Batches = {
-      ...kit,
-      rows: (d, key, rows, build) => {
-        calls++;
-        return kit.rows(d, key, rows, (r) => {
-          builds++;
-          return build(r);
-        });
-      },
-    };
+    const counting: Batches = batchesOf(kit.chunks, (d, key, rows, build) => {
+      calls++;
+      return kit.rows(d, key, rows, (r) => {
+        builds++;
+        return build(r);
+      });
+    });
     const store = kyselyStore(kdb, capabilities, {}, counting);
     const job = (ref: string) => ({ kind: 'k', ref, runAt: 1 });
     for (const ref of ['a', 'b', 'c']) {

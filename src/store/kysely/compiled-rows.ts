@@ -1,4 +1,5 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Insertable, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
 import type { StoreCapabilities } from '../store.js';
 import { slicer, type Slicer } from './rows.js';
 
@@ -19,6 +20,12 @@ export interface Batches {
   chunks: Slicer;
   /** Runs a multi-row statement, reusing compiled SQL where the engine's texts repeat. */
   rows: RowsStatement;
+  /** A plain multi-row INSERT of one slice into `table` (through `rows`, keyed by the table). */
+  insert<T extends keyof Database & string>(
+    db: Kysely<Database>,
+    table: T,
+    values: readonly Insertable<Database[T]>[],
+  ): Promise<void>;
 }
 
 /** The {@link Batches} of a store with these capabilities. */
@@ -26,7 +33,18 @@ export function batches(capabilities: StoreCapabilities): Batches {
   const { statementRows } = capabilities;
   // Only power-of-two slicing bounds the shapes (at most log2(max) + 1 per statement); with
   // any row count (PostgreSQL) a shape cache would keep hundreds of large texts.
-  return { chunks: slicer(statementRows), rows: compiledRows(statementRows.powersOfTwo) };
+  return batchesOf(slicer(statementRows), compiledRows(statementRows.powersOfTwo));
+}
+
+/** {@link Batches} over a slicer and a statement runner. */
+export function batchesOf(chunks: Slicer, rows: RowsStatement): Batches {
+  return {
+    chunks,
+    rows,
+    async insert(db, table, values) {
+      await rows(db, table, values, (v) => db.insertInto(table).values([...v] as never));
+    },
+  };
 }
 
 /**

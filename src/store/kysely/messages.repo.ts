@@ -1,22 +1,13 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
-import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
-import type { Database, MessageEventTable, MessageTable } from '../schema.js';
-import type { MessageFilter, MessageRepository, OutboxEntry, PageRequest } from '../store.js';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import type { Database, MessageTable } from '../schema.js';
+import type { MessageFilter, MessageRepository, PageRequest } from '../store.js';
 import type { MessageTransitionPatch } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
 import { rows, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
-import type { Batches, RowsStatement } from './compiled-rows.js';
-
-/** Status history rows, one multi-row statement. */
-const insertEvents = (
-  trx: Kysely<Database>,
-  batch: RowsStatement,
-  events: Insertable<MessageEventTable>[],
-) =>
-  batch(trx, 'message_events', events, (values) =>
-    trx.insertInto('message_events').values([...values]),
-  );
+import type { Batches } from './compiled-rows.js';
+import { outboxRow } from './outbox.repo.js';
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
 
@@ -97,7 +88,7 @@ const RECENT_SLACK_MS = 1_000;
 
 export function messageRepository(
   db: Kysely<Database>,
-  { chunks, rows: batch }: Batches,
+  { chunks, rows: batch, insert }: Batches,
   afterErase: () => Promise<void> = async () => {},
 ): MessageRepository {
   const getRow = (accountSid: string, sid: string) =>
@@ -140,9 +131,9 @@ export function messageRepository(
             })),
           );
           if (tagRows.length > 0) await trx.insertInto('message_tags').values(tagRows).execute();
-          await insertEvents(
+          await insert(
             trx,
-            batch,
+            'message_events',
             chunk.map(({ message: m }) => ({
               message_sid: m.sid,
               status: m.status,
@@ -150,24 +141,12 @@ export function messageRepository(
               at: m.dateCreated,
             })),
           );
-          const jobs = chunk.filter((i) => i.outbox !== undefined);
-          if (jobs.length > 0) {
-            await batch(
-              trx,
-              'outbox',
-              jobs.map(({ message: m, outbox: o }) => ({
-                kind: (o as OutboxEntry).kind,
-                ref: m.sid,
-                payload: '{}',
-                run_at: (o as OutboxEntry).runAt,
-                attempts: 0,
-                lease_owner: null,
-                lease_until: null,
-                created_at: m.dateCreated,
-              })),
-              (values) => trx.insertInto('outbox').values([...values]),
-            );
-          }
+          const jobs = chunk.flatMap(({ message: m, outbox: o }) =>
+            o
+              ? [outboxRow({ kind: o.kind, ref: m.sid, runAt: o.runAt, createdAt: m.dateCreated })]
+              : [],
+          );
+          if (jobs.length > 0) await insert(trx, 'outbox', jobs);
         }
         return items.map(({ message }) => ({
           ...message,
@@ -349,19 +328,19 @@ export function messageRepository(
     },
 
     async transition(sid, patch, now, expect) {
-      const r = (await transitionRows(db, chunks, batch, [{ sid, patch }], now, expect, true)).get(
+      const r = (await transitionRows(db, chunks, insert, [{ sid, patch }], now, expect, true)).get(
         sid,
       );
       return r && rows.message(r);
     },
 
     async transitionMany(items, now, expect) {
-      const moved = await transitionRows(db, chunks, batch, items, now, expect, true);
+      const moved = await transitionRows(db, chunks, insert, items, now, expect, true);
       return [...moved.values()].flatMap((r) => (r ? [rows.message(r)] : []));
     },
 
     async transitionManySids(items, now, expect) {
-      return new Set((await transitionRows(db, chunks, batch, items, now, expect, false)).keys());
+      return new Set((await transitionRows(db, chunks, insert, items, now, expect, false)).keys());
     },
   };
   return repo;
@@ -378,7 +357,7 @@ type TransitionItems = ReadonlyArray<{ sid: string; patch: MessageTransitionPatc
 async function transitionRows(
   db: Kysely<Database>,
   chunks: Slicer,
-  batch: RowsStatement,
+  insert: Batches['insert'],
   items: TransitionItems,
   now: number,
   expect: readonly MessageStatus[] | undefined,
@@ -444,7 +423,7 @@ async function transitionRows(
         error_code: i.patch.errorCode ?? null,
         at: now,
       }));
-    for (const chunk of chunks(events)) await insertEvents(trx, batch, chunk);
+    for (const chunk of chunks(events)) await insert(trx, 'message_events', chunk);
     return moved;
   });
 }

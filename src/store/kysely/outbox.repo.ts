@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema.js';
-import type { OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, OutboxTable } from '../schema.js';
+import type { NewOutboxJob, OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
 import type { Batches } from './compiled-rows.js';
 
 const toJob = (r: {
@@ -24,26 +24,26 @@ const toJob = (r: {
  * (a dead worker) makes the job claimable again. Where the engine allows several processes,
  * the claim skips rows other workers have locked.
  */
+/** The stored row of a new job (no lease, no attempts yet). */
+export const outboxRow = (j: NewOutboxJob): Insertable<OutboxTable> => ({
+  kind: j.kind,
+  ref: j.ref,
+  payload: JSON.stringify(j.payload ?? {}),
+  run_at: j.runAt,
+  attempts: 0,
+  lease_owner: null,
+  lease_until: null,
+  created_at: j.createdAt ?? j.runAt,
+});
+
 export function outboxRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
-  { chunks, rows: batch }: Batches,
+  { chunks, insert }: Batches,
 ): OutboxRepository {
   return {
     async enqueue(jobs) {
-      for (const chunk of chunks(jobs)) {
-        const values = chunk.map((j) => ({
-          kind: j.kind,
-          ref: j.ref,
-          payload: JSON.stringify(j.payload ?? {}),
-          run_at: j.runAt,
-          attempts: 0,
-          lease_owner: null,
-          lease_until: null,
-          created_at: j.createdAt ?? j.runAt,
-        }));
-        await batch(db, 'outbox', values, (v) => db.insertInto('outbox').values([...v]));
-      }
+      for (const chunk of chunks(jobs)) await insert(db, 'outbox', chunk.map(outboxRow));
     },
 
     async claim({ kinds, owner, now, limit, leaseMs }) {

@@ -82,7 +82,7 @@ const attemptRow = (a: Omit<WebhookAttempt, 'id'>) => ({
 export function webhookRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
-  { chunks, rows: batch }: Batches,
+  { chunks, rows: batch, insert }: Batches,
 ): WebhookRepository {
   const repo: WebhookRepository = {
     async insert(w) {
@@ -163,9 +163,7 @@ export function webhookRepository(
 
     async recordAttempts(list) {
       for (const chunk of chunks(list)) {
-        await batch(db, 'webhook_attempts', chunk.map(attemptRow), (v) =>
-          db.insertInto('webhook_attempts').values([...v]),
-        );
+        await insert(db, 'webhook_attempts', chunk.map(attemptRow));
       }
     },
 
