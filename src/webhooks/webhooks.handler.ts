@@ -138,18 +138,15 @@ type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & {
   contentType?: string;
 };
 
-/** Message of a failed request, with the low-level cause (`ECONNREFUSED`, …) when there is one. */
-function describe(err: unknown, timeoutMs: number): string {
+/**
+ * Message of a failed request: its text, else its low-level code. (Node gives some connection
+ * failures no text, e.g. the AggregateError of a host whose IPv6 and IPv4 addresses both
+ * refuse: `ECONNREFUSED` then.) A deadline's error already reads `timeout after N ms`.
+ */
+function describe(err: unknown): string {
   if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-      return `timeout after ${timeoutMs} ms`;
-    }
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error) {
-      const code = (cause as { code?: unknown }).code;
-      return `${err.message}: ${typeof code === 'string' ? code : cause.message}`;
-    }
-    return err.message;
+    const code = (err as { code?: unknown }).code;
+    return err.message || (typeof code === 'string' ? code : err.name);
   }
   return String(err);
 }
@@ -234,7 +231,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         responseStatus: res.status,
         // `stream: true` holds back a multi-byte character cut in half at the limit.
         responseExcerpt: new TextDecoder().decode(bytes, { stream: true }),
-        error: res.bodyError && `response body: ${describe(res.bodyError, timeoutMs)}`,
+        error: res.bodyError && `response body: ${describe(res.bodyError)}`,
         latencyMs: latency(),
         ok: res.status >= 200 && res.status < 300,
         body: limit > EXCERPT_BYTES ? new TextDecoder().decode(res.body) : '',
@@ -245,7 +242,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         ...base,
         responseStatus: null,
         responseExcerpt: null,
-        error: describe(err, timeoutMs),
+        error: describe(err),
         latencyMs: latency(),
         ok: false,
       };

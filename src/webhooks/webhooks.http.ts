@@ -47,8 +47,10 @@ function timeoutError(ms: number): Error {
  * fresh one, as Node's documentation advises.
  */
 export function httpRequest(req: HttpRequest): Promise<HttpAnswer> {
-  return once(req, Date.now() + req.timeoutMs).catch((err: unknown) => {
-    if ((err as { retryable?: boolean }).retryable) return once(req, Date.now() + req.timeoutMs);
+  // One deadline for the whole exchange, the retry included.
+  const deadline = Date.now() + req.timeoutMs;
+  return once(req, deadline).catch((err: unknown) => {
+    if ((err as { retryable?: boolean }).retryable) return once(req, deadline);
     throw err;
   });
 }
@@ -58,6 +60,8 @@ function once(r: HttpRequest, deadline: number): Promise<HttpAnswer> {
     const secure = r.url.protocol === 'https:';
     const headers: Record<string, string | number> = { ...r.headers };
     if (r.body !== undefined) headers['Content-Length'] = Buffer.byteLength(r.body);
+    // Credentials in the URL (`https://user:pass@host/…`) go as HTTP Basic auth, as Twilio
+    // documents for webhook URLs (docs/usage/security#http-authentication).
     const req = (secure ? https : http).request(r.url, {
       method: r.method,
       headers,
