@@ -97,7 +97,8 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
     }
     return { done: true };
   };
-  return Object.assign(single, { batch: dispatchBatch(deps) });
+  // Paced sends wait for their sender's slot one by one: no batch to gain there.
+  return deps.pacer ? single : Object.assign(single, { batch: dispatchBatch(deps) });
 }
 
 /** Statuses a dispatch job still has work for. */
@@ -127,7 +128,7 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
         finished.push(job.id);
         continue;
       }
-      if (m.status !== 'queued' || m.numMedia > 0 || deps.pacer || taken.has(m.sid)) {
+      if (m.status !== 'queued' || m.numMedia > 0 || taken.has(m.sid)) {
         outcomes.set(job.id, { perJob: true });
         continue;
       }
@@ -200,7 +201,7 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       await tx.outbox.completeMany(finished, owner);
     });
     // Live views (handset long-polls, the console) learn of the sends at once.
-    if (toSend.length > 0) store.signals?.publish(EVENTS_CHANNEL);
+    if (toSend.length + expired.length > 0) store.signals?.publish(EVENTS_CHANNEL);
     return outcomes;
   };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { OutboxJob, Store } from '../store/store.js';
-import type { BatchOutcome, JobHandler, JobNotifier, JobOutcome } from './job.js';
+import type { BatchHandler, BatchOutcome, JobHandler, JobNotifier, JobOutcome } from './job.js';
 
 /** Settings of one runner (one group of job kinds sharing a concurrency budget). */
 export interface RunnerOptions {
@@ -272,18 +272,15 @@ export class JobRunner implements JobNotifier {
    * If the batch throws, every job runs through the per-job handler instead.
    */
   private async executeBatch(kind: string, claimed: OutboxJob[]): Promise<void> {
-    const handler = this.opts.handlers[kind];
+    // Only kinds in batchKinds come here: their handler has a batch function.
+    const batch = this.opts.handlers[kind]?.batch as BatchHandler;
     // A job whose lease we let lapse may come back while its batch still runs here: skip it.
     const jobs = claimed.filter((j) => !this.batched.has(j.id));
     for (const j of jobs) this.batched.add(j.id);
     try {
-      if (!handler?.batch) {
-        await Promise.all(jobs.map((j) => this.execute(j)));
-        return;
-      }
       let leftovers: Map<number, BatchOutcome>;
       try {
-        leftovers = await handler.batch(jobs, { owner: this.opts.owner });
+        leftovers = await batch(jobs, { owner: this.opts.owner });
       } catch (err) {
         this.opts.onError?.(err);
         await this.executeEach([...jobs]);
