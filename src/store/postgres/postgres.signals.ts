@@ -80,7 +80,9 @@ export function postgresSignals(
       if (!set) {
         set = new Set();
         listeners.set(channel, set);
-        await (await listenClient()).query(`LISTEN ${ident(channel)}`);
+        // A connection still to open LISTENs on every channel in `listeners`, this one too.
+        if (client) await client.query(`LISTEN ${ident(channel)}`);
+        else await listenClient();
       }
       set.add(listener);
       return async () => {
