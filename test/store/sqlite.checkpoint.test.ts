@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql, type CompiledQuery } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
+import { kyselyStore } from '../../src/store/kysely/kysely.store.js';
+import type { Database } from '../../src/store/schema.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Message } from '../../src/store/records.js';
 import { until } from '../support/until.js';
@@ -38,6 +42,50 @@ it('moves committed pages from the WAL into the database file in the background'
     const grown = await until(() => statSync(path).size > before + 500_000 || undefined, 5_000);
     expect(grown).toBe(true);
   } finally {
+    await store.close();
+  }
+});
+
+it('keeps planner statistics: a To + DateSent window seeks messages_to_sent', async () => {
+  const path = join(dir, 'stats.db');
+  let optimized = 0;
+  const store = await openSqliteStore({
+    path,
+    maintenance: { optimizeIntervalMs: 100, onOptimized: () => optimized++ },
+  });
+  // A second connection to the same file, logging the store's own list query.
+  const ran: CompiledQuery[] = [];
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SQLite(path) }),
+    log: (e) => void ran.push(e.query),
+  });
+  try {
+    const many = Array.from({ length: 4000 }, (_, i) => ({
+      message: { ...message(i + 1), to: `+1415555${String(i % 400).padStart(4, '0')}` },
+    }));
+    await store.messages.insertMany(many);
+    const after = optimized;
+    expect(await until(() => optimized > after + 1 || undefined, 5_000)).toBe(true);
+
+    const reader = kyselyStore(db, store.capabilities);
+    const filter = {
+      accountSid: many[0]!.message.accountSid,
+      to: '+14155550007',
+      sentFrom: 1,
+      sentTo: 4000,
+      tags: [],
+    };
+    const found = await reader.messages.list(filter, { limit: 50, direction: 'after' });
+    expect(found).toHaveLength(10);
+    const q = ran.find((r) => /from "messages"/.test(r.sql))!;
+    const plan = await db.executeQuery<{ detail: string }>({
+      ...q,
+      sql: `explain query plan ${q.sql}`,
+      query: sql.raw('').toOperationNode(),
+    });
+    expect(plan.rows.map((r) => r.detail).join('\n')).toContain('messages_to_sent');
+  } finally {
+    await db.destroy();
     await store.close();
   }
 });

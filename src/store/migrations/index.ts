@@ -7,6 +7,7 @@ import { services } from './004_services.js';
 import { optout } from './006_optout.js';
 import { eventOrder } from './007_event_order.js';
 import { leanIndexes } from './008_lean_indexes.js';
+import { sentIndexes } from './009_sent_indexes.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -31,6 +32,7 @@ const steps: Record<string, MigrationStep> = {
   '006_optout': optout,
   '007_event_order': eventOrder,
   '008_lean_indexes': leanIndexes,
+  '009_sent_indexes': sentIndexes,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
