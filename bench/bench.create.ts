@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { AUTH, buyNumber, FROM, ROOT, SID, startLoft, type Engine } from './bench.loft.js';
+import {
+  AUTH,
+  buyNumber,
+  FROM,
+  ROOT,
+  SID,
+  sqliteEngine,
+  startLoft,
+  type Engine,
+} from './bench.loft.js';
 import { call, hammer, type Load, type Target } from './bench.load.js';
 import { cpuSeconds, cpuUsPer, start } from './bench.proc.js';
 
@@ -33,8 +42,10 @@ export interface CreateSettings {
 export async function ceilingPhase(
   connections: number[],
   s: CreateSettings,
+  server = 'ceiling.server.mjs',
+  env: Record<string, string> = {},
 ): Promise<Load & { responseBytes: number; tried: Record<string, number> }> {
-  const child = start(process.execPath, [join(ROOT, 'bench/ceiling.server.mjs')]);
+  const child = start(process.execPath, [join(ROOT, 'bench', server)], env);
   try {
     const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
     const target = createTarget(`${url}/2010-04-01/Accounts/${SID}/Messages.json`);
@@ -52,6 +63,20 @@ export async function ceilingPhase(
     return { ...(best as Load), responseBytes: Buffer.byteLength(first.text), tried };
   } finally {
     await child.stop();
+  }
+}
+
+/**
+ * The storage floor (bench/floor.server.mjs): the ceiling plus the SQLite rows of a create, on a
+ * fresh file with Loft's schema. Measured like the ceiling, at `connections`.
+ */
+export async function floorPhase(connections: number, s: CreateSettings) {
+  const db = await sqliteEngine.fresh('floor');
+  try {
+    const path = db.url.slice('sqlite:'.length);
+    return await ceilingPhase([connections], s, 'floor.server.mjs', { DATABASE_PATH: path });
+  } finally {
+    await db.remove();
   }
 }
 

@@ -20,6 +20,8 @@ export interface Results {
   ceiling?: Load & { responseBytes: number; tried: Record<string, number> };
   /** The ceiling measured again right after SQLite's create phase (the ratio uses the mean). */
   ceilingAfter?: Load;
+  /** The storage floor (bench/floor.server.mjs): the ceiling plus a create's SQLite rows. */
+  floor?: Load & { ratioToCeiling: number };
   stores: Partial<Record<'sqlite' | 'postgres', StoreResult>>;
   skipped: Record<string, string>;
   prism?: PrismResult;
@@ -140,13 +142,25 @@ export function render(r: Results): string {
       ]);
     }
   }
+  if (r.floor) {
+    rows.push([
+      'storage floor (node:http + SQLite rows)',
+      ...load(r.floor),
+      ratio(r.floor.ratioToCeiling),
+      'no Loft code',
+    ]);
+  }
   for (const [name, s] of Object.entries(r.stores)) {
     if (s.create) {
+      const ofFloor =
+        name === 'sqlite' && r.floor
+          ? `, ${ratio(s.create.reqPerSec / r.floor.reqPerSec)} of floor`
+          : '';
       rows.push([
         `Loft create (${name})`,
         ...load(s.create),
         ratio(s.create.ratioToCeiling),
-        `c=${s.create.connections}, ${s.create.non2xx} non-2xx`,
+        `c=${s.create.connections}, ${s.create.non2xx} non-2xx${ofFloor}`,
       ]);
     }
   }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ceilingPhase, createPhase } from './bench.create.js';
+import { ceilingPhase, createPhase, floorPhase } from './bench.create.js';
 import { e2ePhase } from './bench.e2e.js';
 import { listPhase } from './bench.list.js';
 import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js';
@@ -99,6 +99,16 @@ async function main(): Promise<number> {
   console.log(
     `  ${results.ceiling.reqPerSec} req/s (tried ${JSON.stringify(results.ceiling.tried)})`,
   );
+
+  if (!settings.skipSqlite) {
+    step(`storage floor: node:http + SQLite rows, c=${connections}, ${settings.seconds} s`);
+    const floor = await floorPhase(connections, settings);
+    results.floor = {
+      ...floor,
+      ratioToCeiling: Math.round((floor.reqPerSec / results.ceiling.reqPerSec) * 1000) / 1000,
+    };
+    console.log(`  ${floor.reqPerSec} req/s (${results.floor.ratioToCeiling} of the ceiling)`);
+  }
 
   const engines: Engine[] = [];
   if (!settings.skipSqlite) engines.push(sqliteEngine);
