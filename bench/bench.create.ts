@@ -81,16 +81,18 @@ export async function floorPhase(connections: number, s: CreateSettings) {
 }
 
 /**
- * Create throughput: `loft serve` on a fresh database (delivery running, simulator delay 0),
- * a number bought first, then POST Messages.json with keep-alive for `seconds`.
+ * Create throughput: `loft serve` on a fresh database (delivery running, simulator delay 0,
+ * unless `env` says otherwise), a number bought first, then POST Messages.json with keep-alive
+ * for `seconds`.
  */
 export async function createPhase(
   engine: Engine,
   connections: number,
   s: CreateSettings,
+  env: Record<string, string> = {},
 ): Promise<Load & { responseBytes: number }> {
   const db = await engine.fresh('create');
-  const loft = await startLoft(db.url).catch(async (e: unknown) => {
+  const loft = await startLoft(db.url, env).catch(async (e: unknown) => {
     await db.remove();
     throw e;
   });

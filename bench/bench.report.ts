@@ -7,6 +7,8 @@ import type { PrismResult } from './bench.prism.js';
 /** One store's figures (SQLite or PostgreSQL). */
 export interface StoreResult {
   create?: Load & { responseBytes: number; ratioToCeiling: number | undefined };
+  /** Create with WORKERS=off: no delivery in the process (SQLite only). */
+  createOnly?: Load;
   lists: ListResult[];
   /** End to end without status callbacks, then with them. */
   e2e?: E2eResult[];
@@ -150,17 +152,24 @@ export function render(r: Results): string {
       'no Loft code',
     ]);
   }
+  const ofFloor = (l: Load) =>
+    r.floor ? `, ${ratio(l.reqPerSec / r.floor.reqPerSec)} of floor` : '';
+  const ofCeiling = (l: Load) => (r.ceiling ? ratio(l.reqPerSec / r.ceiling.reqPerSec) : '–');
   for (const [name, s] of Object.entries(r.stores)) {
     if (s.create) {
-      const ofFloor =
-        name === 'sqlite' && r.floor
-          ? `, ${ratio(s.create.reqPerSec / r.floor.reqPerSec)} of floor`
-          : '';
       rows.push([
         `Loft create (${name})`,
         ...load(s.create),
         ratio(s.create.ratioToCeiling),
-        `c=${s.create.connections}, ${s.create.non2xx} non-2xx${ofFloor}`,
+        `c=${s.create.connections}, ${s.create.non2xx} non-2xx, delivering`,
+      ]);
+    }
+    if (s.createOnly) {
+      rows.push([
+        `Loft create (${name}), WORKERS=off`,
+        ...load(s.createOnly),
+        ofCeiling(s.createOnly),
+        `no delivery in the process${ofFloor(s.createOnly)}`,
       ]);
     }
   }

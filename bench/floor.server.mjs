@@ -1,10 +1,10 @@
 // The storage floor: the ceiling server (bench/ceiling.server.mjs) plus the rows a durable
 // create must write, and nothing else. The SQLite file gets Loft's own schema (`loft migrate`,
 // so the same seven indexes on messages) and Loft's pragmas; each event-loop turn's requests
-// are written in one transaction (group commit, as Loft does) with prepared single-row inserts:
-// the message, its `queued` history row and its dispatch job. No framework, no auth, no
-// validation, no Kysely. It answers only after the commit. What separates Loft's create from
-// this floor is Loft's own code; what separates this floor from the ceiling is SQLite.
+// are written in one transaction (group commit, as Loft does) with one multi-row insert per
+// table: the messages, their `queued` history rows and their dispatch jobs. No framework, no
+// auth, no validation, no Kysely. It answers only after the commit. What separates Loft's
+// create (WORKERS=off) from this floor is Loft's own code; the floor from the ceiling, SQLite.
 //   DATABASE_PATH=… node bench/floor.server.mjs   → prints `listening on http://127.0.0.1:PORT`
 /* global console, setImmediate */
 import { execFileSync } from 'node:child_process';
@@ -26,23 +26,42 @@ const db = new SQLite(path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('cache_size = -32000');
-const insertMessage = db.prepare(
-  `insert into messages (sid, account_sid, direction, status, from_addr, to_addr, body,
-   num_segments, num_media, price_unit, date_created, date_updated, tags, options)
-   values (?, ?, 'outbound-api', 'queued', ?, ?, ?, 1, 0, 'USD', ?, ?, '{}', '{}')`,
-);
-const insertEvent = db.prepare(
-  `insert into message_events (message_sid, status, error_code, at) values (?, 'queued', null, ?)`,
-);
-const insertJob = db.prepare(
-  `insert into outbox (kind, ref, payload, run_at, attempts, created_at)
-   values ('dispatch', ?, '{}', ?, 0, ?)`,
-);
+// Never checkpoint: the least work (Loft checkpoints on a worker thread); the WAL just grows.
+db.pragma('wal_autocheckpoint = 0');
+
+// One multi-row insert per table and batch, prepared once per batch size.
+const tables = {
+  messages: {
+    head: `insert into messages (sid, account_sid, direction, status, from_addr, to_addr, body,
+      num_segments, num_media, price_unit, date_created, date_updated, tags, options) values `,
+    row: `(?, ?, 'outbound-api', 'queued', ?, ?, ?, 1, 0, 'USD', ?, ?, '{}', '{}')`,
+    values: (r) => [r.sid, r.account, r.from, r.to, r.body, r.at, r.at],
+  },
+  message_events: {
+    head: `insert into message_events (message_sid, status, error_code, at) values `,
+    row: `(?, 'queued', null, ?)`,
+    values: (r) => [r.sid, r.at],
+  },
+  outbox: {
+    head: `insert into outbox (kind, ref, payload, run_at, attempts, created_at) values `,
+    row: `('dispatch', ?, '{}', ?, 0, ?)`,
+    values: (r) => [r.sid, r.at, r.at],
+  },
+};
+const prepared = new Map();
+function statement(name, n) {
+  const key = `${name}:${n}`;
+  let st = prepared.get(key);
+  if (!st) {
+    const t = tables[name];
+    st = db.prepare(t.head + Array(n).fill(t.row).join(', '));
+    prepared.set(key, st);
+  }
+  return st;
+}
 const writeAll = db.transaction((rows) => {
-  for (const r of rows) {
-    insertMessage.run(r.sid, r.account, r.from, r.to, r.body, r.at, r.at);
-    insertEvent.run(r.sid, r.at);
-    insertJob.run(r.sid, r.at, r.at);
+  for (const [name, t] of Object.entries(tables)) {
+    statement(name, rows.length).run(rows.flatMap(t.values));
   }
 });
 

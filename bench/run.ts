@@ -100,16 +100,6 @@ async function main(): Promise<number> {
     `  ${results.ceiling.reqPerSec} req/s (tried ${JSON.stringify(results.ceiling.tried)})`,
   );
 
-  if (!settings.skipSqlite) {
-    step(`storage floor: node:http + SQLite rows, c=${connections}, ${settings.seconds} s`);
-    const floor = await floorPhase(connections, settings);
-    results.floor = {
-      ...floor,
-      ratioToCeiling: Math.round((floor.reqPerSec / results.ceiling.reqPerSec) * 1000) / 1000,
-    };
-    console.log(`  ${floor.reqPerSec} req/s (${results.floor.ratioToCeiling} of the ceiling)`);
-  }
-
   const engines: Engine[] = [];
   if (!settings.skipSqlite) engines.push(sqliteEngine);
   else results.skipped['SQLite'] = 'BENCH_SKIP_SQLITE is set';
@@ -145,6 +135,17 @@ async function main(): Promise<number> {
           `the ceiling moved from ${results.ceiling.reqPerSec} to ${again.reqPerSec} req/s during the run: the machine is not steady`,
         );
       }
+      // The storage floor, then create alone (no delivery): what Loft's own code costs.
+      step(`storage floor: node:http + SQLite rows, c=${connections}, ${settings.seconds} s`);
+      const floor = await floorPhase(connections, settings);
+      results.floor = {
+        ...floor,
+        ratioToCeiling: Math.round((floor.reqPerSec / ceilingReqPerSec) * 1000) / 1000,
+      };
+      console.log(`  ${floor.reqPerSec} req/s (${results.floor.ratioToCeiling} of the ceiling)`);
+      step(`${engine.name}: create with WORKERS=off, c=${connections}, ${settings.seconds} s`);
+      store.createOnly = await createPhase(engine, connections, settings, { WORKERS: 'off' });
+      console.log(`  ${store.createOnly.reqPerSec} req/s`);
     }
     store.create = {
       ...create,
