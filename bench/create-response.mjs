@@ -9,7 +9,8 @@ export function requested(req, chunks) {
   const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
   return {
     account: req.url?.split('/')[3] ?? '',
-    sid: 'SM' + randomBytes(16).toString('hex'),
+    // Time first, as Loft's SIDs (src/ids.ts): rows land at the end of SID-keyed indexes.
+    sid: 'SM' + Date.now().toString(16).padStart(12, '0') + randomBytes(10).toString('hex'),
     from: form.get('From'),
     to: form.get('To'),
     body: form.get('Body'),
