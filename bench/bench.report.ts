@@ -8,7 +8,7 @@ import type { PrismResult } from './bench.prism.js';
 export interface StoreResult {
   create?: Load & { responseBytes: number; ratioToCeiling: number | undefined };
   /** Create with WORKERS=off: no delivery in the process (SQLite only). */
-  createOnly?: Load;
+  createOnly?: Load & { ratioToCeiling: number };
   lists: ListResult[];
   /** End to end without status callbacks, then with them. */
   e2e?: E2eResult[];
@@ -154,7 +154,6 @@ export function render(r: Results): string {
   }
   const ofFloor = (l: Load) =>
     r.floor ? `, ${ratio(l.reqPerSec / r.floor.reqPerSec)} of floor` : '';
-  const ofCeiling = (l: Load) => (r.ceiling ? ratio(l.reqPerSec / r.ceiling.reqPerSec) : '–');
   for (const [name, s] of Object.entries(r.stores)) {
     if (s.create) {
       rows.push([
@@ -168,7 +167,7 @@ export function render(r: Results): string {
       rows.push([
         `Loft create (${name}), WORKERS=off`,
         ...load(s.createOnly),
-        ofCeiling(s.createOnly),
+        ratio(s.createOnly.ratioToCeiling),
         `no delivery in the process${ofFloor(s.createOnly)}`,
       ]);
     }

@@ -1,6 +1,6 @@
 // The storage floor: the ceiling server (bench/ceiling.server.mjs) plus the rows a durable
 // create must write, and nothing else. The SQLite file gets Loft's own schema (`loft migrate`,
-// so the same seven indexes on messages) and Loft's pragmas; each event-loop turn's requests
+// so the same indexes on messages) and Loft's pragmas; each event-loop turn's requests
 // are written in one transaction (group commit, as Loft does) with one multi-row insert per
 // table: the messages, their `queued` history rows and their dispatch jobs. No framework, no
 // auth, no validation, no Kysely. It answers only after the commit. What separates Loft's

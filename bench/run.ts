@@ -144,8 +144,17 @@ async function main(): Promise<number> {
       };
       console.log(`  ${floor.reqPerSec} req/s (${results.floor.ratioToCeiling} of the ceiling)`);
       step(`${engine.name}: create with WORKERS=off, c=${connections}, ${settings.seconds} s`);
-      store.createOnly = await createPhase(engine, connections, settings, { WORKERS: 'off' });
-      console.log(`  ${store.createOnly.reqPerSec} req/s`);
+      const only = await createPhase(engine, connections, settings, { WORKERS: 'off' });
+      store.createOnly = {
+        ...only,
+        ratioToCeiling: Math.round((only.reqPerSec / ceilingReqPerSec) * 1000) / 1000,
+      };
+      console.log(`  ${only.reqPerSec} req/s`);
+      if (only.non2xx > 0 || only.errors > 0) {
+        results.warnings.push(
+          `${engine.name} create (WORKERS=off): ${only.non2xx} non-2xx (${JSON.stringify(only.statuses)}), ${only.errors} errors`,
+        );
+      }
     }
     store.create = {
       ...create,

@@ -7,14 +7,15 @@ import type { Store } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
 import { withStatementCache } from './statement-cache.js';
 import { localSignals } from '../local-signals.js';
-import { startCheckpointer, type Checkpointer, type CheckpointerOptions } from './checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { startStatistics, type StatisticsOptions } from './statistics.js';
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
   /** File path, or `:memory:`. Parent directories are created. */
   path: string;
-  /** Timing of the background checkpoints and statistics (a file only; for tests). */
-  maintenance?: Omit<CheckpointerOptions, 'onFailure'>;
+  /** Timing of the planner statistics checks (see statistics.ts). */
+  statistics?: StatisticsOptions;
 }
 
 /**
@@ -35,6 +36,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   // 32 MB of page cache (default 2 MB): the list indexes' upper levels and the newest pages
   // stay in memory at a million messages, and inserts stop re-reading them.
   conn.pragma('cache_size = -32000');
+  let checkpointer: Checkpointer | undefined;
+  if (options.path !== ':memory:') {
+    // Checkpoints run on a worker thread (see checkpointer.ts); SQLite's own again if it fails.
+    conn.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(options.path, {
+      onFailure: () => conn.pragma('wal_autocheckpoint = 1000'),
+    });
+  }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(conn) }),
   });
@@ -43,17 +52,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     autoIncrementKeyword: true,
     blobType: 'blob',
   });
-  let checkpointer: Checkpointer | undefined;
-  if (options.path !== ':memory:') {
-    // Checkpoints and planner statistics on a worker thread (see checkpointer.ts), started
-    // after the migrations so its first ANALYZE sees the final schema. SQLite's own
-    // checkpoints again if it fails.
-    conn.pragma('wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(options.path, {
-      onFailure: () => conn.pragma('wal_autocheckpoint = 1000'),
-      ...options.maintenance,
-    });
-  }
+  conn.pragma('analysis_limit = 1000');
+  const statistics = await startStatistics(db, options.statistics);
   return kyselyStore(
     db,
     {
@@ -65,6 +65,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     {
       signals: localSignals(),
       close: async () => {
+        statistics.stop();
         await checkpointer?.stop();
         await db.destroy();
       },
