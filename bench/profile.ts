@@ -2,13 +2,13 @@
  * CPU profile of a Loft server under create load: `tsx bench/profile.ts [seconds] [env JSON]`.
  * The second argument is extra server environment as JSON, plus CALLBACKS (a StatusCallback on
  * every message, to a receiver here), DRAIN_MS (time left to deliver after the load) and
- * SQL_STATS (per-statement timings, bench/sql-stats.mjs). The server writes a .cpuprofile on exit; the time per package and the top
+ * SQL_STATS (per-statement timings, bench/sql-stats.mjs) and ENGINE (`postgres`). The server writes a .cpuprofile on exit; the time per package and the top
  * functions by self time are printed.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buyNumber, ROOT, sqliteEngine, startLoft } from './bench.loft.js';
+import { buyNumber, postgresEngine, ROOT, sqliteEngine, startLoft } from './bench.loft.js';
 import { CREATE_FORM, createTarget } from './bench.create.js';
 import { receiver } from './bench.e2e.js';
 import { hammer } from './bench.load.js';
@@ -16,7 +16,8 @@ import { hammer } from './bench.load.js';
 const seconds = Number(process.argv[2] ?? 8);
 const env = JSON.parse(process.argv[3] ?? '{}') as Record<string, string>;
 const dir = mkdtempSync(join(tmpdir(), 'loft-prof-'));
-const db = await sqliteEngine.fresh('prof');
+// ENGINE=postgres: a fresh database on the PostgreSQL server instead of a SQLite file.
+const db = await (env.ENGINE === 'postgres' ? postgresEngine : sqliteEngine).fresh('prof');
 const statsArgs = env.SQL_STATS ? ['--import', join(ROOT, 'bench/sql-stats.mjs')] : [];
 const loft = await startLoft(db.url, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...statsArgs]);
 await buyNumber(loft);

@@ -86,16 +86,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     deps.store.signals?.publish(JOBS_CHANNEL);
   };
   let unsubscribe: (() => Promise<void>) | undefined;
+  let running = false;
   return {
     notify,
     // A new message brings only a dispatch job: wake the delivery runner, not the webhook lanes
-    // (the delivery runner wakes those when a batch queues callbacks). The signal, which every
-    // runner here also hears, is only for other processes.
+    // (the delivery runner wakes those when a batch queues callbacks). Only a process that does
+    // not deliver itself (`WORKERS=off`) signals the others: a NOTIFY per create batch was a
+    // query of its own, and hearing it back woke every runner here for a claim query each.
     accepted: () => {
-      runners[0]?.notify();
-      if (deps.store.capabilities.multiProcess) deps.store.signals?.publish(JOBS_CHANNEL);
+      if (running) runners[0]?.notify();
+      else if (deps.store.capabilities.multiProcess) deps.store.signals?.publish(JOBS_CHANNEL);
     },
     start: () => {
+      running = true;
       runners.forEach((r) => r.start());
       deps.store.signals?.subscribe(JOBS_CHANNEL, wakeLocal).then(
         (off) => (unsubscribe = off),
@@ -103,6 +106,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       );
     },
     stop: async () => {
+      running = false;
       await unsubscribe?.();
       await Promise.all(runners.map((r) => r.stop()));
     },
