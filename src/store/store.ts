@@ -16,6 +16,11 @@ export interface StoreCapabilities {
    * each statement is a round trip).
    */
   readonly statementRows: { readonly max: number; readonly powersOfTwo: boolean };
+  /**
+   * One statement may insert into several tables (`WITH … INSERT`, PostgreSQL): a batch of new
+   * messages then goes to the server in one round trip, atomic without BEGIN and COMMIT.
+   */
+  readonly multiTableInsert: boolean;
 }
 
 /** Position in a keyset-paged listing. Ordered lists page by (`sortKey`, `seq`). */

@@ -122,6 +122,7 @@ for (const engine of engines) {
         multiProcess: false,
         writers: 1,
         statementRows: { max: 64, powersOfTwo: true },
+        multiTableInsert: false,
       });
       expect(await store.messages.history('SM1')).toEqual([
         { status: 'queued', errorCode: null, at: 1_700_000_000_000 },
@@ -161,6 +162,7 @@ for (const engine of engines) {
         multiProcess: false,
         writers: 1,
         statementRows: { max: 64, powersOfTwo: true },
+        multiTableInsert: false,
       });
       const AC = 'AC' + 'a'.repeat(32);
       const sent = messageRecord(AC, { to: '+14155550100', dateSent: T0, status: 'delivered' });

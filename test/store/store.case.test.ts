@@ -85,12 +85,14 @@ for (const engine of engines) {
                 multiProcess: false,
                 writers: 1,
                 statementRows: { max: 64, powersOfTwo: true },
+                multiTableInsert: false,
               }
             : {
                 engine: 'postgres',
                 multiProcess: true,
                 writers: 4,
                 statementRows: { max: 500, powersOfTwo: false },
+                multiTableInsert: true,
               },
         );
       });

@@ -8,6 +8,7 @@ import type {
   MessageFilter,
   NewMedia,
   NewWebhook,
+  OutboxEntry,
   PageRequest,
   Store,
 } from '../../src/store/store.js';
@@ -1100,6 +1101,61 @@ export const storeCases: StoreCase[] = [
       expect(all).toHaveLength(1100);
       const last = bulk[1099]!;
       expect((await store.messages.findBySid(last.sid))?.numSegments).toBe(1099);
+    },
+  },
+  {
+    name: 'messages: insertMany writes each message, its creation event and its job (in one statement where the engine can)',
+    async run({ store }) {
+      const ac = sid('AC');
+      // The jobs of this batch: claimed, checked, then removed; others' leases dropped again.
+      const jobsOf = async (batch: readonly { message: Message }[]) => {
+        const mine = new Set(batch.map((i) => i.message.sid));
+        const claimed = await store.outbox.claim({
+          kinds: ['dispatch'],
+          owner: 'insert-case',
+          now: FAR,
+          limit: 100_000,
+          leaseMs: 1000,
+        });
+        const ours = claimed.filter((j) => mine.has(j.ref));
+        await store.outbox.completeMany(
+          ours.map((j) => j.id),
+          'insert-case',
+        );
+        await store.outbox.releaseAll('insert-case');
+        return ours.map((j) => j.ref);
+      };
+      const check = async (batch: { message: Message; outbox?: OutboxEntry }[]) => {
+        const stored = await store.messages.insertMany(batch);
+        expect(sids(stored)).toEqual(batch.map((i) => i.message.sid));
+        for (const m of stored) {
+          expect(await store.messages.findBySid(m.sid)).toEqual(m);
+          expect(await store.messages.history(m.sid)).toEqual([
+            { status: m.status, errorCode: null, at: m.dateCreated },
+          ]);
+        }
+        const withJobs = batch.filter((i) => i.outbox).map((i) => i.message.sid);
+        expect((await jobsOf(batch)).sort()).toEqual(withJobs.sort());
+      };
+      const job: OutboxEntry = { kind: 'dispatch', runAt: T0 };
+      // No tags, some with a job (PostgreSQL: one statement)…
+      await check([
+        { message: message(ac, { status: 'queued', dateCreated: T0 + 1 }), outbox: job },
+        { message: message(ac, { status: 'received', direction: 'inbound', dateCreated: T0 + 2 }) },
+        { message: message(ac, { status: 'accepted', dateCreated: T0 + 3 }), outbox: job },
+      ]);
+      // …none with a job…
+      await check([{ message: message(ac, { dateCreated: T0 + 4 }) }]);
+      // …one with tags (a transaction everywhere)…
+      await check([
+        { message: message(ac, { tags: { campaign: 'x' } }), outbox: job },
+        { message: message(ac), outbox: job },
+      ]);
+      // …and more than one statement takes.
+      await check(Array.from({ length: 600 }, () => ({ message: message(ac), outbox: job })));
+      expect(
+        await store.messages.list({ accountSid: ac, tags: [['campaign', 'x']] }, page(50)),
+      ).toHaveLength(1);
     },
   },
   {

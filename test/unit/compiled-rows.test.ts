@@ -96,6 +96,7 @@ it('a store and its transactions share their compiled shapes', async () => {
       multiProcess: false,
       writers: 1,
       statementRows: { max: 64, powersOfTwo: true },
+      multiTableInsert: false,
     };
     const kit = batches(capabilities);
     let calls = 0;

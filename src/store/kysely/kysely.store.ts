@@ -40,7 +40,7 @@ export function kyselyStore(
     accounts: accountRepository(db),
     apiKeys: apiKeyRepository(db),
     phoneNumbers: phoneNumberRepository(db),
-    messages: messageRepository(db, batch, hooks.afterErase),
+    messages: messageRepository(db, batch, hooks.afterErase, capabilities.multiTableInsert),
     settings: settingsRepository(db),
     outbox: outboxRepository(db, capabilities, batch),
     sim: simRepository(db, batch),

@@ -88,6 +88,7 @@ export async function postgresStore(
       multiProcess: true,
       writers: 4,
       statementRows: { max: 500, powersOfTwo: false },
+      multiTableInsert: true,
     },
     hooks,
   );

@@ -61,6 +61,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       multiProcess: false,
       writers: 1,
       statementRows: { max: 64, powersOfTwo: true },
+      multiTableInsert: false,
     },
     {
       signals: localSignals(),
