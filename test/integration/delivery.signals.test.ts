@@ -14,6 +14,8 @@ import { until } from '../support/until.js';
 // runner and sends nothing (one NOTIFY per create batch on PostgreSQL, heard back by every
 // runner here, cost more queries than the messages); an API-only process (WORKERS=off, its
 // pipeline never started) signals the processes that deliver, where the store has several.
+// Only a store with signals between processes (PostgreSQL's LISTEN/NOTIFY) can tell the two
+// apart; on SQLite and PGlite the test checks that nothing is signalled at all.
 const ACCOUNT = 'AC' + 'd1'.repeat(16);
 
 let store: Store;
@@ -69,7 +71,7 @@ it('an accepted message signals other processes only from a process that does no
         return m?.status === 'delivered' ? m : undefined;
       }, 5_000);
     try {
-      await delivered(first.sid); // the API-only process's message, found by polling
+      await delivered(first.sid); // the API-only process's message, taken by the first claim
       heard = 0;
       const message = await queued();
       worker.accepted(message);

@@ -123,13 +123,11 @@ async function insertOneStatement(
         .values(items.map((i) => rows.messageInsert(i.message)))
         .returning(['seq', 'sid']),
     )
-    .with('e', (q) =>
-      q.insertInto('message_events').values(items.map(createdEvent)).returning('id'),
-    );
+    .with('e', (q) => q.insertInto('message_events').values(items.map(createdEvent)));
   const ids =
     jobs.length > 0
       ? await messagesAndEvents
-          .with('o', (q) => q.insertInto('outbox').values(jobs).returning('id'))
+          .with('o', (q) => q.insertInto('outbox').values(jobs))
           .selectFrom('m')
           .select(['seq', 'sid'])
           .execute()
