@@ -187,13 +187,14 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
       params: w.params,
       attemptedAt: clock.now(),
     };
-    let scheme: string;
+    let parsed: URL | undefined;
     try {
-      scheme = new URL(url).protocol;
+      parsed = new URL(url);
     } catch {
-      scheme = '';
+      parsed = undefined;
     }
-    if (scheme !== 'http:' && scheme !== 'https:') {
+    const scheme = parsed?.protocol ?? '';
+    if (!parsed || (scheme !== 'http:' && scheme !== 'https:')) {
       const error = scheme === '' ? 'invalid URL' : `unsupported URL scheme ${scheme}`;
       return {
         ...base,
@@ -206,7 +207,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     }
     const post = target.method === 'POST';
     const headers: Record<string, string> = {
-      [SIGNATURE_HEADER]: signature(authToken, url, post ? w.params : {}),
+      [SIGNATURE_HEADER]: signature(authToken, signedUrl(url, parsed), post ? w.params : {}),
       [IDEMPOTENCY_HEADER]: idempotencyToken(w),
       'User-Agent': userAgent,
       Accept: '*/*',
@@ -218,7 +219,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
       const wantsBody = deps.onResponse?.kinds.includes(w.kind) ?? false;
       const limit = wantsBody ? TWIML_MAX_BYTES : EXCERPT_BYTES;
       const res = await httpRequest({
-        url: new URL(url),
+        url: parsed,
         method: target.method,
         headers,
         ...(post && { body: formEncode(w.params) }),
@@ -502,4 +503,17 @@ interface Round {
   sent: Sent[];
   status: WebhookStatus;
   retryAt: number | null;
+}
+
+/**
+ * The URL a webhook is signed with: as requested, without any `user:password@` (those go as
+ * Basic auth). Twilio drops them before computing the signature (docs/usage/security#notes),
+ * and the receiver validates against the URL it saw, which never carries them.
+ */
+function signedUrl(url: string, parsed: URL): string {
+  if (parsed.username === '' && parsed.password === '') return url;
+  const bare = new URL(parsed);
+  bare.username = '';
+  bare.password = '';
+  return bare.href;
 }

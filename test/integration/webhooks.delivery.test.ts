@@ -227,6 +227,23 @@ describe('webhook delivery', () => {
     expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
   });
 
+  it('sends credentials in the URL as Basic auth and signs the URL without them', async () => {
+    const rx = await startReceiver();
+    const bare = `${rx.url}/hooks/status?x=1`;
+    const withCredentials = bare.replace('http://', 'http://hook%20user:s3cret@');
+    const m = message({ status: 'sent' }) as Message;
+    await enqueueStatusCallback(store, m, { url: withCredentials, method: 'POST' }, clock.now());
+    await settle(handler());
+
+    const r = rx.requests[0]!;
+    expect(r.fullUrl).toBe(bare);
+    expect(r.headers['authorization']).toBe(
+      `Basic ${Buffer.from('hook user:s3cret').toString('base64')}`,
+    );
+    // Twilio drops the username and password before signing: the receiver's own URL validates.
+    expect(validFor(TOKEN, r)).toBe(true);
+  });
+
   it("signs with the owning account's token and carries repeated and unicode params", async () => {
     const rx = await startReceiver();
     const params = {
