@@ -1,9 +1,10 @@
 /**
  * CPU profile of a Loft server under create load: `tsx bench/profile.ts [seconds] [env JSON]`.
  * The second argument is extra server environment as JSON, plus CALLBACKS (a StatusCallback on
- * every message, to a receiver here), DRAIN_MS (time left to deliver after the load) and
- * SQL_STATS (per-statement timings, bench/sql-stats.mjs) and ENGINE (`postgres`). The server writes a .cpuprofile on exit; the time per package and the top
- * functions by self time are printed.
+ * every message, to a receiver here), DRAIN_MS (time left to deliver after the load), SQL_STATS
+ * (per-statement timings on SQLite, bench/sql-stats.mjs) and ENGINE (`postgres`). The server
+ * writes a .cpuprofile on exit; the time per package and the top functions by self time are
+ * printed.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ceilingPhase, createPhase, floorPhase } from './bench.create.js';
 import { e2ePhase } from './bench.e2e.js';
 import { listPhase } from './bench.list.js';
+import type { Load } from './bench.load.js';
 import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js';
 import { dropAll, pgUnavailable, pgVersion } from './bench.pg.js';
 import { prismPhase, prismUnavailable } from './bench.prism.js';
@@ -76,6 +77,21 @@ function machine(): Record<string, string | number> {
 
 const step = (s: string) => console.log(`\n▶ ${s}`);
 
+/** `l` with its rate as a share of the ceiling's, to three decimals. */
+const withRatio = <L extends Load>(l: L, ceiling: number) => ({
+  ...l,
+  ratioToCeiling: Math.round((l.reqPerSec / ceiling) * 1000) / 1000,
+});
+
+/** A warning when a load run got anything but 2xx answers. */
+function warnFailed(results: Results, label: string, l: Load): void {
+  if (l.non2xx > 0 || l.errors > 0) {
+    results.warnings.push(
+      `${label}: ${l.non2xx} non-2xx (${JSON.stringify(l.statuses)}), ${l.errors} errors`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   if (settings.build) {
@@ -138,34 +154,17 @@ async function main(): Promise<number> {
       // The storage floor, then create alone (no delivery): what Loft's own code costs.
       step(`storage floor: node:http + SQLite rows, c=${connections}, ${settings.seconds} s`);
       const floor = await floorPhase(connections, settings);
-      results.floor = {
-        ...floor,
-        ratioToCeiling: Math.round((floor.reqPerSec / ceilingReqPerSec) * 1000) / 1000,
-      };
+      results.floor = withRatio(floor, ceilingReqPerSec);
       console.log(`  ${floor.reqPerSec} req/s (${results.floor.ratioToCeiling} of the ceiling)`);
       step(`${engine.name}: create with WORKERS=off, c=${connections}, ${settings.seconds} s`);
       const only = await createPhase(engine, connections, settings, { WORKERS: 'off' });
-      store.createOnly = {
-        ...only,
-        ratioToCeiling: Math.round((only.reqPerSec / ceilingReqPerSec) * 1000) / 1000,
-      };
+      store.createOnly = withRatio(only, ceilingReqPerSec);
       console.log(`  ${only.reqPerSec} req/s`);
-      if (only.non2xx > 0 || only.errors > 0) {
-        results.warnings.push(
-          `${engine.name} create (WORKERS=off): ${only.non2xx} non-2xx (${JSON.stringify(only.statuses)}), ${only.errors} errors`,
-        );
-      }
+      warnFailed(results, `${engine.name} create (WORKERS=off)`, only);
     }
-    store.create = {
-      ...create,
-      ratioToCeiling: Math.round((create.reqPerSec / ceilingReqPerSec) * 1000) / 1000,
-    };
+    store.create = withRatio(create, ceilingReqPerSec);
     console.log(`  ${create.reqPerSec} req/s, p50 ${create.p50} ms, p99 ${create.p99} ms`);
-    if (create.non2xx > 0 || create.errors > 0) {
-      results.warnings.push(
-        `${engine.name} create: ${create.non2xx} non-2xx (${JSON.stringify(create.statuses)}), ${create.errors} errors`,
-      );
-    }
+    warnFailed(results, `${engine.name} create`, create);
     if (Math.abs(create.responseBytes - results.ceiling.responseBytes) > 16) {
       results.warnings.push(
         `ceiling response is ${results.ceiling.responseBytes} bytes, Loft's ${create.responseBytes}`,
