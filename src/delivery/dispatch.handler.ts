@@ -106,10 +106,10 @@ const DISPATCHABLE = new Set(['queued', 'scheduled', 'accepted']);
 
 /**
  * The batch form of {@link dispatchHandler} for the common case, queued messages without media
- * or pacing: one read for every message, then one transaction with multi-row statements —
- * `sending` with its callbacks, the carrier's records, `sent` (or `failed`) with their callbacks,
- * and the removal of the jobs. Every other job (scheduled, accepted, MMS, paced) goes through the
- * per-job handler.
+ * (pacing on has no batch form): one read for every message, then one transaction with
+ * multi-row statements — `sending` with its callbacks, the carrier's records, `sent` (or
+ * `failed`) with their callbacks, and the removal of the jobs. Every other job (scheduled,
+ * accepted, MMS) goes through the per-job handler.
  */
 function dispatchBatch(deps: DispatchDeps): BatchHandler {
   const { store, clock, callbacks } = deps;
@@ -177,21 +177,19 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       }
       // Failed or sent, each with its callbacks; then the reports the carrier already had.
       const reports = new Map<string, ImmediateReport>();
-      const answered = submissions.flatMap(({ message: m, numSegments }, i) => {
-        const r = results[i];
-        if (!r) return [];
+      const answered = submissions.map(({ message: m, numSegments }, i) => {
+        const r = results[i] as SubmitResult;
         if (r.ok && r.report) reports.set(m.sid, r.report);
-        return [
-          { sid: m.sid, message: m, patch: resultPatch(deps.prices, m, r, numSegments, now) },
-        ];
+        return { sid: m.sid, message: m, patch: resultPatch(deps.prices, m, r, numSegments, now) };
       });
       const moved = await advanceMany(tx, callbacks, answered, now, ['sending']);
       await advanceMany(
         tx,
         callbacks,
+        // Only `ok` results carry a report, and their patch is `sent`.
         [...reports].flatMap(([sid, report]) => {
           const message = moved.get(sid);
-          return message?.status === 'sent'
+          return message
             ? [{ sid, message, patch: reportPatch(report), extras: reportExtras(report) }]
             : [];
         }),

@@ -13,7 +13,7 @@ const DEFAULT_VALIDITY_S = 36_000;
 export const EXPIRED = { code: 30036, message: 'Validity Period Expired' } as const;
 
 /** How a queued message goes on the air: the body as sent and its segments. */
-export interface OnAir {
+interface OnAir {
   body: string;
   segments: number;
 }
