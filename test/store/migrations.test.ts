@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrationProvider, type MigrationDialect } from '../../src/store/migrations/index.js';
 import { POSTGRES_MIGRATION_DIALECT } from '../../src/store/postgres/postgres.store.js';
 import { kyselyStore } from '../../src/store/kysely/kysely.store.js';
+import { SQLITE_CAPABILITIES } from '../../src/store/sqlite/sqlite.store.js';
 import type { Database } from '../../src/store/schema.js';
 import { openPGlite, PGliteDialect } from '../support/pglite.dialect.js';
 import { messageRecord, T0 } from '../support/records.js';
@@ -117,13 +118,7 @@ for (const engine of engines) {
       expect(error).toBeUndefined();
       expect(results?.map((r) => r.migrationName)).toContain('007_event_order');
 
-      const store = kyselyStore(db, {
-        engine: 'sqlite',
-        multiProcess: false,
-        writers: 1,
-        statementRows: { max: 64, powersOfTwo: true },
-        multiTableInsert: false,
-      });
+      const store = kyselyStore(db, SQLITE_CAPABILITIES);
       expect(await store.messages.history('SM1')).toEqual([
         { status: 'queued', errorCode: null, at: 1_700_000_000_000 },
         { status: 'sent', errorCode: null, at: 1_700_000_000_005 },
@@ -158,11 +153,8 @@ for (const engine of engines) {
       expect(await engine.indexExists(db, 'messages_from_seq')).toBe(true);
 
       const store = kyselyStore(db, {
+        ...SQLITE_CAPABILITIES,
         engine: engine.name === 'sqlite' ? 'sqlite' : 'postgres',
-        multiProcess: false,
-        writers: 1,
-        statementRows: { max: 64, powersOfTwo: true },
-        multiTableInsert: false,
       });
       const AC = 'AC' + 'a'.repeat(32);
       const sent = messageRecord(AC, { to: '+14155550100', dateSent: T0, status: 'delivered' });

@@ -9,7 +9,7 @@ import {
 } from '../../src/store/kysely/compiled-rows.js';
 import { kyselyStore, migrateToLatest } from '../../src/store/kysely/kysely.store.js';
 import type { Database } from '../../src/store/schema.js';
-import type { StoreCapabilities } from '../../src/store/store.js';
+import { SQLITE_CAPABILITIES } from '../../src/store/sqlite/sqlite.store.js';
 
 // Batch inserts reuse the SQL Kysely compiled for their shape, with the new rows' values.
 /** A table of its own (a nullable column, to leave a value out). */
@@ -91,14 +91,7 @@ it('a store and its transactions share their compiled shapes', async () => {
       autoIncrementKeyword: true,
       blobType: 'blob',
     });
-    const capabilities: StoreCapabilities = {
-      engine: 'sqlite',
-      multiProcess: false,
-      writers: 1,
-      statementRows: { max: 64, powersOfTwo: true },
-      multiTableInsert: false,
-    };
-    const kit = batches(capabilities);
+    const kit = batches(SQLITE_CAPABILITIES);
     let calls = 0;
     let builds = 0;
     const counting: Batches = batchesOf(kit.chunks, (d, key, rows, build) => {
@@ -108,7 +101,7 @@ it('a store and its transactions share their compiled shapes', async () => {
         return build(r);
       });
     });
-    const store = kyselyStore(kdb, capabilities, {}, counting);
+    const store = kyselyStore(kdb, SQLITE_CAPABILITIES, {}, counting);
     const job = (ref: string) => ({ kind: 'k', ref, runAt: 1 });
     for (const ref of ['a', 'b', 'c']) {
       await store.transaction((tx) => tx.outbox.enqueue([job(ref)]));

@@ -42,7 +42,7 @@ export function batchesOf(chunks: Slicer, rows: RowsStatement): Batches {
     chunks,
     rows,
     async insert(db, table, values) {
-      await rows(db, table, values, (v) => db.insertInto(table).values([...v] as never));
+      await rows(db, table, values, (v) => db.insertInto(table).values(v as never));
     },
   };
 }
@@ -61,9 +61,10 @@ export function compiledRows(reuse: boolean): RowsStatement {
     const rows = typed as readonly Record<string, unknown>[];
     const first = rows[0];
     if (first === undefined) return [];
+    if (!reuse) return (await db.executeQuery(build(typed).compile())).rows;
     const columns = Object.keys(first);
     const shape = `${key}|${rows.length}|${columns.join(',')}`;
-    const sql = reuse ? shapes.get(shape) : null;
+    const sql = shapes.get(shape);
     const params = sql === null ? undefined : values(rows, columns);
     if (typeof sql === 'string' && params) {
       return (await db.executeQuery<never>(CompiledQuery.raw(sql, params))).rows;

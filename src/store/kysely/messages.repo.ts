@@ -149,6 +149,14 @@ export function messageRepository(
       .where('account_sid', '=', accountSid)
       .executeTakeFirst();
 
+  /** {@link transitionRows} on this repository's connection and batches. */
+  const move = (
+    items: TransitionItems,
+    now: number,
+    expect: readonly MessageStatus[] | undefined,
+    full: boolean,
+  ) => transitionRows(db, chunks, insert, items, now, expect, full);
+
   const repo: MessageRepository = {
     async insert(message, outbox) {
       const [stored] = await repo.insertMany([{ message, outbox }]);
@@ -171,11 +179,7 @@ export function messageRepository(
             trx,
             'messages',
             chunk.map((i) => rows.messageInsert(i.message)),
-            (values) =>
-              trx
-                .insertInto('messages')
-                .values([...values])
-                .returning(['seq', 'sid']),
+            (values) => trx.insertInto('messages').values(values).returning(['seq', 'sid']),
           );
           // RETURNING order is not guaranteed on either engine: match rows back by SID.
           for (const r of ids) seqBySid.set(r.sid, Number(r.seq));
@@ -369,19 +373,17 @@ export function messageRepository(
     },
 
     async transition(sid, patch, now, expect) {
-      const r = (await transitionRows(db, chunks, insert, [{ sid, patch }], now, expect, true)).get(
-        sid,
-      );
+      const r = (await move([{ sid, patch }], now, expect, true)).get(sid);
       return r && rows.message(r);
     },
 
     async transitionMany(items, now, expect) {
-      const moved = await transitionRows(db, chunks, insert, items, now, expect, true);
+      const moved = await move(items, now, expect, true);
       return [...moved.values()].flatMap((r) => (r ? [rows.message(r)] : []));
     },
 
     async transitionManySids(items, now, expect) {
-      return new Set((await transitionRows(db, chunks, insert, items, now, expect, false)).keys());
+      return new Set((await move(items, now, expect, false)).keys());
     },
   };
   return repo;

@@ -46,7 +46,7 @@ export function simRepository(
         const list = await batch(db, 'sim_deliveries', chunk.map(toRow), (v) =>
           db
             .insertInto('sim_deliveries')
-            .values([...v])
+            .values(v)
             .onConflict((oc) => oc.column('message_sid').doNothing())
             .returning('message_sid'),
         );

@@ -99,10 +99,7 @@ export function webhookRepository(
       // Both engines number the rows of one multi-row INSERT in VALUES order.
       for (const chunk of chunks(list)) {
         const r = await batch(db, 'webhooks', chunk.map(webhookRow), (v) =>
-          db
-            .insertInto('webhooks')
-            .values([...v])
-            .returning('id'),
+          db.insertInto('webhooks').values(v).returning('id'),
         );
         for (const row of r) ids.push(num(row.id));
       }

@@ -3,12 +3,21 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
+import type { Store, StoreCapabilities } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
 import { withStatementCache } from './statement-cache.js';
 import { localSignals } from '../local-signals.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { startStatistics, type StatisticsOptions } from './statistics.js';
+
+/** What the embedded store declares (see {@link StoreCapabilities}). */
+export const SQLITE_CAPABILITIES: StoreCapabilities = {
+  engine: 'sqlite',
+  multiProcess: false,
+  writers: 1,
+  statementRows: { max: 64, powersOfTwo: true },
+  multiTableInsert: false,
+};
 
 /** Options of the embedded store. */
 export interface SqliteStoreOptions {
@@ -52,29 +61,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     autoIncrementKeyword: true,
     blobType: 'blob',
   });
-  conn.pragma('analysis_limit = 1000');
   const statistics = await startStatistics(db, options.statistics);
-  return kyselyStore(
-    db,
-    {
-      engine: 'sqlite',
-      multiProcess: false,
-      writers: 1,
-      statementRows: { max: 64, powersOfTwo: true },
-      multiTableInsert: false,
+  return kyselyStore(db, SQLITE_CAPABILITIES, {
+    signals: localSignals(),
+    close: async () => {
+      statistics.stop();
+      await checkpointer?.stop();
+      await db.destroy();
     },
-    {
-      signals: localSignals(),
-      close: async () => {
-        statistics.stop();
-        await checkpointer?.stop();
-        await db.destroy();
-      },
-      // The WAL still holds the page as it was before a redaction; fold it back and truncate.
-      // Through Kysely, so it waits for the connection like any query.
-      afterErase: () => foldWal(db),
-    },
-  );
+    // The WAL still holds the page as it was before a redaction; fold it back and truncate.
+    // Through Kysely, so it waits for the connection like any query.
+    afterErase: () => foldWal(db),
+  });
 }
 
 /**

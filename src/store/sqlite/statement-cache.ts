@@ -16,20 +16,22 @@ const MAX_CACHED_SQL = 16_384;
  * hot statements out.
  */
 const LONG_ENTRIES = 64;
+/** Short texts kept at once (the statements Loft repeats are a few dozen). */
+const SHORT_ENTRIES = 512;
 
 /**
  * A better-sqlite3 connection whose `prepare` reuses compiled statements. Kysely's SQLite driver
  * prepares every query anew; the same few dozen SQL texts repeat on every request, so caching
  * them removes SQLite's parse-and-plan step from the hot path.
  */
-export function withStatementCache(conn: SQLite.Database, max = 512): SqliteDatabase {
+export function withStatementCache(conn: SQLite.Database): SqliteDatabase {
   const short = new Map<string, SQLite.Statement>();
   const long = new Map<string, SQLite.Statement>();
   // Only what Kysely's driver calls: a plain object, not a Proxy on every property read.
   return {
     prepare(sql: string) {
       if (sql.length > MAX_CACHED_SQL) return conn.prepare(sql);
-      const [cache, limit] = sql.length > SHORT_SQL ? [long, LONG_ENTRIES] : [short, max];
+      const [cache, limit] = sql.length > SHORT_SQL ? [long, LONG_ENTRIES] : [short, SHORT_ENTRIES];
       let stmt = cache.get(sql);
       if (stmt === undefined) {
         stmt = conn.prepare(sql);

@@ -15,15 +15,14 @@ export interface StatisticsOptions {
 
 /**
  * Runs `PRAGMA optimize` now and every `intervalMs`, on the store's own connection (through
- * Kysely, so never inside another caller's transaction). It re-runs ANALYZE where statistics
- * are missing or stale, sampling at most 1,000 rows per index (`analysis_limit`, set by the
- * caller): a few milliseconds even at a million messages. Without statistics SQLite guesses,
- * and guesses wrong for a `To` + DateSent window: it walks the whole window through
- * `messages_sent` instead of seeking `messages_to_sent` (46 ms instead of 0.04 ms for a quiet
- * number among 200 k messages). On the store's connection, not a second one: a connection
- * only reloads statistics another one gathered when the schema changes, which a repeated
- * ANALYZE does not do, and another connection's commit could fail a transaction of ours that
- * read before writing.
+ * Kysely, so never inside another caller's transaction). It re-runs ANALYZE where statistics are
+ * missing or stale, sampling at most 1,000 rows per index (`analysis_limit`): a few milliseconds
+ * even at a million messages. Without statistics SQLite guesses, and guesses wrong for a `To` +
+ * DateSent window: it walks the whole window through `messages_sent` instead of seeking
+ * `messages_to_sent` (46 ms instead of 0.04 ms for a quiet number among 200 k messages). On the
+ * store's connection, not a second one: a connection only reloads statistics another one gathered
+ * when the schema changes, which a repeated ANALYZE does not do, and another connection's commit
+ * could fail a transaction of ours that read before writing.
  */
 export async function startStatistics<DB>(
   db: Kysely<DB>,
@@ -35,6 +34,7 @@ export async function startStatistics<DB>(
       .execute(db)
       .catch(() => undefined) // a busy or closing database: the next check runs it
       .then(() => options.onChecked?.());
+  await sql`pragma analysis_limit = 1000`.execute(db);
   await check();
   const timer = setInterval(() => void check(), options.intervalMs ?? 600_000);
   timer.unref();
