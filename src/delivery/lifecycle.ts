@@ -10,31 +10,41 @@ export interface CallbackExtras {
   rawDlrDoneDate?: string;
 }
 
-/** Enqueues the status callback for a message's new status (no-op when it has no target). */
+/**
+ * Enqueues the status callback for a message's new status (no-op when it has no target). It may
+ * resolve to whether it queued anything (`false`: nothing for the webhook runner to claim);
+ * nothing said counts as "maybe".
+ */
 export type StatusCallbacks = ((
   tx: Store,
   message: Message,
   now: number,
   extras?: CallbackExtras,
-) => Promise<void>) & {
+) => Promise<boolean | void>) & {
   /** The same for many messages at once, with multi-row statements (batch jobs). */
   many?: (
     tx: Store,
     items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
     now: number,
-  ) => Promise<void>;
+  ) => Promise<boolean | void>;
 };
 
-/** Enqueues the status callbacks of many messages: in one go when the callbacks can, else in turn. */
+/**
+ * Enqueues the status callbacks of many messages: in one go when the callbacks can, else in turn.
+ * Resolves as {@link StatusCallbacks} do (`false`: nothing queued).
+ */
 export async function callbacksMany(
   tx: Store,
   callbacks: StatusCallbacks,
   items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
   now: number,
-): Promise<void> {
-  if (items.length === 0) return;
+): Promise<boolean | void> {
+  if (items.length === 0) return false;
   if (callbacks.many) return callbacks.many(tx, items, now);
-  for (const i of items) await callbacks(tx, i.message, now, i.extras);
+  let queued = false;
+  for (const i of items)
+    if ((await callbacks(tx, i.message, now, i.extras)) !== false) queued = true;
+  return queued;
 }
 
 /** The parts of a message a transition may change. */

@@ -1,5 +1,6 @@
 import type { JobHandler } from '../jobs/job.js';
 import { JobRunner } from '../jobs/runner.js';
+import type { StatusCallbacks } from './lifecycle.js';
 import type { MessageSink } from '../messages/messages.service.js';
 import { dispatchHandler, DISPATCH_JOB, type DispatchDeps } from './dispatch.handler.js';
 import { simDlrHandler } from './simulator/sim.dlr.handler.js';
@@ -23,6 +24,8 @@ export interface PipelineDeps extends DispatchDeps {
   batchSize?: number;
   /** Job lease; a dead process's jobs are taken over when it runs out. */
   leaseMs?: number;
+  /** Idle poll interval of every runner (due jobs nobody announced: scheduled, retries). */
+  pollMs?: number;
   /** Lease owner prefix (process identity). */
   owner: string;
   onError?: (err: unknown) => void;
@@ -43,9 +46,23 @@ export interface Pipeline extends MessageSink {
  * so it gets its own concurrency). Creating a message notifies the pipeline; it never waits.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
+  // Whether delivery jobs queued status callbacks since the webhook runner was last woken: only
+  // then has it anything new to claim (a wake-up per delivery batch cost a claim query each).
+  // The flag is cleared only with no delivery job in flight: one still running may have queued
+  // callbacks its transaction has not committed yet, and needs its own wake-up after it.
+  let callbacksQueued = false;
+  const noted = (queued: boolean | void) => {
+    if (queued !== false) callbacksQueued = true;
+    return queued;
+  };
+  const { many } = deps.callbacks;
+  const callbacks: StatusCallbacks = Object.assign(
+    async (...args: Parameters<StatusCallbacks>) => noted(await deps.callbacks(...args)),
+    many && { many: async (...args: Parameters<typeof many>) => noted(await many(...args)) },
+  );
   const handlers: Record<string, JobHandler> = {
-    [DISPATCH_JOB]: dispatchHandler(deps),
-    [SIM_DLR_JOB]: simDlrHandler(deps),
+    [DISPATCH_JOB]: dispatchHandler({ ...deps, callbacks }),
+    [SIM_DLR_JOB]: simDlrHandler({ ...deps, callbacks }),
     ...deps.housekeeping,
   };
   const runners = [
@@ -57,8 +74,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       concurrency: deps.concurrency ?? 8,
       batchSize: deps.batchSize ?? 512,
       leaseMs: deps.leaseMs,
+      pollMs: deps.pollMs,
       onError: deps.onError,
-      afterJob: () => webhooks?.notify(),
+      afterJob: () => {
+        if (!callbacksQueued) return;
+        if (!runners[0]?.busy) callbacksQueued = false;
+        webhooks?.notify();
+      },
     }),
   ];
   let webhooks: JobRunner | undefined;
@@ -73,6 +95,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       batchSize: deps.extraBatchSize ?? 128,
       batchLanes: deps.extraBatchLanes ?? 4,
       leaseMs: deps.leaseMs,
+      pollMs: deps.pollMs,
       onError: deps.onError,
       // A webhook's answer (TwiML) may have queued replies for the delivery runner.
       afterJob: () => runners[0]?.notify(),
@@ -95,8 +118,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // query of its own, and hearing it back woke every runner here for a claim query each.
     // The cost: while this runner is busy, another process finds the message at its next poll
     // (200 ms) instead of at once.
-    accepted: () => {
-      if (running) runners[0]?.notify();
+    // A job stored leased to the delivery runner (`lease`) is handed over in memory: no claim
+    // query, no wake-up of anything else.
+    lease: (outbox) => runners[0]?.lease(outbox.kind, outbox.runAt),
+    accepted: (message, jobId) => {
+      if (jobId !== undefined) {
+        // Only jobs due at once get a lease: the message was created when its job fell due.
+        const runAt = message.dateCreated;
+        runners[0]?.handOff([
+          { id: jobId, kind: DISPATCH_JOB, ref: message.sid, payload: {}, runAt, attempts: 0 },
+        ]);
+      } else if (running) runners[0]?.notify();
       else if (deps.store.capabilities.multiProcess) deps.store.signals?.publish(JOBS_CHANNEL);
     },
     start: () => {

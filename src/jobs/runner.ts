@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { OutboxJob, Store } from '../store/store.js';
+import type { OutboxJob, OutboxLease, Store } from '../store/store.js';
 import type { BatchHandler, BatchOutcome, JobHandler, JobNotifier, JobOutcome } from './job.js';
 
 /** Settings of one runner (one group of job kinds sharing a concurrency budget). */
@@ -37,18 +37,34 @@ const MAX_ERROR_BACKOFF_MS = 300_000;
  */
 const MIN_CLAIM_GAP_MS = 10;
 
+/** Most batches of handed-over jobs waiting in memory at once ({@link JobRunner.lease}). */
+const HANDED_BATCHES = 4;
+
 /** Waits until `MIN_CLAIM_GAP_MS` have passed since `since` (performance.now()). */
 async function spaced(since: number): Promise<void> {
   const wait = since + MIN_CLAIM_GAP_MS - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
-/** One loop's sleep, cut short by notify(). */
+/** One loop's sleep, cut short by notify() or poke(). */
 class Waker {
   woken = false;
+  /** notify() was called since the loop last claimed (new work may be in the database). */
+  notified = false;
   private wake: (() => void) | null = null;
 
   notify(): void {
+    this.notified = true;
+    this.poke();
+  }
+
+  /** Whether the loop is asleep (waiting for a wake-up or its poll). */
+  get sleeping(): boolean {
+    return this.wake !== null;
+  }
+
+  /** Wakes the loop for work handed over in memory (nothing new to claim). */
+  poke(): void {
     this.woken = true;
     this.wake?.();
   }
@@ -89,6 +105,12 @@ export class JobRunner implements JobNotifier {
   /** Jobs of batches in flight. */
   private readonly batched = new Set<number>();
   private readonly wakers = new Set<Waker>();
+  /** The batch lanes' wakers (also in `wakers`). */
+  private readonly laneWakers = new Set<Waker>();
+  /** Jobs stored leased to this runner and handed over in memory ({@link handOff}), oldest first. */
+  private handed: OutboxJob[] = [];
+  /** performance.now() of the last hand-off: while they come, claims wait for notify() or polls. */
+  private handedAt = -Infinity;
   private running = false;
   private loops: Promise<void> | null = null;
   private renewer: NodeJS.Timeout | null = null;
@@ -125,21 +147,96 @@ export class JobRunner implements JobNotifier {
     this.renewer.unref();
   }
 
-  /** Stops claiming; waits for jobs in flight. */
+  /** Stops claiming; waits for jobs in flight, and gives back the leases of jobs handed over. */
   async stop(): Promise<void> {
     this.running = false;
-    this.notify();
+    for (const w of this.wakers) w.notify();
     await this.loops;
     while (this.inflight.size > 0 || this.batched.size > 0) {
       await new Promise((r) => setTimeout(r, 5));
     }
     if (this.renewer) clearInterval(this.renewer);
     this.renewer = null;
+    await this.releaseHanded();
   }
 
-  /** Wakes the loops now (new due work was committed, or a slot freed). */
+  /**
+   * A lease for a new job of `kind` due at `runAt`, when this runner will take the job from
+   * memory ({@link handOff}) instead of claiming it: only while running, for a batch kind, for a
+   * job due now, and while fewer than four batches wait in memory (past that, jobs are stored
+   * unleased and claimed as usual, so memory stays bounded under any load).
+   */
+  lease(kind: string, runAt: number): OutboxLease | undefined {
+    const now = this.opts.clock.now();
+    if (!this.running || runAt > now || !this.batchKinds.includes(kind)) return undefined;
+    if (this.handed.length >= HANDED_BATCHES * this.batchSize) return undefined;
+    return { owner: this.opts.owner, until: now + this.leaseMs };
+  }
+
+  /**
+   * Takes committed jobs stored with a {@link lease} of this runner: they run in the next batch,
+   * with no claim query and no notify() to other runners. Their leases are renewed while they
+   * wait; a runner that has stopped gives them back at once.
+   */
+  handOff(jobs: readonly OutboxJob[]): void {
+    this.handed.push(...jobs);
+    if (!this.running) {
+      if (!this.loops) void this.releaseHanded();
+      return;
+    }
+    this.handedAt = performance.now();
+    for (const w of this.laneWakers) w.poke();
+  }
+
+  /** Gives back the leases of handed jobs nobody will run here (stopping). */
+  private async releaseHanded(): Promise<void> {
+    if (this.handed.length === 0) return;
+    const ids = this.handed.map((j) => j.id);
+    this.handed = [];
+    try {
+      await this.opts.store.outbox.renew(ids, this.opts.owner, this.opts.clock.now() - 1);
+    } catch (err) {
+      // The leases run out by themselves.
+      this.opts.onError?.(err);
+    }
+  }
+
+  /** Up to a batch of handed jobs of one kind, oldest first. */
+  private takeHanded(): { kind: string; jobs: OutboxJob[] } | undefined {
+    const first = this.handed[0];
+    if (!first) return undefined;
+    const jobs: OutboxJob[] = [];
+    const rest: OutboxJob[] = [];
+    for (const j of this.handed) {
+      if (j.kind === first.kind && jobs.length < this.batchSize) jobs.push(j);
+      else rest.push(j);
+    }
+    this.handed = rest;
+    return { kind: first.kind, jobs };
+  }
+
+  /** Whether jobs of this runner are running (afterJob() of one may come while others run). */
+  get busy(): boolean {
+    return this.inflight.size > 0 || this.batched.size > 0;
+  }
+
+  /**
+   * Wakes the loops now (new due work was committed, or a slot freed). Of several batch lanes
+   * asleep, one wakes: a claim that comes back full wakes the next ({@link wakeLane}), so lanes
+   * join in as the backlog grows, and a notify() with little or nothing new behind it costs one
+   * claim instead of one per lane.
+   */
   notify(): void {
-    for (const w of this.wakers) w.notify();
+    for (const w of this.wakers) if (!this.laneWakers.has(w)) w.notify();
+    this.wakeLane();
+  }
+
+  /** Wakes one sleeping batch lane; with none asleep, every lane claims again before sleeping. */
+  private wakeLane(): void {
+    for (const w of this.laneWakers) {
+      if (w.sleeping) return w.notify();
+    }
+    for (const w of this.laneWakers) w.notify();
   }
 
   /**
@@ -149,6 +246,10 @@ export class JobRunner implements JobNotifier {
   async runDue(): Promise<number> {
     const kinds = [...this.singleKinds, ...this.batchKinds];
     let total = 0;
+    for (let h = this.takeHanded(); h; h = this.takeHanded()) {
+      total += h.jobs.length;
+      await this.executeBatch(h.kind, h.jobs);
+    }
     for (;;) {
       // Every kind at once, as the loops would: single jobs start first, batches alongside.
       const jobs = await this.claim(this.rotate(kinds), Math.max(this.concurrency, this.batchSize));
@@ -165,9 +266,10 @@ export class JobRunner implements JobNotifier {
     }
   }
 
-  private waker(): Waker {
+  private waker(lane: boolean): Waker {
     const w = new Waker();
     this.wakers.add(w);
+    if (lane) this.laneWakers.add(w);
     return w;
   }
 
@@ -182,8 +284,11 @@ export class JobRunner implements JobNotifier {
    * full (claim again at once) and whether it found nothing to do (sleep until notify() or the
    * poll interval). Claims that were not full are spaced MIN_CLAIM_GAP_MS apart.
    */
-  private async loop(round: (waker: Waker) => Promise<{ full: boolean; idle: boolean }>) {
-    const waker = this.waker();
+  private async loop(
+    lane: boolean,
+    round: (waker: Waker) => Promise<{ full: boolean; idle: boolean }>,
+  ) {
+    const waker = this.waker(lane);
     let partialAt = -Infinity;
     try {
       while (this.running) {
@@ -193,15 +298,16 @@ export class JobRunner implements JobNotifier {
         const { full, idle } = await round(waker);
         if (full) continue;
         partialAt = performance.now();
-        if (idle && !waker.woken) await waker.sleep(this.pollMs);
+        if (idle && !waker.woken && this.handed.length === 0) await waker.sleep(this.pollMs);
       }
     } finally {
       this.wakers.delete(waker);
+      this.laneWakers.delete(waker);
     }
   }
 
   private runSingles(): Promise<void> {
-    return this.loop(async (waker) => {
+    return this.loop(false, async (waker) => {
       const free = this.concurrency - this.inflight.size;
       // Refill when a quarter of the slots are free (or all are): no head-of-line blocking
       // behind a slow job, without one claim query per finished job.
@@ -228,13 +334,31 @@ export class JobRunner implements JobNotifier {
   }
 
   private runBatches(): Promise<void> {
-    return this.loop(async () => {
+    let claimedAt = -Infinity;
+    return this.loop(true, async (waker) => {
+      const handed = this.takeHanded();
+      if (handed) {
+        await this.executeBatch(handed.kind, handed.jobs);
+        // Less than a batch left: the usual gap first, so that batches grow under load.
+        return { full: this.handed.length >= this.batchSize, idle: false };
+      }
+      // While jobs come by hand-off, the database has new work only when notify() says so (or
+      // from the clock: scheduled jobs, retries), so an unprompted claim waits for the poll.
+      const now = performance.now();
+      const handing = now - this.handedAt < this.pollMs;
+      if (handing && !waker.notified && now - claimedAt < this.pollMs) {
+        return { full: false, idle: true };
+      }
+      waker.notified = false;
+      claimedAt = now;
       let n = 0;
       try {
         for (let i = 0; i < this.batchKinds.length && n === 0; i++) {
           const kind = this.rotate(this.batchKinds)[0] as string;
           const jobs = await this.claim([kind], this.batchSize);
           n = jobs.length;
+          // A full claim may leave more behind: another lane joins in.
+          if (n === this.batchSize) this.wakeLane();
           if (n > 0) await this.executeBatch(kind, jobs);
         }
       } catch (err) {
@@ -245,10 +369,10 @@ export class JobRunner implements JobNotifier {
   }
 
   private async renew(): Promise<void> {
-    if (this.inflight.size === 0 && this.batched.size === 0) return;
+    if (this.inflight.size === 0 && this.batched.size === 0 && this.handed.length === 0) return;
     try {
       await this.opts.store.outbox.renew(
-        [...this.inflight, ...this.batched],
+        [...this.inflight, ...this.batched, ...this.handed.map((j) => j.id)],
         this.opts.owner,
         this.opts.clock.now() + this.leaseMs,
       );

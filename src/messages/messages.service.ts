@@ -3,15 +3,23 @@ import type { Ids } from '../ids.js';
 import { badRequest, notFound, TwilioError } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import type { Account, Message } from '../store/records.js';
-import type { OutboxEntry, Store } from '../store/store.js';
+import type { OutboxEntry, OutboxLease, Store, StoredMessage } from '../store/store.js';
 import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
 
 /** Told about every message that enters the store; the delivery pipeline subscribes here. */
 export interface MessageSink {
-  /** Called after the message and its outbox entry are committed. Must not throw or block. */
-  accepted(message: Message): void;
+  /**
+   * A lease for the new message's job, when this process will run the job itself straight
+   * after the commit (the job is then stored leased, and `accepted` gets its id).
+   */
+  lease?(outbox: OutboxEntry): OutboxLease | undefined;
+  /**
+   * Called after the message and its outbox entry are committed, with the job's id when it was
+   * stored with a lease from `lease`. Must not throw or block.
+   */
+  accepted(message: Message, jobId?: number): void;
 }
 
 /** Dependencies of the Messages service. */
@@ -31,7 +39,8 @@ export function messagesService(deps: MessagesDeps) {
   const { store, clock } = deps;
   // Creates arriving together share one transaction (and one commit).
   const insert = groupCommit(
-    (items: { message: Message; outbox: OutboxEntry }[]) => store.messages.insertMany(items),
+    (items: { message: Message; outbox: OutboxEntry }[]): Promise<StoredMessage[]> =>
+      store.messages.insertMany(items),
     { concurrency: store.capabilities.writers },
   );
   const mustGet = async (account: Account, sid: string, path: string): Promise<Message> => {
@@ -43,9 +52,10 @@ export function messagesService(deps: MessagesDeps) {
     /** Validates and stores an outbound message with its dispatch job, atomically. */
     async create(account: Account, params: FormParams): Promise<Message> {
       const { message, outbox } = await buildOutbound(deps, account, params);
-      const stored = await insert({ message, outbox });
-      deps.sink?.accepted(stored);
-      return stored;
+      const lease = deps.sink?.lease?.(outbox);
+      const stored = await insert({ message, outbox: lease ? { ...outbox, lease } : outbox });
+      deps.sink?.accepted(stored.message, stored.jobId);
+      return stored.message;
     },
 
     fetch: mustGet,

@@ -100,6 +100,27 @@ export interface PhoneNumberRepository {
 export interface OutboxEntry {
   kind: 'dispatch';
   runAt: number;
+  /**
+   * Stores the job already leased, to the runner of the process that accepted the message: it
+   * takes the job straight from memory after the commit, with no claim query (see
+   * `JobRunner.handOff`). The lease in the row keeps every other worker off it, and makes it
+   * claimable again if this process dies.
+   */
+  lease?: OutboxLease;
+}
+
+/** A job's lease: who holds it, and until when (epoch ms). */
+export interface OutboxLease {
+  owner: string;
+  until: number;
+}
+
+/** A message as {@link MessageRepository.insertMany} stored it. */
+export interface StoredMessage {
+  /** The message with its `seq`. */
+  message: Message;
+  /** The id of its outbox job, when the job was stored leased (`OutboxEntry.lease`). */
+  jobId?: number;
 }
 
 /** A job to enqueue in the durable outbox. */
@@ -164,9 +185,11 @@ export interface MessageRepository {
   /**
    * Stores many messages (each with its tags, first history entry and optional outbox job) in
    * one transaction with multi-row statements: group commit and the bulk loader use it.
-   * Returns them in the given order with their `seq`.
+   * Returns them in the given order with their `seq` (and the ids of leased jobs).
    */
-  insertMany(items: ReadonlyArray<{ message: Message; outbox?: OutboxEntry }>): Promise<Message[]>;
+  insertMany(
+    items: ReadonlyArray<{ message: Message; outbox?: OutboxEntry }>,
+  ): Promise<StoredMessage[]>;
   get(accountSid: string, sid: string): Promise<Message | undefined>;
   /** By SID alone, for background jobs (which carry no account). */
   findBySid(sid: string): Promise<Message | undefined>;

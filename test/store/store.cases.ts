@@ -1012,9 +1012,9 @@ export const storeCases: StoreCase[] = [
     name: 'messages: findManyBySid; transitionMany applies per-row patches conditionally, with history',
     async run({ store }) {
       const ac = sid('AC');
-      const [m1, m2, m3] = await store.messages.insertMany(
-        [0, 1, 2].map(() => ({ message: message(ac) })),
-      );
+      const [m1, m2, m3] = (
+        await store.messages.insertMany([0, 1, 2].map(() => ({ message: message(ac) })))
+      ).map((s) => s.message);
       const done = await store.messages.insert(message(ac, { status: 'delivered' }));
       const found = await store.messages.findManyBySid([m1!.sid, done.sid, sid('SM')]);
       expect(found.map((m) => m.sid).sort()).toEqual([m1!.sid, done.sid].sort());
@@ -1090,9 +1090,11 @@ export const storeCases: StoreCase[] = [
       ).toEqual([]);
 
       // More rows than one statement takes.
-      const bulk = await store.messages.insertMany(
-        Array.from({ length: 1100 }, () => ({ message: message(ac) })),
-      );
+      const bulk = (
+        await store.messages.insertMany(
+          Array.from({ length: 1100 }, () => ({ message: message(ac) })),
+        )
+      ).map((s) => s.message);
       const all = await store.messages.transitionMany(
         bulk.map((m, i) => ({ sid: m.sid, patch: { status: 'sending' as const, numSegments: i } })),
         T0 + 3,
@@ -1126,7 +1128,7 @@ export const storeCases: StoreCase[] = [
         return ours.map((j) => j.ref);
       };
       const check = async (batch: { message: Message; outbox?: OutboxEntry }[]) => {
-        const stored = await store.messages.insertMany(batch);
+        const stored = (await store.messages.insertMany(batch)).map((s) => s.message);
         expect(sids(stored)).toEqual(batch.map((i) => i.message.sid));
         for (const m of stored) {
           expect(await store.messages.findBySid(m.sid)).toEqual(m);
@@ -1159,10 +1161,81 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    name: 'messages: insertMany stores a job with a lease leased, and returns its id',
+    async run({ store }) {
+      const ac = sid('AC');
+      const lease = { owner: 'accepting-node', until: T0 + 30_000 };
+      const claimAt = async (now: number, mine: ReadonlySet<string>) => {
+        const claimed = await store.outbox.claim({
+          kinds: ['dispatch'],
+          owner: 'other-node',
+          now,
+          limit: 100_000,
+          leaseMs: 1000,
+        });
+        const ours = claimed.filter((j) => mine.has(j.ref));
+        await store.outbox.completeMany(
+          ours.map((j) => j.id),
+          'other-node',
+        );
+        await store.outbox.releaseAll('other-node');
+        return new Map(ours.map((j) => [j.ref, j.id]));
+      };
+      const check = async (batch: { message: Message; outbox?: OutboxEntry }[]) => {
+        const stored = await store.messages.insertMany(batch);
+        const leased = new Map<string, number>();
+        stored.forEach((s, i) => {
+          const item = batch[i];
+          expect(s.message.sid).toBe(item?.message.sid);
+          if (item?.outbox?.lease) {
+            expect(s.jobId).toEqual(expect.any(Number));
+            leased.set(s.message.sid, s.jobId as number);
+          } else expect(s).not.toHaveProperty('jobId');
+        });
+        const mine = new Set(batch.map((i) => i.message.sid));
+        // While the lease holds, another worker claims only the jobs stored without one…
+        const unleased = batch.filter((i) => i.outbox && !i.outbox.lease).map((i) => i.message.sid);
+        expect([...(await claimAt(T0 + 1, mine)).keys()].sort()).toEqual(unleased.sort());
+        // The holder completes a job by the id it got back (the row names it as the owner)…
+        const [first] = leased;
+        if (first) {
+          expect(await store.outbox.completeMany([first[1]], 'someone-else')).toBe(0);
+          expect(await store.outbox.completeMany([first[1]], lease.owner)).toBe(1);
+          leased.delete(first[0]);
+        }
+        // …and once the lease has run out, others claim the rest, by the same ids.
+        expect(await claimAt(lease.until + 1, mine)).toEqual(leased);
+      };
+      const plain: OutboxEntry = { kind: 'dispatch', runAt: T0 };
+      const held: OutboxEntry = { ...plain, lease };
+      // No tags (PostgreSQL: one statement), leased, not leased and without a job together…
+      await check([
+        { message: message(ac), outbox: held },
+        { message: message(ac), outbox: plain },
+        { message: message(ac, { status: 'received', direction: 'inbound' }) },
+        { message: message(ac), outbox: held },
+      ]);
+      // …with tags (a transaction everywhere)…
+      await check([
+        { message: message(ac, { tags: { campaign: 'y' } }), outbox: held },
+        { message: message(ac), outbox: plain },
+      ]);
+      // …and more than one statement takes.
+      await check(
+        Array.from({ length: 600 }, (_, i) => ({
+          message: message(ac),
+          outbox: i % 3 === 0 ? plain : held,
+        })),
+      );
+    },
+  },
+  {
     name: 'messages: transitionManySids moves like transitionMany and returns only the SIDs',
     async run({ store }) {
       const ac = sid('AC');
-      const [a, b] = await store.messages.insertMany([0, 1].map(() => ({ message: message(ac) })));
+      const [a, b] = (
+        await store.messages.insertMany([0, 1].map(() => ({ message: message(ac) })))
+      ).map((s) => s.message);
       const done = await store.messages.insert(message(ac, { status: 'delivered' }));
       const moved = await store.messages.transitionManySids(
         [a!, b!, done].map((m, i) => ({

@@ -1,7 +1,13 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, MessageTable } from '../schema.js';
-import type { MessageFilter, MessageRepository, OutboxEntry, PageRequest } from '../store.js';
+import type {
+  MessageFilter,
+  MessageRepository,
+  OutboxEntry,
+  PageRequest,
+  StoredMessage,
+} from '../store.js';
 import type { MessageTransitionPatch } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
 import { rows, type Slicer } from './rows.js';
@@ -101,8 +107,19 @@ const createdEvent = ({ message: m }: NewMessage) => ({
 /** The outbox rows of the messages that come with a job. */
 const jobRows = (items: readonly NewMessage[]) =>
   items.flatMap(({ message: m, outbox: o }) =>
-    o ? [outboxRow({ kind: o.kind, ref: m.sid, runAt: o.runAt, createdAt: m.dateCreated })] : [],
+    o
+      ? [outboxRow({ kind: o.kind, ref: m.sid, runAt: o.runAt, createdAt: m.dateCreated }, o.lease)]
+      : [],
   );
+
+/** Whether some message comes with a leased job (whose id the caller needs back). */
+const anyLeased = (items: readonly NewMessage[]) => items.some((i) => i.outbox?.lease);
+
+/** What a batch insert learned: each SID's `seq`, and the job id of each leased job's SID. */
+interface Inserted {
+  seq: Map<string, number>;
+  jobs: Map<string, number>;
+}
 
 /**
  * New messages (without tags), their history rows and their jobs in ONE statement
@@ -113,7 +130,7 @@ const jobRows = (items: readonly NewMessage[]) =>
 async function insertOneStatement(
   db: Kysely<Database>,
   items: readonly NewMessage[],
-): Promise<Map<string, number>> {
+): Promise<Inserted> {
   const jobs = jobRows(items);
   // An INSERT needs at least one row: the jobs' CTE is there only when some message has one.
   const messagesAndEvents = db
@@ -124,15 +141,23 @@ async function insertOneStatement(
         .returning(['seq', 'sid']),
     )
     .with('e', (q) => q.insertInto('message_events').values(items.map(createdEvent)));
-  const ids =
-    jobs.length > 0
-      ? await messagesAndEvents
-          .with('o', (q) => q.insertInto('outbox').values(jobs))
-          .selectFrom('m')
-          .select(['seq', 'sid'])
-          .execute()
-      : await messagesAndEvents.selectFrom('m').select(['seq', 'sid']).execute();
-  return new Map(ids.map((r) => [r.sid, Number(r.seq)]));
+  const out: Inserted = { seq: new Map(), jobs: new Map() };
+  if (jobs.length === 0) {
+    const ids = await messagesAndEvents.selectFrom('m').select(['seq', 'sid']).execute();
+    for (const r of ids) out.seq.set(r.sid, Number(r.seq));
+    return out;
+  }
+  const ids = await messagesAndEvents
+    .with('o', (q) => q.insertInto('outbox').values(jobs).returning(['id', 'ref']))
+    .selectFrom('m')
+    .leftJoin('o', 'o.ref', 'm.sid')
+    .select(['m.seq', 'm.sid', 'o.id as job'])
+    .execute();
+  for (const r of ids) {
+    out.seq.set(r.sid, Number(r.seq));
+    if (r.job !== null) out.jobs.set(r.sid, Number(r.job));
+  }
+  return out;
 }
 
 export function messageRepository(
@@ -160,20 +185,23 @@ export function messageRepository(
   const repo: MessageRepository = {
     async insert(message, outbox) {
       const [stored] = await repo.insertMany([{ message, outbox }]);
-      return stored as Message;
+      return (stored as StoredMessage).message;
     },
 
     async insertMany(items) {
       if (items.length === 0) return [];
-      const withSeq = (seqBySid: Map<string, number>) =>
-        items.map(({ message }) => ({ ...message, seq: seqBySid.get(message.sid) as number }));
+      const stored = ({ seq, jobs }: Inserted) =>
+        items.map(({ message, outbox }) => ({
+          message: { ...message, seq: seq.get(message.sid) as number },
+          ...(outbox?.lease && { jobId: jobs.get(message.sid) as number }),
+        }));
       // One statement for the whole batch where the engine allows it (no tags, one slice).
       if (oneStatement && items.every((i) => !hasTags(i.message))) {
         const [only, more] = chunks(items);
-        if (only && !more) return withSeq(await insertOneStatement(db, only));
+        if (only && !more) return stored(await insertOneStatement(db, only));
       }
       return inTransaction(db, async (trx) => {
-        const seqBySid = new Map<string, number>();
+        const out: Inserted = { seq: new Map(), jobs: new Map() };
         for (const chunk of chunks(items)) {
           const ids = await batch(
             trx,
@@ -182,21 +210,29 @@ export function messageRepository(
             (values) => trx.insertInto('messages').values(values).returning(['seq', 'sid']),
           );
           // RETURNING order is not guaranteed on either engine: match rows back by SID.
-          for (const r of ids) seqBySid.set(r.sid, Number(r.seq));
+          for (const r of ids) out.seq.set(r.sid, Number(r.seq));
           const tagRows = chunk.flatMap(({ message: m }) =>
             Object.entries(m.tags).map(([key, value]) => ({
               account_sid: m.accountSid,
               key,
               value,
-              message_seq: seqBySid.get(m.sid) as number,
+              message_seq: out.seq.get(m.sid) as number,
             })),
           );
           if (tagRows.length > 0) await trx.insertInto('message_tags').values(tagRows).execute();
           await insert(trx, 'message_events', chunk.map(createdEvent));
           const jobs = jobRows(chunk);
-          if (jobs.length > 0) await insert(trx, 'outbox', jobs);
+          if (jobs.length === 0) continue;
+          if (!anyLeased(chunk)) {
+            await insert(trx, 'outbox', jobs);
+            continue;
+          }
+          const made = await batch(trx, 'outbox+id', jobs, (values) =>
+            trx.insertInto('outbox').values(values).returning(['id', 'ref']),
+          );
+          for (const r of made) out.jobs.set(r.ref, Number(r.id));
         }
-        return withSeq(seqBySid);
+        return stored(out);
       });
     },
 

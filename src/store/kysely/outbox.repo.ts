@@ -1,6 +1,12 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, OutboxTable } from '../schema.js';
-import type { NewOutboxJob, OutboxJob, OutboxRepository, StoreCapabilities } from '../store.js';
+import type {
+  NewOutboxJob,
+  OutboxJob,
+  OutboxLease,
+  OutboxRepository,
+  StoreCapabilities,
+} from '../store.js';
 import type { Batches } from './compiled-rows.js';
 
 const toJob = (r: {
@@ -19,23 +25,23 @@ const toJob = (r: {
   attempts: Number(r.attempts),
 });
 
-/**
- * The durable job queue on any Kysely dialect. Jobs are claimed with a lease; an expired lease
- * (a dead worker) makes the job claimable again. Where the engine allows several processes,
- * the claim skips rows other workers have locked.
- */
-/** The stored row of a new job (no lease, no attempts yet). */
-export const outboxRow = (j: NewOutboxJob): Insertable<OutboxTable> => ({
+/** The stored row of a new job (no attempts yet; leased only when `lease` is given). */
+export const outboxRow = (j: NewOutboxJob, lease?: OutboxLease): Insertable<OutboxTable> => ({
   kind: j.kind,
   ref: j.ref,
   payload: JSON.stringify(j.payload ?? {}),
   run_at: j.runAt,
   attempts: 0,
-  lease_owner: null,
-  lease_until: null,
+  lease_owner: lease?.owner ?? null,
+  lease_until: lease?.until ?? null,
   created_at: j.createdAt ?? j.runAt,
 });
 
+/**
+ * The durable job queue on any Kysely dialect. Jobs are claimed with a lease; an expired lease
+ * (a dead worker) makes the job claimable again. Where the engine allows several processes,
+ * the claim skips rows other workers have locked.
+ */
 export function outboxRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
@@ -43,7 +49,12 @@ export function outboxRepository(
 ): OutboxRepository {
   return {
     async enqueue(jobs) {
-      for (const chunk of chunks(jobs)) await insert(db, 'outbox', chunk.map(outboxRow));
+      for (const chunk of chunks(jobs))
+        await insert(
+          db,
+          'outbox',
+          chunk.map((j) => outboxRow(j)),
+        );
     },
 
     async claim({ kinds, owner, now, limit, leaseMs }) {
