@@ -43,7 +43,9 @@ export interface Pipeline extends MessageSink {
 
 /**
  * Wires the job runners: one for dispatch and delivery reports, one for webhooks (network-bound,
- * so it gets its own concurrency). Creating a message notifies the pipeline; it never waits.
+ * so it gets its own concurrency). A new message's job goes to the delivery runner (handed over
+ * in memory when it was stored leased to it, else announced by notify()); creating a message
+ * never waits for its delivery.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
   // Whether delivery jobs queued status callbacks since the webhook runner was last woken: only
@@ -121,14 +123,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // A job stored leased to the delivery runner (`lease`) is handed over in memory: no claim
     // query, no wake-up of anything else.
     lease: (outbox) => runners[0]?.lease(outbox.kind, outbox.runAt),
-    accepted: (message, jobId) => {
-      if (jobId !== undefined) {
-        // Only jobs due at once get a lease: the message was created when its job fell due.
-        const runAt = message.dateCreated;
-        runners[0]?.handOff([
-          { id: jobId, kind: DISPATCH_JOB, ref: message.sid, payload: {}, runAt, attempts: 0 },
-        ]);
-      } else if (running) runners[0]?.notify();
+    accepted: (_message, job) => {
+      if (job) runners[0]?.handOff([job]);
+      else if (running) runners[0]?.notify();
       else if (deps.store.capabilities.multiProcess) deps.store.signals?.publish(JOBS_CHANNEL);
     },
     start: () => {

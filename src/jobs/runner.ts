@@ -16,7 +16,10 @@ export interface RunnerOptions {
   batchLanes?: number;
   /** A claimed job is someone else's to take after this long, unless its lease is renewed. */
   leaseMs?: number;
-  /** Idle poll interval when nobody calls notify(). */
+  /**
+   * Idle poll interval when nobody calls notify(); while jobs come by hand-off, also the least
+   * time between two claims that no notify() asked for.
+   */
   pollMs?: number;
   /** Unique worker name (lease owner). */
   owner: string;
@@ -37,17 +40,14 @@ const MAX_ERROR_BACKOFF_MS = 300_000;
  */
 const MIN_CLAIM_GAP_MS = 10;
 
-/** Most batches of handed-over jobs waiting in memory at once ({@link JobRunner.lease}). */
-const HANDED_BATCHES = 4;
-
 /** Waits until `MIN_CLAIM_GAP_MS` have passed since `since` (performance.now()). */
 async function spaced(since: number): Promise<void> {
   const wait = since + MIN_CLAIM_GAP_MS - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
-/** One loop's sleep, cut short by notify() or poke(). */
-class Waker {
+/** One loop's sleep, cut short by notify() or poke(). Exported for its tests. */
+export class Waker {
   woken = false;
   /** notify() was called since the loop last claimed (new work may be in the database). */
   notified = false;
@@ -71,15 +71,14 @@ class Waker {
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      // Ended by the timer or by a wake-up, the sleep is over either way (`sleeping` is false).
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = null;
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 }
@@ -114,6 +113,8 @@ export class JobRunner implements JobNotifier {
   private running = false;
   private loops: Promise<void> | null = null;
   private renewer: NodeJS.Timeout | null = null;
+  /** The lease renewal in progress, if any (stop() lets it finish before giving leases back). */
+  private renewing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: RunnerOptions) {
     this.concurrency = opts.concurrency ?? 16;
@@ -143,7 +144,10 @@ export class JobRunner implements JobNotifier {
         this.loops = null;
       },
     );
-    this.renewer = setInterval(() => void this.renew(), Math.max(10, this.leaseMs / 3));
+    this.renewer = setInterval(
+      () => void (this.renewing = this.renew()),
+      Math.max(10, this.leaseMs / 3),
+    );
     this.renewer.unref();
   }
 
@@ -157,19 +161,22 @@ export class JobRunner implements JobNotifier {
     }
     if (this.renewer) clearInterval(this.renewer);
     this.renewer = null;
-    await this.releaseHanded();
+    // A renewal still running would extend the leases given back here.
+    await this.renewing;
+    await this.release(this.handed.splice(0));
   }
 
   /**
    * A lease for a new job of `kind` due at `runAt`, when this runner will take the job from
    * memory ({@link handOff}) instead of claiming it: only while running, for a batch kind, for a
-   * job due now, and while fewer than four batches wait in memory (past that, jobs are stored
-   * unleased and claimed as usual, so memory stays bounded under any load).
+   * job due now, and while less than a batch waits in memory (past that, jobs are stored
+   * unleased and claimed as usual: memory stays bounded under any load, and on a shared
+   * database other processes can take the backlog).
    */
   lease(kind: string, runAt: number): OutboxLease | undefined {
     const now = this.opts.clock.now();
     if (!this.running || runAt > now || !this.batchKinds.includes(kind)) return undefined;
-    if (this.handed.length >= HANDED_BATCHES * this.batchSize) return undefined;
+    if (this.handed.length >= this.batchSize) return undefined;
     return { owner: this.opts.owner, until: now + this.leaseMs };
   }
 
@@ -181,20 +188,26 @@ export class JobRunner implements JobNotifier {
   handOff(jobs: readonly OutboxJob[]): void {
     this.handed.push(...jobs);
     if (!this.running) {
-      if (!this.loops) void this.releaseHanded();
+      if (!this.loops) void this.release(this.handed.splice(0));
       return;
     }
+    // Leases granted together (a group commit's worth) can overshoot lease()'s bound: the
+    // newest past it go back to the database, for a claim here or by another process.
+    const over = this.handed.length - this.batchSize;
+    if (over > 0) void this.release(this.handed.splice(-over)).then(() => this.notify());
     this.handedAt = performance.now();
     for (const w of this.laneWakers) w.poke();
   }
 
-  /** Gives back the leases of handed jobs nobody will run here (stopping). */
-  private async releaseHanded(): Promise<void> {
-    if (this.handed.length === 0) return;
-    const ids = this.handed.map((j) => j.id);
-    this.handed = [];
+  /** Gives back the leases of handed jobs nobody will run here (stopping, or too many). */
+  private async release(jobs: readonly OutboxJob[]): Promise<void> {
+    if (jobs.length === 0) return;
     try {
-      await this.opts.store.outbox.renew(ids, this.opts.owner, this.opts.clock.now() - 1);
+      await this.opts.store.outbox.renew(
+        jobs.map((j) => j.id),
+        this.opts.owner,
+        this.opts.clock.now() - 1,
+      );
     } catch (err) {
       // The leases run out by themselves.
       this.opts.onError?.(err);
@@ -280,9 +293,10 @@ export class JobRunner implements JobNotifier {
   }
 
   /**
-   * One worker loop. Each round claims and starts work and says whether its claim came back
-   * full (claim again at once) and whether it found nothing to do (sleep until notify() or the
-   * poll interval). Claims that were not full are spaced MIN_CLAIM_GAP_MS apart.
+   * One worker loop. Each round claims and starts work (a batch lane first takes jobs handed
+   * over in memory) and says whether its claim came back full (claim again at once) and whether
+   * it found nothing to do (sleep until notify(), a hand-off or the poll interval). Claims that
+   * were not full are spaced MIN_CLAIM_GAP_MS apart.
    */
   private async loop(
     lane: boolean,
@@ -298,7 +312,9 @@ export class JobRunner implements JobNotifier {
         const { full, idle } = await round(waker);
         if (full) continue;
         partialAt = performance.now();
-        if (idle && !waker.woken && this.handed.length === 0) await waker.sleep(this.pollMs);
+        // A lane does not sleep with handed-over jobs waiting (they are its work).
+        const waiting = lane && this.handed.length > 0;
+        if (idle && !waker.woken && !waiting) await waker.sleep(this.pollMs);
       }
     } finally {
       this.wakers.delete(waker);

@@ -3,7 +3,7 @@ import type { Ids } from '../ids.js';
 import { badRequest, notFound, TwilioError } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import type { Account, Message } from '../store/records.js';
-import type { OutboxEntry, OutboxLease, Store, StoredMessage } from '../store/store.js';
+import type { OutboxEntry, OutboxJob, OutboxLease, Store, StoredMessage } from '../store/store.js';
 import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
@@ -16,10 +16,10 @@ export interface MessageSink {
    */
   lease?(outbox: OutboxEntry): OutboxLease | undefined;
   /**
-   * Called after the message and its outbox entry are committed, with the job's id when it was
+   * Called after the message and its outbox entry are committed, with the job when it was
    * stored with a lease from `lease`. Must not throw or block.
    */
-  accepted(message: Message, jobId?: number): void;
+  accepted(message: Message, job?: OutboxJob): void;
 }
 
 /** Dependencies of the Messages service. */
@@ -54,7 +54,7 @@ export function messagesService(deps: MessagesDeps) {
       const { message, outbox } = await buildOutbound(deps, account, params);
       const lease = deps.sink?.lease?.(outbox);
       const stored = await insert({ message, outbox: lease ? { ...outbox, lease } : outbox });
-      deps.sink?.accepted(stored.message, stored.jobId);
+      deps.sink?.accepted(stored.message, stored.job);
       return stored.message;
     },
 

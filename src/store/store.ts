@@ -119,8 +119,8 @@ export interface OutboxLease {
 export interface StoredMessage {
   /** The message with its `seq`. */
   message: Message;
-  /** The id of its outbox job, when the job was stored leased (`OutboxEntry.lease`). */
-  jobId?: number;
+  /** Its outbox job, when the job was stored leased (`OutboxEntry.lease`): to hand over. */
+  job?: OutboxJob;
 }
 
 /** A job to enqueue in the durable outbox. */

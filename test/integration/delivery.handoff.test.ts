@@ -7,6 +7,7 @@ import { simulatorCarrier } from '../../src/delivery/simulator/sim.carrier.js';
 import { SimNetwork } from '../../src/delivery/simulator/sim.network.js';
 import type { JobHandler } from '../../src/jobs/job.js';
 import type { Store } from '../../src/store/store.js';
+import { countingClaims } from '../support/claims.js';
 import { messageRecord } from '../support/records.js';
 import { openTestStore } from '../support/stores.js';
 import { until } from '../support/until.js';
@@ -24,12 +25,7 @@ afterAll(() => store.close());
 
 /** A pipeline over a store that counts claim queries by kind; `queued` is what callbacks say. */
 function pipeline(owner: string, queued: boolean) {
-  const claims: string[] = [];
-  const claim = store.outbox.claim.bind(store.outbox);
-  const counted: Store = {
-    ...store,
-    outbox: { ...store.outbox, claim: (a) => (claims.push(...a.kinds), claim(a)) },
-  };
+  const { store: counted, claims } = countingClaims(store);
   const callbacks: StatusCallbacks = Object.assign(async () => queued, {
     many: async () => queued,
   });
@@ -61,7 +57,7 @@ async function create(p: ReturnType<typeof pipeline>['p']) {
   const [stored] = await store.messages.insertMany([
     { message, outbox: lease ? { ...outbox, lease } : outbox },
   ]);
-  p.accepted(message, stored?.jobId);
+  p.accepted(message, stored?.job);
   return { message, leased: lease !== undefined };
 }
 

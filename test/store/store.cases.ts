@@ -1188,9 +1188,16 @@ export const storeCases: StoreCase[] = [
           const item = batch[i];
           expect(s.message.sid).toBe(item?.message.sid);
           if (item?.outbox?.lease) {
-            expect(s.jobId).toEqual(expect.any(Number));
-            leased.set(s.message.sid, s.jobId as number);
-          } else expect(s).not.toHaveProperty('jobId');
+            expect(s.job).toEqual({
+              id: expect.any(Number),
+              kind: 'dispatch',
+              ref: s.message.sid,
+              payload: {},
+              runAt: T0,
+              attempts: 0,
+            });
+            leased.set(s.message.sid, s.job?.id as number);
+          } else expect(s).not.toHaveProperty('job');
         });
         const mine = new Set(batch.map((i) => i.message.sid));
         // While the lease holds, another worker claims only the jobs stored without one…

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import type { BatchHandler, JobHandler } from '../../src/jobs/job.js';
-import { JobRunner } from '../../src/jobs/runner.js';
+import { JobRunner, Waker } from '../../src/jobs/runner.js';
 import type { OutboxJob, Store } from '../../src/store/store.js';
+import { countingClaims } from '../support/claims.js';
 import { messageRecord } from '../support/records.js';
 import { openTestStore } from '../support/stores.js';
 import { until } from '../support/until.js';
@@ -19,9 +20,8 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 /** A runner whose `dispatch` batches finish their jobs after `gate` opens; claims are counted. */
-function setup(opts: { batchSize?: number; owner: string }) {
+function setup(opts: { batchSize?: number; batchLanes?: number; owner: string; pollMs?: number }) {
   const seen: OutboxJob[] = [];
-  const claims: string[] = [];
   let open: () => void = () => undefined;
   let gate = Promise.resolve();
   const batch: BatchHandler = async (jobs, { owner }) => {
@@ -36,18 +36,17 @@ function setup(opts: { batchSize?: number; owner: string }) {
     return new Map();
   };
   const handler: JobHandler = Object.assign(async () => ({ done: true }) as const, { batch });
-  const claim = store.outbox.claim.bind(store.outbox);
-  const counted: Store = {
-    ...store,
-    outbox: { ...store.outbox, claim: (a) => (claims.push(...a.kinds), claim(a)) },
-  };
+  // A kind without a batch form, as retention is: its own loop, which hand-offs must not spin.
+  const housekeeping: JobHandler = async () => ({ done: true });
+  const { store: counted, claims } = countingClaims(store);
   const runner = new JobRunner({
     store: counted,
     clock: systemClock,
-    handlers: { dispatch: handler },
+    handlers: { dispatch: handler, housekeeping },
     owner: opts.owner,
     batchSize: opts.batchSize ?? 16,
-    pollMs: 60_000,
+    batchLanes: opts.batchLanes ?? 1,
+    pollMs: opts.pollMs ?? 60_000,
   });
   return {
     runner,
@@ -67,8 +66,7 @@ async function accepted(runner: JobRunner): Promise<OutboxJob> {
   const [stored] = await store.messages.insertMany([
     { message, outbox: { kind: 'dispatch', runAt: now, ...(lease && { lease }) } },
   ]);
-  const id = stored?.jobId as number;
-  return { id, kind: 'dispatch', ref: message.sid, payload: {}, runAt: now, attempts: 0 };
+  return stored?.job as OutboxJob;
 }
 
 const otherClaim = (now = Date.now()) =>
@@ -96,7 +94,7 @@ it('a handed-over job runs at once with no claim query, and is nobody else’s m
   }
 });
 
-it('lease() is only for due jobs of batch kinds while running, and stops at four waiting batches', async () => {
+it('lease() is only for due jobs of batch kinds while running, and stops at a batch waiting', async () => {
   const t = setup({ owner: 'handoff-2', batchSize: 2 });
   const now = Date.now();
   expect(t.runner.lease('dispatch', now)).toBeUndefined(); // not started
@@ -110,15 +108,24 @@ it('lease() is only for due jobs of batch kinds while running, and stops at four
     });
     t.hold();
     const jobs: OutboxJob[] = [];
-    for (let i = 0; i < 9; i++) jobs.push(await accepted(t.runner));
+    for (let i = 0; i < 3; i++) jobs.push(await accepted(t.runner));
     t.runner.handOff(jobs.slice(0, 1));
     await until(() => (t.seen.length === 1 ? true : undefined));
-    // One batch runs; 8 wait in memory: four batches of two, the most there may be.
+    // One batch runs; 2 wait in memory: a batch, the most there may be.
+    const claimed = t.claims.length;
     t.runner.handOff(jobs.slice(1));
     expect(t.runner.lease('dispatch', Date.now())).toBeUndefined();
+    // While they wait, no loop claims over and over: the lane is busy, and the other loop, woken
+    // once, claims once and sleeps again (hand-offs are not its work).
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.claims.length).toBe(claimed);
+    t.runner.notify();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.claims.slice(claimed).filter((k) => k === 'housekeeping')).toHaveLength(1);
     t.release();
-    await until(() => (t.seen.length === 9 ? true : undefined));
+    await until(() => (t.seen.length === 3 ? true : undefined));
     expect(t.runner.lease('dispatch', Date.now())).toBeDefined();
+    expect(t.seen.map((j) => j.ref).sort()).toEqual(jobs.map((j) => j.ref).sort());
   } finally {
     t.release();
     await t.runner.stop();
@@ -128,50 +135,72 @@ it('lease() is only for due jobs of batch kinds while running, and stops at four
 it('stop() gives back the leases of handed-over jobs it did not run', async () => {
   const t = setup({ owner: 'handoff-3', batchSize: 1 });
   t.runner.start();
-  t.hold();
-  const [a, b] = [await accepted(t.runner), await accepted(t.runner)];
-  t.runner.handOff([a, b] as OutboxJob[]);
-  await until(() => (t.seen.length === 1 ? true : undefined));
-  const stopped = t.runner.stop();
-  t.release();
-  await stopped;
-  expect(t.seen.map((j) => j.id)).toEqual([a?.id]);
-  // The job left in memory is free at once, not when its lease would have run out.
-  const taken = await otherClaim();
-  expect(taken.map((j) => j.ref)).toEqual([b?.ref]);
-  await store.outbox.completeMany(
-    taken.map((j) => j.id),
-    'other',
-  );
-});
-
-it('runDue() runs handed-over jobs too', async () => {
-  const t = setup({ owner: 'handoff-4', batchSize: 1 });
-  t.runner.start();
   try {
     t.hold();
-    const [a, b] = [await accepted(t.runner), await accepted(t.runner)] as OutboxJob[];
+    const [a, b] = [await accepted(t.runner), await accepted(t.runner)];
     t.runner.handOff([a, b] as OutboxJob[]);
     await until(() => (t.seen.length === 1 ? true : undefined));
-    // The lane is busy with the first; the second waits in memory, leased: only a runDue()
-    // that looks there finds it.
-    const due = t.runner.runDue();
+    const stopped = t.runner.stop();
     t.release();
-    expect(await due).toBe(1);
-    expect(t.seen.map((j) => j.id)).toEqual([a?.id, b?.id]);
+    await stopped;
+    expect(t.seen.map((j) => j.id)).toEqual([a?.id]);
+    // The job left in memory is free at once, not when its lease would have run out.
+    const taken = await otherClaim();
+    expect(taken.map((j) => j.ref)).toEqual([b?.ref]);
+    await store.outbox.completeMany(
+      taken.map((j) => j.id),
+      'other',
+    );
   } finally {
     t.release();
     await t.runner.stop();
   }
 });
 
+it('leases granted together past the bound: the surplus goes back to the database', async () => {
+  const t = setup({ owner: 'handoff-5', batchSize: 1 });
+  t.runner.start();
+  try {
+    t.hold();
+    // Three leases at once (as one group commit would take them); the bound is a batch of one.
+    const jobs: OutboxJob[] = [];
+    for (let i = 0; i < 3; i++) jobs.push(await accepted(t.runner));
+    t.runner.handOff(jobs.slice(0, 1));
+    await until(() => (t.seen.length === 1 ? true : undefined));
+    t.runner.handOff(jobs.slice(1));
+    // One waits in memory; the newest is released at once: claimable by anyone.
+    const surplus = await until(async () => {
+      const taken = await otherClaim();
+      return taken.length > 0 ? taken : undefined;
+    });
+    expect(surplus.map((j) => j.ref)).toEqual([jobs[2]?.ref]);
+    await store.outbox.completeMany(
+      surplus.map((j) => j.id),
+      'other',
+    );
+    t.release();
+    await until(() => (t.seen.length === 2 ? true : undefined));
+    expect(t.seen.map((j) => j.ref)).toEqual(jobs.slice(0, 2).map((j) => j.ref));
+  } finally {
+    t.release();
+    await t.runner.stop();
+  }
+});
+
+it('a sleep ended by its timer leaves the loop awake (notify() picks only lanes asleep)', async () => {
+  const w = new Waker();
+  const timed = w.sleep(5);
+  expect(w.sleeping).toBe(true);
+  await timed;
+  expect(w.sleeping).toBe(false);
+  const woken = w.sleep(60_000);
+  w.poke();
+  await woken;
+  expect(w.sleeping).toBe(false);
+});
+
 it('notify() wakes one of several sleeping batch lanes; a full claim wakes the next', async () => {
-  const claims: number[] = [];
-  const claim = store.outbox.claim.bind(store.outbox);
-  const counted: Store = {
-    ...store,
-    outbox: { ...store.outbox, claim: (a) => (claims.push(Date.now()), claim(a)) },
-  };
+  const { store: counted, claims } = countingClaims(store);
   let running = 0;
   let most = 0;
   const batch: BatchHandler = async (jobs, { owner }) => {

@@ -190,10 +190,19 @@ export function messageRepository(
 
     async insertMany(items) {
       if (items.length === 0) return [];
-      const stored = ({ seq, jobs }: Inserted) =>
-        items.map(({ message, outbox }) => ({
-          message: { ...message, seq: seq.get(message.sid) as number },
-          ...(outbox?.lease && { jobId: jobs.get(message.sid) as number }),
+      const stored = ({ seq, jobs }: Inserted): StoredMessage[] =>
+        items.map(({ message: m, outbox: o }) => ({
+          message: { ...m, seq: seq.get(m.sid) as number },
+          ...(o?.lease && {
+            job: {
+              id: jobs.get(m.sid) as number,
+              kind: o.kind,
+              ref: m.sid,
+              payload: {},
+              runAt: o.runAt,
+              attempts: 0,
+            },
+          }),
         }));
       // One statement for the whole batch where the engine allows it (no tags, one slice).
       if (oneStatement && items.every((i) => !hasTags(i.message))) {
