@@ -3,12 +3,13 @@ import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs
 import { countSegments } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
-import type { Carrier, ImmediateReport, Submission, SubmitResult } from './carrier.js';
+import type { Carrier, Submission, SubmitResult } from './carrier.js';
 import {
   advance,
   advanceMany,
   reportExtras,
   reportPatch,
+  type AdvanceItem,
   type StatusCallbacks,
 } from './lifecycle.js';
 import type { PriceTable } from './pricing.js';
@@ -175,27 +176,22 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
           `carrier returned ${results.length} results for ${submissions.length} submissions`,
         );
       }
-      // Failed or sent, each with its callbacks; then the reports the carrier already had.
-      const reports = new Map<string, ImmediateReport>();
-      const answered = submissions.map(({ message: m, numSegments }, i) => {
+      // Failed or sent, each with its callbacks; a report the carrier already had moves the
+      // message on from `sent` in the same update (only `ok` results carry one).
+      const answered = submissions.map(({ message: m, numSegments }, i): AdvanceItem => {
         const r = results[i] as SubmitResult;
-        if (r.ok && r.report) reports.set(m.sid, r.report);
-        return { sid: m.sid, message: m, patch: resultPatch(deps.prices, m, r, numSegments, now) };
+        const patch = resultPatch(deps.prices, m, r, numSegments, now);
+        const report = r.ok ? r.report : undefined;
+        return report
+          ? {
+              sid: m.sid,
+              message: m,
+              patch,
+              then: { patch: reportPatch(report), extras: reportExtras(report) },
+            }
+          : { sid: m.sid, message: m, patch };
       });
-      const moved = await advanceMany(tx, callbacks, answered, now, ['sending']);
-      await advanceMany(
-        tx,
-        callbacks,
-        // Only `ok` results carry a report, and their patch is `sent`.
-        [...reports].flatMap(([sid, report]) => {
-          const message = moved.get(sid);
-          return message
-            ? [{ sid, message, patch: reportPatch(report), extras: reportExtras(report) }]
-            : [];
-        }),
-        now,
-        ['sent'],
-      );
+      await advanceMany(tx, callbacks, answered, now, ['sending']);
       await tx.outbox.completeMany(finished, owner);
     });
     // Live views (handset long-polls, the console) learn of the sends at once.

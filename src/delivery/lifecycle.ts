@@ -68,44 +68,78 @@ export async function advance(
   return next;
 }
 
+/** One message's move in {@link advanceMany}. */
+export interface AdvanceItem {
+  sid: string;
+  patch: MessagePatch;
+  extras?: CallbackExtras;
+  /** The message as the caller read it (then it is not read back). */
+  message?: Message;
+  /**
+   * A second move right after the first (`sent`, then the carrier's immediate report), in the
+   * same update, with both history entries and both callbacks. Needs `message`.
+   */
+  then?: { patch: MessagePatch; extras?: CallbackExtras };
+}
+
 /**
  * {@link advance} for many messages at once: each patch applies only while its message is still
  * in one of `expect`, and the applied ones get their status callbacks, all in the caller's
  * transaction. Items that carry the `message` as the caller read it are not read back: the
  * advanced message is that one with the patch applied (what the conditional update wrote).
- * Returns the advanced messages by SID.
+ * Returns the advanced messages by SID, as the last move of each left them.
  */
 export async function advanceMany(
   tx: Store,
   callbacks: StatusCallbacks,
-  items: ReadonlyArray<{
-    sid: string;
-    patch: MessagePatch;
-    extras?: CallbackExtras;
-    message?: Message;
-  }>,
+  items: readonly AdvanceItem[],
   now: number,
   expect: readonly Message['status'][],
 ): Promise<Map<string, Message>> {
-  let updated: Map<string, Message>;
-  if (items.every((i) => i.message !== undefined)) {
-    const moved = await tx.messages.transitionManySids(items, now, expect);
-    updated = new Map();
-    for (const { sid, patch, message } of items) {
-      if (message && moved.has(sid) && !updated.has(sid)) {
-        updated.set(sid, withPatch(message, patch, now));
-      }
-    }
-  } else {
+  if (!items.every((i) => i.message !== undefined)) {
+    if (items.some((i) => i.then)) throw new Error('advanceMany: a second move needs `message`');
     const list = await tx.messages.transitionMany(items, now, expect);
-    updated = new Map(list.map((m) => [m.sid, m]));
+    const updated = new Map(list.map((m) => [m.sid, m]));
+    const applied = items.flatMap((i) => {
+      const message = updated.get(i.sid);
+      return message ? [{ message, ...(i.extras && { extras: i.extras }) }] : [];
+    });
+    await callbacksMany(tx, callbacks, applied, now);
+    return updated;
   }
-  const applied = items.flatMap((i) => {
-    const message = updated.get(i.sid);
-    return message ? [{ message, ...(i.extras && { extras: i.extras }) }] : [];
-  });
-  await callbacksMany(tx, callbacks, applied, now);
+  // Two moves in one update: the patches merged, the first status recorded on the way.
+  const moved = await tx.messages.transitionManySids(
+    items.map(({ sid, patch, then }) =>
+      then && patch.status
+        ? { sid, patch: { ...patch, ...defined(then.patch) }, via: [patch.status] }
+        : { sid, patch },
+    ),
+    now,
+    expect,
+  );
+  const updated = new Map<string, Message>();
+  const first: { message: Message; extras?: CallbackExtras }[] = [];
+  const second: typeof first = [];
+  for (const { sid, patch, message, extras, then } of items) {
+    if (!message || !moved.has(sid) || updated.has(sid)) continue;
+    const mid = withPatch(message, patch, now);
+    first.push({ message: mid, ...(extras && { extras }) });
+    if (!then) {
+      updated.set(sid, mid);
+      continue;
+    }
+    const last = withPatch(mid, then.patch, now);
+    second.push({ message: last, ...(then.extras && { extras: then.extras }) });
+    updated.set(sid, last);
+  }
+  // Every first move's callback before any second: each message's in order.
+  await callbacksMany(tx, callbacks, [...first, ...second], now);
   return updated;
+}
+
+/** The fields of a patch that are set. */
+function defined(patch: MessagePatch): MessagePatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
 }
 
 /** A message as a transition leaves it: the patch's fields set, `dateUpdated` now. */

@@ -253,11 +253,12 @@ export interface MessageRepository {
   /**
    * Many transitions in a few multi-row statements (batch jobs). Each item's patch may set other
    * fields and values; it applies only while its message is in one of `expect` (like
-   * `transition`), and each applied item with a status gets its history entry, in item order.
-   * Returns the updated messages (any order); a SID given twice applies once.
+   * `transition`), and each applied item with a status gets its history entry (after those of
+   * its `via` statuses), in item order. Returns the updated messages (any order); a SID given
+   * twice applies once.
    */
   transitionMany(
-    items: ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>,
+    items: ReadonlyArray<TransitionItem>,
     now: number,
     expect: readonly MessageStatus[],
   ): Promise<Message[]>;
@@ -266,7 +267,7 @@ export interface MessageRepository {
    * caller already holds the messages (reading whole rows back dominates a batch's cost).
    */
   transitionManySids(
-    items: ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>,
+    items: ReadonlyArray<TransitionItem>,
     now: number,
     expect: readonly MessageStatus[],
   ): Promise<Set<string>>;
@@ -274,6 +275,17 @@ export interface MessageRepository {
 
 /** What `transition` / `transitionMany` may change on a message. */
 export type MessageTransitionPatch = Parameters<MessageRepository['transition']>[1];
+
+/** One message's move in {@link MessageRepository.transitionMany}. */
+export interface TransitionItem {
+  sid: string;
+  patch: MessageTransitionPatch;
+  /**
+   * Statuses the message passes through on the way to the patch's, in one update: each gets its
+   * history entry (no error, at the same time) before the patch's own.
+   */
+  via?: readonly MessageStatus[];
+}
 
 /** A message as a virtual handset of the simulated network received it. */
 export interface SimDelivery {

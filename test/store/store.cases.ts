@@ -1283,6 +1283,45 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    name: 'messages: a transition via other statuses records each on the way, in order',
+    async run({ store }) {
+      const ac = sid('AC');
+      const [a, b] = (
+        await store.messages.insertMany([0, 1].map(() => ({ message: message(ac) })))
+      ).map((s) => s.message);
+      const moved = await store.messages.transitionManySids(
+        [
+          {
+            sid: a!.sid,
+            patch: { status: 'undelivered', errorCode: 30003 },
+            via: ['sending', 'sent'],
+          },
+          { sid: b!.sid, patch: { status: 'sent' } },
+        ],
+        T0 + 5,
+        ['queued'],
+      );
+      expect([...moved].sort()).toEqual([a!.sid, b!.sid].sort());
+      expect(await store.messages.history(a!.sid)).toEqual([
+        { status: 'queued', errorCode: null, at: a!.dateCreated },
+        { status: 'sending', errorCode: null, at: T0 + 5 },
+        { status: 'sent', errorCode: null, at: T0 + 5 },
+        { status: 'undelivered', errorCode: 30003, at: T0 + 5 },
+      ]);
+      expect((await store.messages.history(b!.sid)).map((e) => e.status)).toEqual([
+        'queued',
+        'sent',
+      ]);
+      // Not moved (no longer queued): no entries at all.
+      await store.messages.transitionMany(
+        [{ sid: b!.sid, patch: { status: 'delivered' }, via: ['sent'] }],
+        T0 + 6,
+        ['queued'],
+      );
+      expect(await store.messages.history(b!.sid)).toHaveLength(2);
+    },
+  },
+  {
     name: 'sim deliveries: recordMany records many at once and returns only the new SIDs',
     async run({ store }) {
       const ac = sid('AC');

@@ -8,7 +8,7 @@ import type {
   PageRequest,
   StoredMessage,
 } from '../store.js';
-import type { MessageTransitionPatch } from '../store.js';
+import type { MessageTransitionPatch, TransitionItem } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
 import { rows, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
@@ -435,7 +435,7 @@ export function messageRepository(
 }
 
 type PatchField = keyof MessageTransitionPatch;
-type TransitionItems = ReadonlyArray<{ sid: string; patch: MessageTransitionPatch }>;
+type TransitionItems = ReadonlyArray<TransitionItem>;
 
 /**
  * The statements behind every transition (`expect` undefined: from any status): per set of patched fields, an `IN` list when every
@@ -505,12 +505,20 @@ async function transitionRows(
     // History in item order, so a batch keeps each message's events in sequence.
     const events = unique
       .filter((i) => i.patch.status !== undefined && moved.has(i.sid))
-      .map((i) => ({
-        message_sid: i.sid,
-        status: i.patch.status as MessageStatus,
-        error_code: i.patch.errorCode ?? null,
-        at: now,
-      }));
+      .flatMap((i) => [
+        ...(i.via ?? []).map((status) => ({
+          message_sid: i.sid,
+          status,
+          error_code: null,
+          at: now,
+        })),
+        {
+          message_sid: i.sid,
+          status: i.patch.status as MessageStatus,
+          error_code: i.patch.errorCode ?? null,
+          at: now,
+        },
+      ]);
     for (const chunk of chunks(events)) await insert(trx, 'message_events', chunk);
     return moved;
   });
