@@ -18,8 +18,9 @@ export type SubmitResult =
       ref: string;
       /**
        * The network's delivery report when the carrier already has it (the simulator with no
-       * delay): applied in the same transaction that marks the message `sent`, right after it,
-       * with the same callbacks as a report that comes back later through `CarrierEvents`.
+       * delay): applied in the transaction that marks the message `sent` (in the same update on
+       * the batch path, right after it per job), with the same callbacks as a report that comes
+       * back later through `CarrierEvents`.
        */
       report?: ImmediateReport;
     }

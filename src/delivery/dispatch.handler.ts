@@ -109,8 +109,9 @@ const DISPATCHABLE = new Set(['queued', 'scheduled', 'accepted']);
  * The batch form of {@link dispatchHandler} for the common case, queued messages without media
  * (pacing on has no batch form): one read for every message, then one transaction with
  * multi-row statements — `sending` with its callbacks, the carrier's records, `sent` (or
- * `failed`) with their callbacks, and the removal of the jobs. Every other job (scheduled,
- * accepted, MMS) goes through the per-job handler.
+ * `failed`) with their callbacks (an immediate delivery report folded into the same update,
+ * with its own history entry and callback), and the removal of the jobs. Every other job
+ * (scheduled, accepted, MMS) goes through the per-job handler.
  */
 function dispatchBatch(deps: DispatchDeps): BatchHandler {
   const { store, clock, callbacks } = deps;

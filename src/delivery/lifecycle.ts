@@ -87,7 +87,8 @@ export interface AdvanceItem {
  * in one of `expect`, and the applied ones get their status callbacks, all in the caller's
  * transaction. Items that carry the `message` as the caller read it are not read back: the
  * advanced message is that one with the patch applied (what the conditional update wrote).
- * Returns the advanced messages by SID, as the last move of each left them.
+ * An item's `then` move goes into the same update; every first move's callback is queued
+ * before any second's. Returns the advanced messages by SID, as the last move of each left them.
  */
 export async function advanceMany(
   tx: Store,
@@ -107,7 +108,11 @@ export async function advanceMany(
     await callbacksMany(tx, callbacks, applied, now);
     return updated;
   }
-  // Two moves in one update: the patches merged, the first status recorded on the way.
+  // Two moves in one update: the patches merged, the first status recorded on the way. Both
+  // must name a status, or the history and the callbacks would not match what was written.
+  if (items.some((i) => i.then && !(i.patch.status && i.then.patch.status))) {
+    throw new Error('advanceMany: both moves of an item need a status');
+  }
   const moved = await tx.messages.transitionManySids(
     items.map(({ sid, patch, then }) =>
       then && patch.status
