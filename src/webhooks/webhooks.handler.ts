@@ -178,21 +178,21 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     authToken: string,
   ): Promise<Sent> {
     const url = requestUrl(target.url, target.method, w.params);
-    const base = {
-      webhookId: w.id,
-      accountSid: w.accountSid,
-      orderKey: w.orderKey,
-      url,
-      method: target.method,
-      params: w.params,
-      attemptedAt: clock.now(),
-    };
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);
     } catch {
       parsed = undefined;
     }
+    const base = {
+      webhookId: w.id,
+      accountSid: w.accountSid,
+      orderKey: w.orderKey,
+      url: loggedUrl(url, parsed),
+      method: target.method,
+      params: w.params,
+      attemptedAt: clock.now(),
+    };
     const scheme = parsed?.protocol ?? '';
     if (!parsed || (scheme !== 'http:' && scheme !== 'https:')) {
       const error = scheme === '' ? 'invalid URL' : `unsupported URL scheme ${scheme}`;
@@ -503,6 +503,17 @@ interface Round {
   sent: Sent[];
   status: WebhookStatus;
   retryAt: number | null;
+}
+
+/**
+ * The URL the attempt log keeps: as requested, without the password of a `user:password@` (the
+ * log is read back through the API; only the webhook itself, which needs it, keeps the password).
+ */
+function loggedUrl(url: string, parsed: URL | undefined): string {
+  if (!parsed || parsed.password === '') return url;
+  const safe = new URL(parsed);
+  safe.password = '';
+  return safe.href;
 }
 
 /**

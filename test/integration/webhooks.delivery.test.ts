@@ -242,6 +242,9 @@ describe('webhook delivery', () => {
     );
     // Twilio drops the username and password before signing: the receiver's own URL validates.
     expect(validFor(TOKEN, r)).toBe(true);
+    // The attempt log, read back through the API, keeps the user name but not the password.
+    const [attempt] = await store.webhooks.attempts(m.sid);
+    expect(attempt?.url).toBe(bare.replace('http://', 'http://hook%20user@'));
   });
 
   it("signs with the owning account's token and carries repeated and unicode params", async () => {
