@@ -12,7 +12,7 @@ import type { StatusCallbacks } from '../delivery/lifecycle.js';
 export interface MessageSink {
   /**
    * A lease for the new message's job, when this process will run the job itself straight
-   * after the commit (the job is then stored leased, and `accepted` gets its id).
+   * after the commit (the job is then stored leased, and `accepted` gets it).
    */
   lease?(outbox: OutboxEntry): OutboxLease | undefined;
   /**

@@ -185,7 +185,7 @@ export interface MessageRepository {
   /**
    * Stores many messages (each with its tags, first history entry and optional outbox job) in
    * one transaction with multi-row statements: group commit and the bulk loader use it.
-   * Returns them in the given order with their `seq` (and the ids of leased jobs).
+   * Returns them in the given order with their `seq` (and each leased job, to hand over).
    */
   insertMany(
     items: ReadonlyArray<{ message: Message; outbox?: OutboxEntry }>,

@@ -510,10 +510,7 @@ interface Round {
  * log is read back through the API; only the webhook itself, which needs it, keeps the password).
  */
 function loggedUrl(url: string, parsed: URL | undefined): string {
-  if (!parsed || parsed.password === '') return url;
-  const safe = new URL(parsed);
-  safe.password = '';
-  return safe.href;
+  return parsed ? withoutUserinfo(url, parsed, ['password']) : url;
 }
 
 /**
@@ -522,9 +519,17 @@ function loggedUrl(url: string, parsed: URL | undefined): string {
  * and the receiver validates against the URL it saw, which never carries them.
  */
 function signedUrl(url: string, parsed: URL): string {
-  if (parsed.username === '' && parsed.password === '') return url;
-  const bare = new URL(parsed);
-  bare.username = '';
-  bare.password = '';
-  return bare.href;
+  return withoutUserinfo(url, parsed, ['username', 'password']);
+}
+
+/** `url` with these parts of its userinfo left out; as given when they are empty already. */
+function withoutUserinfo(
+  url: string,
+  parsed: URL,
+  parts: readonly ('username' | 'password')[],
+): string {
+  if (parts.every((p) => parsed[p] === '')) return url;
+  const copy = new URL(parsed);
+  for (const p of parts) copy[p] = '';
+  return copy.href;
 }

@@ -90,6 +90,32 @@ const page = (limit: number, over: Partial<PageRequest> = {}): PageRequest => ({
 
 const sids = (list: { sid: string }[]) => list.map((m) => m.sid);
 
+/**
+ * Claims the dispatch jobs due at `now` as another worker, removes those about `mine` (their
+ * refs → ids) and drops the lease of the rest again.
+ */
+async function takeJobs(
+  store: Store,
+  now: number,
+  mine: ReadonlySet<string>,
+): Promise<Map<string, number>> {
+  const owner = 'other-worker';
+  const claimed = await store.outbox.claim({
+    kinds: ['dispatch'],
+    owner,
+    now,
+    limit: 100_000,
+    leaseMs: 1000,
+  });
+  const ours = claimed.filter((j) => mine.has(j.ref));
+  await store.outbox.completeMany(
+    ours.map((j) => j.id),
+    owner,
+  );
+  await store.outbox.releaseAll(owner);
+  return new Map(ours.map((j) => [j.ref, j.id]));
+}
+
 /** Walks a listing to its end with keyset cursors, one direction. */
 async function walk(
   store: Store,
@@ -1109,24 +1135,10 @@ export const storeCases: StoreCase[] = [
     name: 'messages: insertMany writes each message, its creation event and its job (in one statement where the engine can)',
     async run({ store }) {
       const ac = sid('AC');
-      // The jobs of this batch: claimed, checked, then removed; others' leases dropped again.
-      const jobsOf = async (batch: readonly { message: Message }[]) => {
-        const mine = new Set(batch.map((i) => i.message.sid));
-        const claimed = await store.outbox.claim({
-          kinds: ['dispatch'],
-          owner: 'insert-case',
-          now: FAR,
-          limit: 100_000,
-          leaseMs: 1000,
-        });
-        const ours = claimed.filter((j) => mine.has(j.ref));
-        await store.outbox.completeMany(
-          ours.map((j) => j.id),
-          'insert-case',
-        );
-        await store.outbox.releaseAll('insert-case');
-        return ours.map((j) => j.ref);
-      };
+      // The jobs of this batch: claimed, checked, then removed.
+      const jobsOf = async (batch: readonly { message: Message }[]) => [
+        ...(await takeJobs(store, FAR, new Set(batch.map((i) => i.message.sid)))).keys(),
+      ];
       const check = async (batch: { message: Message; outbox?: OutboxEntry }[]) => {
         const stored = (await store.messages.insertMany(batch)).map((s) => s.message);
         expect(sids(stored)).toEqual(batch.map((i) => i.message.sid));
@@ -1165,22 +1177,7 @@ export const storeCases: StoreCase[] = [
     async run({ store }) {
       const ac = sid('AC');
       const lease = { owner: 'accepting-node', until: T0 + 30_000 };
-      const claimAt = async (now: number, mine: ReadonlySet<string>) => {
-        const claimed = await store.outbox.claim({
-          kinds: ['dispatch'],
-          owner: 'other-node',
-          now,
-          limit: 100_000,
-          leaseMs: 1000,
-        });
-        const ours = claimed.filter((j) => mine.has(j.ref));
-        await store.outbox.completeMany(
-          ours.map((j) => j.id),
-          'other-node',
-        );
-        await store.outbox.releaseAll('other-node');
-        return new Map(ours.map((j) => [j.ref, j.id]));
-      };
+      const claimAt = (now: number, mine: ReadonlySet<string>) => takeJobs(store, now, mine);
       const check = async (batch: { message: Message; outbox?: OutboxEntry }[]) => {
         const stored = await store.messages.insertMany(batch);
         const leased = new Map<string, number>();

@@ -69,8 +69,22 @@ async function accepted(runner: JobRunner): Promise<OutboxJob> {
   return stored?.job as OutboxJob;
 }
 
-const otherClaim = (now = Date.now()) =>
-  store.outbox.claim({ kinds: ['dispatch'], owner: 'other', now, limit: 1000, leaseMs: 1000 });
+/** Another worker claims the dispatch jobs it can and finishes them at once. */
+async function otherClaim(): Promise<OutboxJob[]> {
+  const now = Date.now();
+  const taken = await store.outbox.claim({
+    kinds: ['dispatch'],
+    owner: 'other',
+    now,
+    limit: 1000,
+    leaseMs: 1000,
+  });
+  await store.outbox.completeMany(
+    taken.map((j) => j.id),
+    'other',
+  );
+  return taken;
+}
 
 it('a handed-over job runs at once with no claim query, and is nobody else’s meanwhile', async () => {
   const t = setup({ owner: 'handoff-1' });
@@ -147,10 +161,6 @@ it('stop() gives back the leases of handed-over jobs it did not run', async () =
     // The job left in memory is free at once, not when its lease would have run out.
     const taken = await otherClaim();
     expect(taken.map((j) => j.ref)).toEqual([b?.ref]);
-    await store.outbox.completeMany(
-      taken.map((j) => j.id),
-      'other',
-    );
   } finally {
     t.release();
     await t.runner.stop();
@@ -174,10 +184,6 @@ it('leases granted together past the bound: the surplus goes back to the databas
       return taken.length > 0 ? taken : undefined;
     });
     expect(surplus.map((j) => j.ref)).toEqual([jobs[2]?.ref]);
-    await store.outbox.completeMany(
-      surplus.map((j) => j.id),
-      'other',
-    );
     t.release();
     await until(() => (t.seen.length === 2 ? true : undefined));
     expect(t.seen.map((j) => j.ref)).toEqual(jobs.slice(0, 2).map((j) => j.ref));

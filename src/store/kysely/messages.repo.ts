@@ -4,11 +4,12 @@ import type { Database, MessageTable } from '../schema.js';
 import type {
   MessageFilter,
   MessageRepository,
+  MessageTransitionPatch,
   OutboxEntry,
   PageRequest,
   StoredMessage,
+  TransitionItem,
 } from '../store.js';
-import type { MessageTransitionPatch, TransitionItem } from '../store.js';
 import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
 import { rows, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
@@ -125,7 +126,8 @@ interface Inserted {
  * New messages (without tags), their history rows and their jobs in ONE statement
  * (`multiTableInsert`): `WITH m AS (INSERT … RETURNING), e AS (INSERT …), o AS (INSERT …)
  * SELECT … FROM m`. A statement is atomic by itself, so neither BEGIN nor COMMIT is sent: one
- * round trip instead of five for a group commit's batch. Returns the `seq` of each SID.
+ * round trip instead of five for a group commit's batch. Returns the `seq` of each SID, and the
+ * job id of each SID that has a job.
  */
 async function insertOneStatement(
   db: Kysely<Database>,
