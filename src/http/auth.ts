@@ -13,10 +13,31 @@ export interface Principal {
 /** SHA-256 hex digest; API key secrets are stored only this way. */
 export const sha256 = (s: string): string => hash('sha256', s, 'hex');
 
-/** Constant-time string comparison (both sides hashed first so lengths never leak). */
-export function safeEqual(a: string, b: string): boolean {
-  // One-shot hashing: a third of createHash's cost, and this runs on every request.
-  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
+/** SHA-256 digest of `s` as 32 bytes. */
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
+
+/**
+ * Digests of stored auth tokens, per account record. The read cache hands out the same frozen
+ * record until the account changes, so each token is hashed once, not on every request.
+ */
+const tokenDigests = new WeakMap<Account, Buffer>();
+
+function tokenDigest(account: Account): Buffer {
+  let d = tokenDigests.get(account);
+  if (d === undefined) tokenDigests.set(account, (d = digest(account.authToken)));
+  return d;
+}
+
+/** Compared against when the username is unknown, so that path costs what a real check does. */
+const NO_DIGEST = digest('\u0000');
+
+/**
+ * Constant-time check of a presented secret against a stored SHA-256 digest: the secret is
+ * hashed first, so both sides are 32 bytes and lengths never leak.
+ */
+function matches(presented: string, stored: Buffer): boolean {
+  const d = digest(presented);
+  return d.length === stored.length && timingSafeEqual(d, stored);
 }
 
 /** Splits an `Authorization: Basic …` header; `null` when absent or not Basic. */
@@ -39,14 +60,14 @@ export async function authenticate(store: Store, header: string | undefined): Pr
   if (!creds) throw unauthorized('Authentication Error - No credentials provided');
   if (creds.user.startsWith('SK')) {
     const key = await store.apiKeys.get(creds.user);
-    const ok = key !== undefined && safeEqual(sha256(creds.pass), key.secretHash);
+    const ok = key !== undefined && matches(creds.pass, Buffer.from(key.secretHash, 'hex'));
     const account = ok ? await store.accounts.get(key.accountSid) : undefined;
     if (!account || account.status === 'closed') throw unauthorized();
     return { account, apiKeySid: key?.sid };
   }
   const account = await store.accounts.get(creds.user);
   // Compare even when the account is unknown, so timing does not reveal which SIDs exist.
-  const ok = safeEqual(creds.pass, account?.authToken ?? '\u0000');
+  const ok = matches(creds.pass, account ? tokenDigest(account) : NO_DIGEST);
   if (!account || !ok || account.status === 'closed') throw unauthorized();
   return { account };
 }
