@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs/job.js';
-import { countSegments } from '../messages/segments.js';
+import { countSegments, smartEncoded } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
 import type { Carrier, Submission, SubmitResult } from './carrier.js';
@@ -68,8 +68,11 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
         m = await store.transaction(async (tx) => {
           const from = current.from ?? (await deps.pickSender?.(tx, current)) ?? null;
           if (from === null) return undefined;
+          const service = current.messagingServiceSid
+            ? await tx.services.findBySid(current.messagingServiceSid)
+            : undefined;
           const numSegments = countSegments(current.body ?? '', {
-            smartEncoded: current.options['SmartEncoded'] === 'true',
+            smartEncoded: smartEncoded(current.options, service?.config.smartEncoding),
           }).segments;
           return advance(tx, callbacks, current, { status: 'queued', from, numSegments }, now);
         });

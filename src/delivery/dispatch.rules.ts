@@ -1,5 +1,5 @@
 import { parsePhone } from '../messages/addresses.js';
-import { countSegments } from '../messages/segments.js';
+import { countSegments, smartEncoded } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { MessagingService } from '../store/services.records.js';
 import type { SubmitResult } from './carrier.js';
@@ -32,10 +32,8 @@ export function onAir(
     m.options['ValidityPeriod'] ?? service?.config.validityPeriod ?? DEFAULT_VALIDITY_S,
   );
   if (now > Math.max(m.dateCreated, m.sendAt ?? 0) + validityS * 1000) return 'expired';
-  const smart = m.options['SmartEncoded'];
-  const smartEncoded =
-    smart === undefined ? (service?.config.smartEncoding ?? false) : smart === 'true';
-  const encoded = countSegments(m.body ?? '', { smartEncoded });
+  const smart = smartEncoded(m.options, service?.config.smartEncoding);
+  const encoded = countSegments(m.body ?? '', { smartEncoded: smart });
   return { body: encoded.body, segments: encoded.segments };
 }
 

@@ -6,8 +6,8 @@ import type { Account, Message, MessageStatus } from '../store/records.js';
 import type { OutboxEntry, Store } from '../store/store.js';
 import { parsePhone, parseSender, type PhoneAddress } from './addresses.js';
 import { MAGIC_FROM, MAGIC_FROM_OK, MAGIC_TO } from './magic-numbers.js';
-import { httpUrl, readBoolean, readOptions } from './messages.params.js';
-import { countSegments } from './segments.js';
+import { httpUrl, readOptions } from './messages.params.js';
+import { countSegments, smartEncoded } from './segments.js';
 import { parseTags } from './tags.js';
 import { checkApplicationSid } from '../applications/applications.check.js';
 import { checkMessagingServiceSid } from '../services/services.check.js';
@@ -59,7 +59,10 @@ export async function buildOutbound(
     throw badRequest(21603, "A 'From' phone number is required.");
   }
   // 21705 when not an MG SID, 21701 when the account has no such service.
-  if (serviceSid !== undefined) await checkMessagingServiceSid(deps.store, account, serviceSid);
+  const service =
+    serviceSid === undefined
+      ? undefined
+      : await checkMessagingServiceSid(deps.store, account, serviceSid);
   const from = rawFrom === undefined ? null : await checkSender(deps.store, account, rawFrom, to);
   if (from !== null && !serviceSid && (deps.backlogMs?.(from, now) ?? 0) > 10 * 3600 * 1000) {
     throw badRequest(
@@ -101,8 +104,8 @@ export async function buildOutbound(
   const sendAt = scheduleOf(params, serviceSid, now);
 
   const status: MessageStatus = sendAt !== null ? 'scheduled' : serviceSid ? 'accepted' : 'queued';
-  const smartEncoded = readBoolean(params, 'SmartEncoded') ?? false;
-  const segments = countSegments(body ?? '', { smartEncoded }).segments;
+  const smart = smartEncoded(options, service?.config.smartEncoding);
+  const segments = countSegments(body ?? '', { smartEncoded: smart }).segments;
   const message: Message = {
     seq: 0,
     sid: deps.ids.sid(mediaUrls.length > 0 ? 'MM' : 'SM'),

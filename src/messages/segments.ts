@@ -315,3 +315,15 @@ function countUcs2Segments(text: string): number {
   }
   return segments;
 }
+
+/**
+ * Whether a message goes out smart-encoded: its own `SmartEncoded` option when it has one,
+ * else its Messaging Service's `SmartEncoding` setting, else not.
+ */
+export function smartEncoded(
+  options: Readonly<Record<string, string | string[]>>,
+  serviceSetting: boolean | undefined,
+): boolean {
+  const own = options['SmartEncoded'];
+  return own === undefined ? (serviceSetting ?? false) : own === 'true';
+}

@@ -117,4 +117,57 @@ describe('Messaging Service sends', () => {
     expect(again.status).toBe(400);
     expect(again.json.code).toBe(30409);
   });
+
+  describe('SmartEncoding on the service', () => {
+    // 100 characters with curly quotes: 2 segments as UCS-2, 1 once smart-encoded to GSM-7.
+    const body = `\u201cQuoted\u201d ${'x'.repeat(91)}`;
+    let smartSid = '';
+    const SMART_FROM = '+14155552009';
+    beforeAll(async () => {
+      smartSid = (
+        await t.client.messaging.v1.services.create({ friendlyName: 'smart', smartEncoding: true })
+      ).sid;
+      const pn = await t.client.incomingPhoneNumbers.create({ phoneNumber: SMART_FROM });
+      await t.client.messaging.v1
+        .services(smartSid)
+        .phoneNumbers.create({ phoneNumberSid: pn.sid });
+    });
+
+    it('counts segments smart-encoded from the create response on, unless the message says no', async () => {
+      const m = await t.client.messages.create({
+        messagingServiceSid: smartSid,
+        from: SMART_FROM,
+        to: '+14155550103',
+        body,
+      });
+      expect(m.numSegments).toBe('1');
+      const own = await t.client.messages.create({
+        messagingServiceSid: smartSid,
+        from: SMART_FROM,
+        to: '+14155550103',
+        body,
+        smartEncoded: false,
+      });
+      expect(own.numSegments).toBe('2');
+    });
+
+    it('counts them so when the sender is picked, also for a message the carrier then fails', async () => {
+      await fetch(`${t.url}/sim/rules`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ match: '+14155550104', outcome: 'failed:30008' }),
+      });
+      const m = await t.client.messages.create({
+        messagingServiceSid: smartSid,
+        to: '+14155550104',
+        body,
+      });
+      expect(m.numSegments).toBe('0');
+      await t.runDue();
+      const failed = await t.client.messages(m.sid).fetch();
+      expect(failed.status).toBe('failed');
+      expect(failed.errorCode).toBe(30008);
+      expect(failed.numSegments).toBe('1');
+    });
+  });
 });
