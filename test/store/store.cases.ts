@@ -1375,8 +1375,13 @@ export const storeCases: StoreCase[] = [
       );
       // The locking form (multi-process stores), inside a transaction.
       expect(
-        await store.transaction((tx) => tx.webhooks.pendingHeads([kb], { lock: true })),
-      ).toEqual(new Map([[kb, ids[2]]]));
+        await store.transaction((tx) => tx.webhooks.pendingHeads([kb, ka], { lock: true })),
+      ).toEqual(
+        new Map([
+          [kb, ids[2]],
+          [ka, ids[0]],
+        ]),
+      );
 
       // Settled once: a wrong attempt count does not apply.
       const applied = await store.webhooks.completeRounds(

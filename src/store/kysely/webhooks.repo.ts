@@ -117,17 +117,24 @@ export function webhookRepository(
 
     async pendingHeads(orderKeys, opts) {
       const heads = new Map<string, number>();
+      const lock = opts?.lock === true && capabilities.multiProcess;
       for (const chunk of chunks([...new Set(orderKeys)])) {
-        let q = db
+        const pending = db
           .selectFrom('webhooks')
-          .select(['id', 'order_key'])
           .where('order_key', 'in', chunk)
-          .where('status', '=', 'pending')
-          .orderBy('id');
-        // Row locks (no GROUP BY allowed with them): the first row per key is its head.
-        if (opts?.lock && capabilities.multiProcess) q = q.forUpdate();
-        for (const r of await q.execute()) {
-          if (!heads.has(r.order_key)) heads.set(r.order_key, num(r.id));
+          .where('status', '=', 'pending');
+        // Row locks allow no GROUP BY: every pending row, and the first per key is its head.
+        // Without, one row per key (a chain's later webhooks are never read).
+        const rows = lock
+          ? await pending.select(['id', 'order_key']).orderBy('id').forUpdate().execute()
+          : await pending
+              .select((eb) => [eb.fn.min('id').as('id'), 'order_key'])
+              .groupBy('order_key')
+              .execute();
+        for (const r of rows) {
+          const id = num(r.id);
+          const seen = heads.get(r.order_key);
+          if (seen === undefined || id < seen) heads.set(r.order_key, id);
         }
       }
       return heads;
