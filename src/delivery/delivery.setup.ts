@@ -8,6 +8,7 @@ import { DEFAULT_PRICES, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
 import { RETENTION_JOB, retentionHandler } from './retention.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
+import { withJobHandOff } from '../jobs/handoff.store.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
 import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
@@ -43,7 +44,11 @@ export function setupDelivery(deps: {
   callbacks?: StatusCallbacks;
   onError?: (err: unknown) => void;
 }): Delivery {
-  const { config, store, clock } = deps;
+  const { config, clock } = deps;
+  // Jobs the handlers queue (status callbacks, a chain's next webhook) go to the runners here
+  // from memory, through the pipeline's router.
+  const built: { pipeline?: Pipeline } = {};
+  const store = withJobHandOff(deps.store, () => built.pipeline?.router);
   const network = new SimNetwork({
     deliveryDelayMs: config.sim.deliveryDelayMs,
     seed: config.sim.seed,
@@ -83,5 +88,6 @@ export function setupDelivery(deps: {
     onError: deps.onError,
     leaseMs: config.jobLeaseMs,
   });
+  built.pipeline = pipeline;
   return { network, carrier, pipeline, prices, pacer };
 }

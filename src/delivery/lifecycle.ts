@@ -10,41 +10,31 @@ export interface CallbackExtras {
   rawDlrDoneDate?: string;
 }
 
-/**
- * Enqueues the status callback for a message's new status (no-op when it has no target). It may
- * resolve to whether it queued anything (`false`: nothing for the webhook runner to claim);
- * nothing said counts as "maybe".
- */
+/** Enqueues the status callback for a message's new status (no-op when it has no target). */
 export type StatusCallbacks = ((
   tx: Store,
   message: Message,
   now: number,
   extras?: CallbackExtras,
-) => Promise<boolean | void>) & {
+) => Promise<void>) & {
   /** The same for many messages at once, with multi-row statements (batch jobs). */
   many?: (
     tx: Store,
     items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
     now: number,
-  ) => Promise<boolean | void>;
+  ) => Promise<void>;
 };
 
-/**
- * Enqueues the status callbacks of many messages: in one go when the callbacks can, else in turn.
- * Resolves as {@link StatusCallbacks} do (`false`: nothing queued).
- */
+/** Enqueues the status callbacks of many messages: in one go when the callbacks can, else in turn. */
 export async function callbacksMany(
   tx: Store,
   callbacks: StatusCallbacks,
   items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
   now: number,
-): Promise<boolean | void> {
-  if (items.length === 0) return false;
+): Promise<void> {
+  if (items.length === 0) return;
   if (callbacks.many) return callbacks.many(tx, items, now);
-  let queued = false;
-  for (const i of items)
-    if ((await callbacks(tx, i.message, now, i.extras)) !== false) queued = true;
-  return queued;
+  for (const i of items) await callbacks(tx, i.message, now, i.extras);
 }
 
 /** The parts of a message a transition may change. */

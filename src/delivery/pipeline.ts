@@ -1,6 +1,6 @@
 import type { JobHandler } from '../jobs/job.js';
 import { JobRunner } from '../jobs/runner.js';
-import type { StatusCallbacks } from './lifecycle.js';
+import type { JobRouter } from '../jobs/handoff.store.js';
 import type { MessageSink } from '../messages/messages.service.js';
 import { dispatchHandler, DISPATCH_JOB, type DispatchDeps } from './dispatch.handler.js';
 import { simDlrHandler } from './simulator/sim.dlr.handler.js';
@@ -35,6 +35,8 @@ export interface PipelineDeps extends DispatchDeps {
 export interface Pipeline extends MessageSink {
   /** Wakes every runner (new due work committed). */
   notify(): void;
+  /** Takes jobs enqueued through the handlers' store (see `withJobHandOff`). */
+  readonly router: JobRouter;
   start(): void;
   stop(): Promise<void>;
   /** Runs everything due now until nothing is left (tests with a manual clock). */
@@ -45,26 +47,13 @@ export interface Pipeline extends MessageSink {
  * Wires the job runners: one for dispatch and delivery reports, one for webhooks (network-bound,
  * so it gets its own concurrency). A new message's job goes to the delivery runner (handed over
  * in memory when it was stored leased to it, else announced by notify()); creating a message
- * never waits for its delivery.
+ * never waits for its delivery. Give the handlers a store wrapped by `withJobHandOff` over
+ * {@link Pipeline.router}, and the jobs they queue reach the runners the same way.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  // Whether delivery jobs queued status callbacks since the webhook runner was last woken: only
-  // then has it anything new to claim (a wake-up per delivery batch cost a claim query each).
-  // The flag is cleared only with no delivery job in flight: one still running may have queued
-  // callbacks its transaction has not committed yet, and needs its own wake-up after it.
-  let callbacksQueued = false;
-  const noted = (queued: boolean | void) => {
-    if (queued !== false) callbacksQueued = true;
-    return queued;
-  };
-  const { many } = deps.callbacks;
-  const callbacks: StatusCallbacks = Object.assign(
-    async (...args: Parameters<StatusCallbacks>) => noted(await deps.callbacks(...args)),
-    many && { many: async (...args: Parameters<typeof many>) => noted(await many(...args)) },
-  );
   const handlers: Record<string, JobHandler> = {
-    [DISPATCH_JOB]: dispatchHandler({ ...deps, callbacks }),
-    [SIM_DLR_JOB]: simDlrHandler({ ...deps, callbacks }),
+    [DISPATCH_JOB]: dispatchHandler(deps),
+    [SIM_DLR_JOB]: simDlrHandler(deps),
     ...deps.housekeeping,
   };
   const runners = [
@@ -78,11 +67,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       leaseMs: deps.leaseMs,
       pollMs: deps.pollMs,
       onError: deps.onError,
-      afterJob: () => {
-        if (!callbacksQueued) return;
-        if (!runners[0]?.busy) callbacksQueued = false;
-        webhooks?.notify();
-      },
     }),
   ];
   let webhooks: JobRunner | undefined;
@@ -99,11 +83,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       leaseMs: deps.leaseMs,
       pollMs: deps.pollMs,
       onError: deps.onError,
-      // A webhook's answer (TwiML) may have queued replies for the delivery runner.
-      afterJob: () => runners[0]?.notify(),
     });
     runners.push(webhooks);
   }
+  const runnerOf = (kind: string) => runners.find((r) => r.handles(kind));
+  // Jobs enqueued through a store wrapped by withJobHandOff (the handlers' store): a status
+  // callback queued by a delivery batch, the next callback of a chain. Leased ones are handed
+  // over; unleased ones due now wake their runner, here only (another process finds them at its
+  // next poll).
+  const router: JobRouter = {
+    lease: (kind, runAt) => runnerOf(kind)?.lease(kind, runAt),
+    committed(handed, stored) {
+      for (const r of runners) {
+        const mine = handed.filter((j) => r.handles(j.kind));
+        if (mine.length > 0) r.handOff(mine);
+        const now = deps.clock.now();
+        if (stored.some((j) => r.handles(j.kind) && j.runAt <= now)) r.notify();
+      }
+    },
+  };
   const wakeLocal = () => runners.forEach((r) => r.notify());
   // New work also wakes the workers of other processes sharing the database.
   const notify = () => {
@@ -114,10 +112,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let running = false;
   return {
     notify,
+    router,
     // A new message brings only a dispatch job: wake the delivery runner, not the webhook lanes
-    // (the delivery runner wakes those when a batch queues callbacks). Only a process that does
-    // not deliver itself (`WORKERS=off`) signals the others: a NOTIFY per create batch was a
-    // query of its own, and hearing it back woke every runner here for a claim query each.
+    // (the callbacks a delivery batch queues reach them through the router). Only a process
+    // that does not deliver itself (`WORKERS=off`) signals the others: a NOTIFY per create batch
+    // was a query of its own, and hearing it back woke every runner here for a claim query each.
     // The cost: while this runner is busy, another process finds the message at its next poll
     // (200 ms) instead of at once.
     // A job stored leased to the delivery runner (`lease`) is handed over in memory: no claim

@@ -35,11 +35,10 @@ export async function callbackTarget(
 export const statusCallbacks: StatusCallbacks = Object.assign(
   async (tx: Store, message: Message, now: number, extras?: CallbackExtras) => {
     const target = await callbackTarget(tx, message);
-    if (!target) return false;
+    if (!target) return;
     await enqueueStatusCallback(tx, message, target, now, {
       ...(extras?.rawDlrDoneDate !== undefined && { rawDlrDoneDate: extras.rawDlrDoneDate }),
     });
-    return true;
   },
   { many: statusCallbacksMany },
 );
@@ -52,7 +51,7 @@ async function statusCallbacksMany(
   tx: Store,
   items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
   now: number,
-): Promise<boolean> {
+): Promise<void> {
   const cached: Store = {
     ...tx,
     services: { ...tx.services, findBySid: memoize((sid) => tx.services.findBySid(sid)) },
@@ -72,5 +71,4 @@ async function statusCallbacksMany(
     );
   }
   await enqueueWebhooks(tx, requests, now);
-  return requests.length > 0;
 }

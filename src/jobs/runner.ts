@@ -26,8 +26,6 @@ export interface RunnerOptions {
   /** First back-off after a handler throws; doubles per failed attempt, capped at 5 min. */
   errorRetryMs?: number;
   onError?: (err: unknown, job?: OutboxJob) => void;
-  /** Called after each job (or batch) finishes (e.g. to wake the runner of the work it enqueued). */
-  afterJob?: () => void;
 }
 
 const MAX_ERROR_BACKOFF_MS = 300_000;
@@ -228,9 +226,9 @@ export class JobRunner implements JobNotifier {
     return { kind: first.kind, jobs };
   }
 
-  /** Whether jobs of this runner are running (afterJob() of one may come while others run). */
-  get busy(): boolean {
-    return this.inflight.size > 0 || this.batched.size > 0;
+  /** Whether this runner runs jobs of `kind`. */
+  handles(kind: string): boolean {
+    return Object.hasOwn(this.opts.handlers, kind);
   }
 
   /**
@@ -438,7 +436,6 @@ export class JobRunner implements JobNotifier {
       await Promise.all([...settling, this.executeEach(single)]);
     } finally {
       for (const j of jobs) this.batched.delete(j.id);
-      this.opts.afterJob?.();
     }
   }
 
@@ -461,7 +458,6 @@ export class JobRunner implements JobNotifier {
       outcome = { retryAt: this.opts.clock.now() + Math.min(backoff, MAX_ERROR_BACKOFF_MS) };
     }
     await this.settle(job, outcome);
-    this.opts.afterJob?.();
   }
 
   /** Completes or reschedules a job, only while this runner still holds its lease. */

@@ -148,6 +148,13 @@ export interface OutboxJob {
 /** The durable job queue every background task runs from. */
 export interface OutboxRepository {
   enqueue(jobs: NewOutboxJob[]): Promise<void>;
+  /**
+   * Stores jobs already leased to `lease.owner` until `lease.until`, for a runner of this
+   * process to take from memory after the commit (`JobRunner.handOff`); returns them as a claim
+   * would. The lease keeps every other worker off them, and lets them be claimed when it runs
+   * out.
+   */
+  enqueueLeased(jobs: readonly NewOutboxJob[], lease: OutboxLease): Promise<OutboxJob[]>;
   /** Leases up to `limit` due jobs of the given kinds to `owner` until `now + leaseMs`. */
   claim(args: {
     kinds: string[];
@@ -622,6 +629,13 @@ export interface Store {
   readonly signals?: StoreSignals;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs `hook` once the current transaction has committed (the outermost one, when nested),
+   * and never if it rolls back; outside a transaction, at once (every write has committed). For
+   * work that must not see, or act on, uncommitted rows: handing jobs to a runner in memory. A
+   * hook that throws is skipped: the others still run, and the transaction's result stands.
+   */
+  afterCommit(hook: () => void): void;
   /** Liveness probe for `/healthz`. */
   ping(): Promise<void>;
   close(): Promise<void>;

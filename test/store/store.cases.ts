@@ -9,6 +9,7 @@ import type {
   NewMedia,
   NewWebhook,
   OutboxEntry,
+  OutboxJob,
   PageRequest,
   Store,
 } from '../../src/store/store.js';
@@ -91,28 +92,42 @@ const page = (limit: number, over: Partial<PageRequest> = {}): PageRequest => ({
 const sids = (list: { sid: string }[]) => list.map((m) => m.sid);
 
 /**
- * Claims the dispatch jobs due at `now` as another worker, removes those about `mine` (their
- * refs → ids) and drops the lease of the rest again.
+ * Claims the jobs of `kind` due at `now` as another worker and drops the leases again; returns
+ * those about `mine`, removed first when `take` (else left for a later claim).
  */
-async function takeJobs(
+async function claimAsOther(
   store: Store,
+  kind: string,
   now: number,
   mine: ReadonlySet<string>,
-): Promise<Map<string, number>> {
+  take: boolean,
+): Promise<OutboxJob[]> {
   const owner = 'other-worker';
   const claimed = await store.outbox.claim({
-    kinds: ['dispatch'],
+    kinds: [kind],
     owner,
     now,
     limit: 100_000,
     leaseMs: 1000,
   });
   const ours = claimed.filter((j) => mine.has(j.ref));
-  await store.outbox.completeMany(
-    ours.map((j) => j.id),
-    owner,
-  );
+  if (take) {
+    await store.outbox.completeMany(
+      ours.map((j) => j.id),
+      owner,
+    );
+  }
   await store.outbox.releaseAll(owner);
+  return ours;
+}
+
+/** Takes (removes) the dispatch jobs about `mine` due at `now` as another worker: refs → ids. */
+async function takeJobs(
+  store: Store,
+  now: number,
+  mine: ReadonlySet<string>,
+): Promise<Map<string, number>> {
+  const ours = await claimAsOther(store, 'dispatch', now, mine, true);
   return new Map(ours.map((j) => [j.ref, j.id]));
 }
 
@@ -1231,6 +1246,73 @@ export const storeCases: StoreCase[] = [
           outbox: i % 3 === 0 ? plain : held,
         })),
       );
+    },
+  },
+  {
+    name: 'outbox: enqueueLeased stores jobs leased and returns them as claimed',
+    async run({ store }) {
+      const lease = { owner: 'handing-node', until: T0 + 30_000 };
+      // Each ref twice, with different payloads: every id must come back with its own job.
+      const refs = Array.from({ length: 150 }, () => `leased-${sid('SM')}`);
+      const jobs = Array.from({ length: 300 }, (_, i) => ({
+        kind: 'webhook',
+        ref: refs[i % 150]!,
+        payload: { n: i },
+        runAt: T0,
+      }));
+      const got = await store.outbox.enqueueLeased(jobs, lease);
+      expect(got.map(({ id: _id, ...j }) => j).sort((a, b) => a.ref.localeCompare(b.ref))).toEqual(
+        jobs.map((j) => ({ ...j, attempts: 0 })).sort((a, b) => a.ref.localeCompare(b.ref)),
+      );
+      expect(new Set(got.map((j) => j.id)).size).toBe(jobs.length);
+      const mine = new Set(refs);
+      const claimOthers = (now: number) => claimAsOther(store, 'webhook', now, mine, false);
+      // Nobody else takes them while the lease holds; its owner completes them by id…
+      expect(await claimOthers(T0 + 1)).toEqual([]);
+      const [first, ...rest] = got;
+      expect(await store.outbox.completeMany([first!.id], 'other-worker')).toBe(0);
+      expect(await store.outbox.completeMany([first!.id], lease.owner)).toBe(1);
+      // …and once it runs out, the rest are anyone's: the same jobs under the same ids.
+      const byId = (list: OutboxJob[]) => [...list].sort((a, b) => a.id - b.id);
+      expect(byId(await claimOthers(lease.until + 1))).toEqual(byId(rest));
+      await store.outbox.completeMany(rest.map((j) => j.id));
+    },
+  },
+  {
+    name: 'store: afterCommit runs after the outermost commit, never after a rollback',
+    async run({ store }) {
+      const ran: string[] = [];
+      // Outside a transaction: at once.
+      store.afterCommit(() => ran.push('now'));
+      expect(ran).toEqual(['now']);
+
+      const a = account();
+      await store.transaction(async (tx) => {
+        await tx.accounts.insert(a);
+        tx.afterCommit(async () => {
+          // Committed by then: visible outside the transaction.
+          ran.push(`outer:${(await store.accounts.get(a.sid))?.sid === a.sid}`);
+        });
+        await tx.transaction(async (inner) => {
+          inner.afterCommit(() => ran.push('nested'));
+        });
+        // A nested transaction's hook waits for the outermost commit.
+        expect(ran).toEqual(['now']);
+        tx.afterCommit(() => {
+          throw new Error('a failing hook is skipped');
+        });
+        tx.afterCommit(() => ran.push('last'));
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ran).toEqual(['now', 'nested', 'last', 'outer:true']);
+
+      await expect(
+        store.transaction(async (tx) => {
+          tx.afterCommit(() => ran.push('rolled back'));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(ran).not.toContain('rolled back');
     },
   },
   {

@@ -29,7 +29,6 @@ function recorder() {
   const callbacks: StatusCallbacks = Object.assign(
     async (_tx: Store, m: Message, _now: number, extras?: CallbackExtras) => {
       note(m, extras);
-      return true;
     },
     {
       many: async (
@@ -37,7 +36,6 @@ function recorder() {
         items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
       ) => {
         for (const i of items) note(i.message, i.extras);
-        return items.length > 0;
       },
     },
   );

@@ -33,6 +33,7 @@ export function kyselyStore(
   capabilities: StoreCapabilities,
   hooks: KyselyStoreHooks = {},
   batch: Batches = batches(capabilities),
+  commitHooks?: (() => void)[],
 ): Store {
   return {
     capabilities,
@@ -51,8 +52,26 @@ export function kyselyStore(
     applications: applicationRepository(db),
     optOuts: optOutRepository(db),
     // Transactions share the store's batch helpers (and so its compiled statement shapes).
-    transaction: (fn) =>
-      inTransaction(db, (trx) => fn(kyselyStore(trx, capabilities, hooks, batch))),
+    async transaction(fn) {
+      // Nested: the outermost transaction's hooks run after its commit.
+      if (db.isTransaction) return fn(kyselyStore(db, capabilities, hooks, batch, commitHooks));
+      const after: (() => void)[] = [];
+      const result = await inTransaction(db, (trx) =>
+        fn(kyselyStore(trx, capabilities, hooks, batch, after)),
+      );
+      for (const hook of after) {
+        try {
+          hook();
+        } catch {
+          // Committed either way: see Store.afterCommit.
+        }
+      }
+      return result;
+    },
+    afterCommit(hook) {
+      if (commitHooks) commitHooks.push(hook);
+      else hook();
+    },
     async ping() {
       await sql`select 1`.execute(db);
     },
