@@ -44,11 +44,11 @@ export function setupDelivery(deps: {
   callbacks?: StatusCallbacks;
   onError?: (err: unknown) => void;
 }): Delivery {
-  const { config, clock } = deps;
-  // Jobs the handlers queue (status callbacks, a chain's next webhook) go to the runners here
-  // from memory, through the pipeline's router.
+  const { config, store, clock } = deps;
+  // The webhook handler queues a chain's next webhook (and TwiML replies) through the pipeline's
+  // router, as the pipeline's own handlers queue status callbacks.
   const built: { pipeline?: Pipeline } = {};
-  const store = withJobHandOff(deps.store, () => built.pipeline?.router);
+  const webhookStore = withJobHandOff(store, () => built.pipeline?.router, deps.onError);
   const network = new SimNetwork({
     deliveryDelayMs: config.sim.deliveryDelayMs,
     seed: config.sim.seed,
@@ -71,7 +71,7 @@ export function setupDelivery(deps: {
     callbacks: deps.callbacks ?? statusCallbacks,
     extraHandlers: {
       [WEBHOOK_JOB_KIND]: webhookHandler({
-        store,
+        store: webhookStore,
         clock,
         timeoutMs: config.webhookTimeoutMs,
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),

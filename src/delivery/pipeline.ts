@@ -1,6 +1,6 @@
 import type { JobHandler } from '../jobs/job.js';
 import { JobRunner } from '../jobs/runner.js';
-import type { JobRouter } from '../jobs/handoff.store.js';
+import { withJobHandOff, type JobRouter } from '../jobs/handoff.store.js';
 import type { MessageSink } from '../messages/messages.service.js';
 import { dispatchHandler, DISPATCH_JOB, type DispatchDeps } from './dispatch.handler.js';
 import { simDlrHandler } from './simulator/sim.dlr.handler.js';
@@ -47,13 +47,16 @@ export interface Pipeline extends MessageSink {
  * Wires the job runners: one for dispatch and delivery reports, one for webhooks (network-bound,
  * so it gets its own concurrency). A new message's job goes to the delivery runner (handed over
  * in memory when it was stored leased to it, else announced by notify()); creating a message
- * never waits for its delivery. Give the handlers a store wrapped by `withJobHandOff` over
- * {@link Pipeline.router}, and the jobs they queue reach the runners the same way.
+ * never waits for its delivery. The jobs the delivery handlers queue (status callbacks) reach
+ * the runners through {@link Pipeline.router} (`withJobHandOff`); give the extra handlers a
+ * store wrapped the same way, and theirs do too.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
+  // The delivery handlers queue status callbacks through the router (read when they run).
+  const store = withJobHandOff(deps.store, () => router, deps.onError);
   const handlers: Record<string, JobHandler> = {
-    [DISPATCH_JOB]: dispatchHandler(deps),
-    [SIM_DLR_JOB]: simDlrHandler(deps),
+    [DISPATCH_JOB]: dispatchHandler({ ...deps, store }),
+    [SIM_DLR_JOB]: simDlrHandler({ ...deps, store }),
     ...deps.housekeeping,
   };
   const runners = [
@@ -92,7 +95,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   // over; unleased ones due now wake their runner, here only (another process finds them at its
   // next poll).
   const router: JobRouter = {
-    lease: (kind, runAt) => runnerOf(kind)?.lease(kind, runAt),
+    lease: (kind, runAt, already) => runnerOf(kind)?.lease(kind, runAt, already),
     committed(handed, stored) {
       for (const r of runners) {
         const mine = handed.filter((j) => r.handles(j.kind));
@@ -138,7 +141,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     stop: async () => {
       running = false;
       await unsubscribe?.();
-      await Promise.all(runners.map((r) => r.stop()));
+      // Delivery first: its last batches may still hand callbacks to the webhook runner, which
+      // then runs or gives them back while it stops.
+      for (const r of runners) await r.stop();
     },
     async runDue() {
       let total = 0;

@@ -150,9 +150,9 @@ export interface OutboxRepository {
   enqueue(jobs: NewOutboxJob[]): Promise<void>;
   /**
    * Stores jobs already leased to `lease.owner` until `lease.until`, for a runner of this
-   * process to take from memory after the commit (`JobRunner.handOff`); returns them as a claim
-   * would. The lease keeps every other worker off them, and lets them be claimed when it runs
-   * out.
+   * process to take from memory after the commit (`JobRunner.handOff`); returns them in the
+   * given order, shaped as a claim returns jobs. The lease keeps every other worker off them,
+   * and lets them be claimed when it runs out.
    */
   enqueueLeased(jobs: readonly NewOutboxJob[], lease: OutboxLease): Promise<OutboxJob[]>;
   /** Leases up to `limit` due jobs of the given kinds to `owner` until `now + leaseMs`. */
@@ -632,8 +632,10 @@ export interface Store {
   /**
    * Runs `hook` once the current transaction has committed (the outermost one, when nested),
    * and never if it rolls back; outside a transaction, at once (every write has committed). For
-   * work that must not see, or act on, uncommitted rows: handing jobs to a runner in memory. A
-   * hook that throws is skipped: the others still run, and the transaction's result stands.
+   * synchronous work that must not act on uncommitted rows: handing jobs to a runner in memory.
+   * A nested transaction is not a savepoint: a hook registered inside one whose error the outer
+   * function catches runs if the outer one commits. A hook that throws is skipped (report its
+   * errors yourself): the others still run, and the transaction's result stands.
    */
   afterCommit(hook: () => void): void;
   /** Liveness probe for `/healthz`. */

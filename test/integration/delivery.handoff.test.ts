@@ -64,7 +64,7 @@ function pipeline(owner: string, opts: { callbacks?: boolean; perJobWebhooks?: b
   const single: JobHandler = async (job) => (await one(job), { done: true });
   const webhook: JobHandler = opts.perJobWebhooks ? single : Object.assign(single, { batch });
   const p = createPipeline({
-    store: handlers,
+    store: counted,
     clock: systemClock,
     carrier: simulatorCarrier(new SimNetwork({ deliveryDelayMs: 0, seed: owner })),
     prices: DEFAULT_PRICES,

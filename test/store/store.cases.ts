@@ -1289,9 +1289,9 @@ export const storeCases: StoreCase[] = [
       const a = account();
       await store.transaction(async (tx) => {
         await tx.accounts.insert(a);
-        tx.afterCommit(async () => {
+        tx.afterCommit(() => {
           // Committed by then: visible outside the transaction.
-          ran.push(`outer:${(await store.accounts.get(a.sid))?.sid === a.sid}`);
+          void store.accounts.get(a.sid).then((got) => ran.push(`outer:${got?.sid === a.sid}`));
         });
         await tx.transaction(async (inner) => {
           inner.afterCommit(() => ran.push('nested'));
