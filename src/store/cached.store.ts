@@ -90,8 +90,30 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
   };
   const off = await store.signals?.subscribe(CACHE_CHANNEL, clear);
 
-  const cachedRead = (repo: Repo, name: string, fn: AnyFn, active: () => boolean): AnyFn => {
+  /**
+   * Misses being read outside transactions, by key: callers that miss the same key meanwhile
+   * share the read (a burst of requests after a clear costs one query, not one each). Only
+   * outside transactions: one inside may see its own writes, and on a single connection an
+   * outside read waits for the transaction, which must not wait for it in turn.
+   */
+  const reading = new Map<string, { gen: number; read: Promise<unknown> }>();
+
+  const cachedRead = (
+    repo: Repo,
+    name: string,
+    fn: AnyFn,
+    active: () => boolean,
+    shared: boolean,
+  ): AnyFn => {
     const keepMisses = CACHED_MISSES.has(`${repo}.${name}`);
+    const load = async (key: string, args: unknown[]) => {
+      const gen = generation;
+      const v = deepFreeze(await fn(...args));
+      // "Not found" is not kept (unknown usernames must not push real entries out), except for
+      // reads keyed by stored SIDs.
+      if ((v !== undefined || keepMisses) && gen === generation && active()) cache.set(key, { v });
+      return v;
+    };
     return async (...args) => {
       if (!active()) return fn(...args);
       const key = `${repo}.${name}:${JSON.stringify(args)}`;
@@ -99,12 +121,18 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
       if (key.length > MAX_KEY) return fn(...args);
       const hit = cache.get(key);
       if (hit) return hit.v;
-      const gen = generation;
-      const v = deepFreeze(await fn(...args));
-      // "Not found" is not kept (unknown usernames must not push real entries out), except for
-      // reads keyed by stored SIDs.
-      if ((v !== undefined || keepMisses) && gen === generation && active()) cache.set(key, { v });
-      return v;
+      if (!shared) return load(key, args);
+      // A read begun before a clear may return what the write replaced: not shared past it.
+      const pending = reading.get(key);
+      if (pending?.gen === generation) return pending.read;
+      const read = load(key, args);
+      const entry = { gen: generation, read };
+      reading.set(key, entry);
+      try {
+        return await read;
+      } finally {
+        if (reading.get(key) === entry) reading.delete(key);
+      }
     };
   };
 
@@ -123,7 +151,9 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
     for (const repo of Object.keys(CACHED_READS) as Repo[]) {
       const base = inner[repo] as unknown as Record<string, AnyFn>;
       const r: Record<string, AnyFn> = { ...base };
-      for (const m of CACHED_READS[repo]) r[m] = cachedRead(repo, m, base[m]!.bind(base), active);
+      for (const m of CACHED_READS[repo]) {
+        r[m] = cachedRead(repo, m, base[m]!.bind(base), active, !inTransaction);
+      }
       for (const m of INVALIDATING_WRITES[repo]) {
         const write = base[m]!.bind(base);
         r[m] = async (...args) => {

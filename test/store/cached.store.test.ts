@@ -22,6 +22,56 @@ describe('read cache (SQLite)', () => {
   });
   afterAll(() => store.close());
 
+  it('concurrent misses of one key share one read; a read begun before a write is not shared after it', async () => {
+    const base = await openSqliteStore({ path: ':memory:' });
+    let calls = 0;
+    let gate: Promise<void> | null = null;
+    const counted: Store = {
+      ...base,
+      accounts: {
+        ...base.accounts,
+        get: async (sid) => {
+          calls++;
+          const held = gate;
+          const got = await base.accounts.get(sid);
+          if (held) await held;
+          return got;
+        },
+      },
+    };
+    const cached = await withReadCache(counted, { ttlMs: 60_000 });
+    try {
+      const a = account();
+      await cached.accounts.insert(a);
+      const all = await Promise.all(Array.from({ length: 10 }, () => cached.accounts.get(a.sid)));
+      expect(calls).toBe(1);
+      expect(all.every((x) => x === all[0] && x?.sid === a.sid)).toBe(true);
+
+      // A write lands while a read is under way: a later miss reads again and sees it.
+      let open: () => void = () => undefined;
+      gate = new Promise<void>((r) => (open = r));
+      await cached.accounts.update(a.sid, { friendlyName: 'before' }, T0 + 1); // clears the cache
+      calls = 0;
+      const early = cached.accounts.get(a.sid);
+      await new Promise((r) => setTimeout(r, 10));
+      gate = null;
+      await cached.accounts.update(a.sid, { friendlyName: 'after' }, T0 + 2);
+      // (Sharing the early read would wait for it: a timeout says so at once.)
+      const late = await Promise.race([
+        cached.accounts.get(a.sid),
+        new Promise<undefined>((r) => setTimeout(r, 2_000)),
+      ]);
+      expect(late?.friendlyName).toBe('after');
+      expect(calls).toBe(2);
+      open();
+      expect((await early)?.friendlyName).toBe('before');
+      // The early answer was not cached over the later one.
+      expect((await cached.accounts.get(a.sid))?.friendlyName).toBe('after');
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('serves a repeated read from memory, frozen', async () => {
     const a = account();
     await store.accounts.insert(a);
