@@ -66,7 +66,8 @@ export async function authenticate(store: Store, header: string | undefined): Pr
     return { account, apiKeySid: key?.sid };
   }
   const account = await store.accounts.get(creds.user);
-  // Compare even when the account is unknown, so timing does not reveal which SIDs exist.
+  // Compare even when the account is unknown, so the comparison's own timing does not reveal
+  // which SIDs exist (the lookup before it still may: known accounts are usually cached).
   const ok = matches(creds.pass, account ? tokenDigest(account) : NO_DIGEST);
   if (!account || !ok || account.status === 'closed') throw unauthorized();
   return { account };

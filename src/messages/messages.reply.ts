@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { countSegments } from './segments.js';
+import { countSegments, smartEncoded } from './segments.js';
 
 /** A reply to send (from TwiML `<Message>` or an opt-out confirmation). */
 export interface ReplyRequest {
@@ -59,6 +59,11 @@ export async function createReply(
   if (req.statusCallback && req.statusCallbackMethod !== 'POST') {
     options['StatusCallbackMethod'] = req.statusCallbackMethod;
   }
+  // Sent through a Messaging Service (the number is in one): its SmartEncoding counts.
+  const service = req.messagingServiceSid
+    ? await tx.services.findBySid(req.messagingServiceSid)
+    : undefined;
+  const smart = smartEncoded(options, service?.config.smartEncoding);
   const message: Message = {
     seq: 0,
     sid: deps.ids.sid(req.mediaUrls.length > 0 ? 'MM' : 'SM'),
@@ -68,7 +73,7 @@ export async function createReply(
     from: req.from,
     to: req.to,
     body: req.body,
-    numSegments: countSegments(req.body).segments,
+    numSegments: countSegments(req.body, { smartEncoded: smart }).segments,
     numMedia: req.mediaUrls.length,
     messagingServiceSid: req.messagingServiceSid,
     errorCode: failure?.errorCode ?? null,

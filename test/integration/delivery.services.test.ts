@@ -152,11 +152,12 @@ describe('Messaging Service sends', () => {
     });
 
     it('counts them so when the sender is picked, also for a message the carrier then fails', async () => {
-      await fetch(`${t.url}/sim/rules`, {
+      const rule = await fetch(`${t.url}/sim/rules`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ match: '+14155550104', outcome: 'failed:30008' }),
       });
+      expect(rule.status).toBe(201);
       const m = await t.client.messages.create({
         messagingServiceSid: smartSid,
         to: '+14155550104',
@@ -168,6 +169,7 @@ describe('Messaging Service sends', () => {
       expect(failed.status).toBe('failed');
       expect(failed.errorCode).toBe(30008);
       expect(failed.numSegments).toBe('1');
+      expect((await fetch(`${t.url}/sim/rules`, { method: 'DELETE' })).status).toBe(204);
     });
   });
 });

@@ -147,6 +147,21 @@ describe('opt-out', () => {
   it('STOP / HELP / START on a plain number', () => optOutFlow(NUMBER, '+14155550143'));
   it('STOP / HELP / START on a Messaging Service number', () =>
     optOutFlow(SERVICE_NUMBER, '+14155550144'));
+  it("a reply the opt-out fails counts its segments with the service's SmartEncoding", async () => {
+    const handset = '+14155550146';
+    await text(SERVICE_NUMBER, 'STOP', {}, handset);
+    // 100 characters with curly quotes: 2 segments as UCS-2, 1 smart-encoded (the default).
+    const body = `\u201cHi\u201d ${'x'.repeat(94)}`;
+    await text(SERVICE_NUMBER, body, {}, handset);
+    const reply = await until(async () =>
+      (await t.client.messages.list({ from: SERVICE_NUMBER, to: handset })).find(
+        (m) => m.body === `echo: ${body}`,
+      ),
+    );
+    expect(reply.status).toBe('failed');
+    expect(reply.errorCode).toBe(21610);
+    expect(reply.numSegments).toBe('1');
+  });
   it('"STOP PLEASE" is not a keyword', async () => {
     const r = await text(NUMBER, 'STOP PLEASE', {}, '+14155550145');
     const hook = await until(() => inbound.find((p) => p['MessageSid'] === r.json.sid));
