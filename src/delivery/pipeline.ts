@@ -72,9 +72,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       onError: deps.onError,
     }),
   ];
-  let webhooks: JobRunner | undefined;
   if (deps.extraHandlers && Object.keys(deps.extraHandlers).length > 0) {
-    webhooks = new JobRunner({
+    const webhooks = new JobRunner({
       store: deps.store,
       clock: deps.clock,
       handlers: deps.extraHandlers,
@@ -97,10 +96,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const router: JobRouter = {
     lease: (kind, runAt, already) => runnerOf(kind)?.lease(kind, runAt, already),
     committed(handed, stored) {
+      const now = deps.clock.now();
       for (const r of runners) {
         const mine = handed.filter((j) => r.handles(j.kind));
         if (mine.length > 0) r.handOff(mine);
-        const now = deps.clock.now();
         if (stored.some((j) => r.handles(j.kind) && j.runAt <= now)) r.notify();
       }
     },
@@ -122,11 +121,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // was a query of its own, and hearing it back woke every runner here for a claim query each.
     // The cost: while this runner is busy, another process finds the message at its next poll
     // (200 ms) instead of at once.
-    // A job stored leased to the delivery runner (`lease`) is handed over in memory: no claim
-    // query, no wake-up of anything else.
-    lease: (outbox) => runners[0]?.lease(outbox.kind, outbox.runAt),
+    // A job stored with a lease from the router is handed over in memory, as the handlers'
+    // jobs are: no claim query, no wake-up of anything else.
+    lease: (outbox) => router.lease(outbox.kind, outbox.runAt, 0),
     accepted: (_message, job) => {
-      if (job) runners[0]?.handOff([job]);
+      if (job) router.committed([job], []);
       else if (running) runners[0]?.notify();
       else if (deps.store.capabilities.multiProcess) deps.store.signals?.publish(JOBS_CHANNEL);
     },

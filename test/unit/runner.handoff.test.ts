@@ -86,6 +86,13 @@ async function otherClaim(): Promise<OutboxJob[]> {
   return taken;
 }
 
+/** Waits until another worker's claim takes some dispatch job; those jobs. */
+const claimedByOther = (ms?: number) =>
+  until(async () => {
+    const taken = await otherClaim();
+    return taken.length > 0 ? taken : undefined;
+  }, ms);
+
 it('a handed-over job runs at once with no claim query, and is nobody else’s meanwhile', async () => {
   const t = setup({ owner: 'handoff-1' });
   t.runner.start();
@@ -182,10 +189,7 @@ it('leases granted together past the bound: the surplus goes back to the databas
     await until(() => (t.seen.length === 1 ? true : undefined));
     t.runner.handOff(jobs.slice(1));
     // One waits in memory; the newest is released at once: claimable by anyone.
-    const surplus = await until(async () => {
-      const taken = await otherClaim();
-      return taken.length > 0 ? taken : undefined;
-    });
+    const surplus = await claimedByOther();
     expect(surplus.map((j) => j.ref)).toEqual([jobs[2]?.ref]);
     t.release();
     await until(() => (t.seen.length === 2 ? true : undefined));
@@ -208,10 +212,7 @@ it('handed-over jobs still waiting a poll interval while every lane is busy go b
     // (its lease would hold it for 30 s), for any worker to claim.
     const waited = performance.now();
     t.runner.handOff([b] as OutboxJob[]);
-    const taken = await until(async () => {
-      const got = await otherClaim();
-      return got.length > 0 ? got : undefined;
-    }, 2_000);
+    const taken = await claimedByOther(2_000);
     expect(taken.map((j) => j.ref)).toEqual([b?.ref]);
     expect(performance.now() - waited).toBeGreaterThanOrEqual(90);
     t.release();

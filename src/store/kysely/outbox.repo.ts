@@ -63,7 +63,8 @@ export function outboxRepository(
       const out: OutboxJob[] = [];
       for (const chunk of chunks(jobs)) {
         const values = chunk.map((j) => outboxRow(j, lease));
-        const rows = await batch(db, 'outbox+lease', values, (v) =>
+        // The same statement (and shape key) as the leased jobs of new messages.
+        const rows = await batch(db, 'outbox+id', values, (v) =>
           db.insertInto('outbox').values(v).returning(['id', 'ref']),
         );
         // Only the ids are new. RETURNING comes in any order, but one INSERT numbers its rows
