@@ -8,7 +8,14 @@ import { loadConfig } from '../../src/config.js';
 import { randomIds, type Ids } from '../../src/ids.js';
 import { startServer, type Server } from '../../src/main.js';
 import { assertMatchesSpec, assertTwilioError, matchOperation } from './openapi.js';
-import { createTestDatabase, openPGliteStore, postgresServerUrl, TEST_STORE } from './stores.js';
+import {
+  createTestDatabase,
+  openPGliteWithQuery,
+  postgresServerUrl,
+  serverQuery,
+  TEST_STORE,
+  type RawQuery,
+} from './stores.js';
 
 /** The main account every test server starts with. */
 export const MAIN_SID = 'AC' + 'a1'.repeat(16);
@@ -19,6 +26,8 @@ export interface TestServer {
   server: Server;
   url: string;
   dir: string;
+  /** Raw SQL on the PostgreSQL database under test; undefined on SQLite (read `dir` instead). */
+  query?: RawQuery;
   /** Runs every due background job (dispatch, delivery reports, webhooks) to quiescence. */
   runDue: () => Promise<number>;
   /** The official twilio SDK, pointed at this server. */
@@ -99,7 +108,7 @@ export async function startTestServer(
   // PostgreSQL server, or a fresh PGlite when there is no server.
   const pgServer = TEST_STORE === 'postgres' ? await postgresServerUrl() : undefined;
   const database = pgServer ? await createTestDatabase(pgServer) : undefined;
-  const pglite = TEST_STORE === 'postgres' && !pgServer ? await openPGliteStore() : undefined;
+  const pglite = TEST_STORE === 'postgres' && !pgServer ? await openPGliteWithQuery() : undefined;
   const databaseUrl = database?.url ?? `sqlite:${join(dir, 'loft.db')}`;
   const config = loadConfig(['--port', '0', '--database-url', databaseUrl], {
     TWILIO_ACCOUNT_SID: MAIN_SID,
@@ -114,14 +123,15 @@ export async function startTestServer(
       ids: opts.ids ?? randomIds(),
       logger: false,
       delivery: opts.delivery ?? 'manual',
-      ...(pglite && { store: pglite }),
+      ...(pglite && { store: pglite.store }),
     });
   } catch (e) {
-    await pglite?.close();
+    await pglite?.store.close();
     await database?.drop();
     throw e;
   }
   const url = server.url;
+  const query = database ? serverQuery(database.url) : pglite?.query;
   const http: TestServer['http'] = async (method, path, form, auth) => {
     const headers: Record<string, string> = {};
     if (auth !== null) headers['authorization'] = auth ?? basic(MAIN_SID, MAIN_TOKEN);
@@ -151,6 +161,7 @@ export async function startTestServer(
     dir,
     client: sdkClient(url),
     http,
+    ...(query && { query }),
     runDue: () => server.delivery.pipeline.runDue(),
     async close() {
       await server.close();

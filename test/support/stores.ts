@@ -126,11 +126,34 @@ function pgliteImage(): Promise<Blob> {
   return migratedImage;
 }
 
+/** Raw SQL on a test database: the rows of one statement. */
+export type RawQuery = (text: string) => Promise<Record<string, unknown>[]>;
+
 /** A migrated PostgreSQL store on a fresh PGlite (from the cached image), discarded by `close()`. */
 export async function openPGliteStore(): Promise<Store> {
-  const { db } = await openPGlite(await pgliteImage());
+  return (await openPGliteWithQuery()).store;
+}
+
+/** {@link openPGliteStore}, with raw SQL on the same database (valid until the store closes). */
+export async function openPGliteWithQuery(): Promise<{ store: Store; query: RawQuery }> {
+  const { db, pg } = await openPGlite(await pgliteImage());
   // Migrations run again as they would at any start: with nothing pending, they only check.
-  return postgresStore(db);
+  const store = await postgresStore(db);
+  return { store, query: async (text) => (await pg.query<Record<string, unknown>>(text)).rows };
+}
+
+/** Raw SQL on a PostgreSQL server's database, one connection per statement. */
+export function serverQuery(url: string): RawQuery {
+  return async (text) => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return (await client.query<Record<string, unknown>>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
 }
 
 /**
