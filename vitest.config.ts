@@ -5,9 +5,6 @@ import { defineConfig } from 'vitest/config';
  * test/integration runs twice: once per store.
  */
 const SQLITE_ONLY = [
-  // Reads SQLite's database files to prove a redacted body left no bytes on disk. PostgreSQL
-  // keeps old row versions until VACUUM (see postgres.store.ts); no such guarantee to test.
-  'test/integration/redaction.test.ts',
   // The CLI itself (flags, banner, exit codes, signals) over sqlite: URLs; the CLI on
   // PostgreSQL (`loft migrate`, `loft serve`) is postgres.cli.test.ts.
   'test/integration/cli.test.ts',

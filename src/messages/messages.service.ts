@@ -96,11 +96,24 @@ export function messagesService(deps: MessagesDeps) {
         return r;
       }
       const redacted = await store.messages.redact(account.sid, sid, clock.now());
-      if (!redacted) throw notFound(path);
+      if (redacted === 'not_found') throw notFound(path);
+      // Twilio documents redaction for "post-flight" messages only (the Update operation in its
+      // older OpenAPI specs); what it answers for an unsent one is unsourced. Loft refuses, so
+      // the original is neither sent after a 200 nor replaced by an empty text.
+      if (redacted === 'in_progress') {
+        throw new TwilioError(
+          409,
+          20009,
+          'Cannot redact this message before it is sent: wait until it is sent, or cancel a scheduled message with Status=canceled',
+        );
+      }
       return redacted;
     },
 
-    /** Deletes a finished message; 20009 while it is still being processed. */
+    /**
+     * Deletes a finished message; 20009 while it is still being processed, or `sent` without a
+     * final delivery report (twilio.com/docs/api/errors/20009).
+     */
     async remove(account: Account, sid: string, path: string): Promise<void> {
       const outcome = await store.messages.delete(account.sid, sid);
       if (outcome === 'not_found') throw notFound(path);

@@ -90,10 +90,16 @@ export interface Message {
   carrierRef: string | null;
 }
 
-/** Statuses in which a message is still being processed (Twilio refuses to delete: 20009). */
+/** Statuses in which a message is still being processed: not yet handed to the carrier. */
 export const IN_FLIGHT_STATUSES: readonly MessageStatus[] = [
   'queued',
   'sending',
   'accepted',
   'scheduled',
 ];
+
+/**
+ * Statuses in which Twilio refuses a delete (20009): in flight, or `sent` without a final
+ * delivery report yet (Twilio support, quoted in github.com/code-dot-org/code-dot-org/pull/11188).
+ */
+export const UNFINISHED_STATUSES: readonly MessageStatus[] = [...IN_FLIGHT_STATUSES, 'sent'];

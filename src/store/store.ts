@@ -217,8 +217,17 @@ export interface MessageRepository {
   }): Promise<number>;
   /** A page in Twilio order: newest first by `seq`, or by (`date_sent`, `seq`) with a DateSent filter. */
   list(filter: MessageFilter, page: PageRequest): Promise<Message[]>;
-  /** Replaces the body with `''` in storage. */
-  redact(accountSid: string, sid: string, now: number): Promise<Message | undefined>;
+  /**
+   * Replaces the body with `''` in the message and in every copy of it: the handset inbox, the
+   * webhook queue and attempt log (`Body` parameters, GET query strings, response excerpts
+   * quoting it), and for a TwiML reply the excerpt of the answer it came from. `in_progress`
+   * (nothing changed) while the message has not been handed to the carrier yet.
+   */
+  redact(
+    accountSid: string,
+    sid: string,
+    now: number,
+  ): Promise<Message | 'not_found' | 'in_progress'>;
   /** Moves a `scheduled` message to `canceled`; `conflict` when it is in any other state. */
   cancel(accountSid: string, sid: string, now: number): Promise<Message | 'not_found' | 'conflict'>;
   /**
@@ -232,7 +241,11 @@ export interface MessageRepository {
     keep?: number;
     limit: number;
   }): Promise<number>;
-  /** Deletes a finished message; refuses while it is in flight. */
+  /**
+   * Deletes a finished message with everything hanging off it (tags, media, feedback, history,
+   * handset copies, webhooks and their attempts, jobs); refuses while it is in flight or `sent`
+   * without a final delivery report.
+   */
   delete(accountSid: string, sid: string): Promise<DeleteOutcome>;
   /** The statuses a message went through, oldest first (its creation status included). */
   history(sid: string): Promise<{ status: MessageStatus; errorCode: number | null; at: number }[]>;

@@ -643,13 +643,48 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
-    name: 'messages: redact, cancel, delete (with its subresources)',
+    name: 'messages: redact, cancel, delete (with its subresources and copies)',
     async run({ store }) {
       const ac = sid('AC');
       const m = await store.messages.insert(message(ac, { body: 'secret' }));
-      expect(await store.messages.redact(sid('AC'), m.sid, T0 + 1)).toBeUndefined();
-      const r = await store.messages.redact(ac, m.sid, T0 + 1);
-      expect(r).toMatchObject({ body: '', dateUpdated: T0 + 1 });
+      const handset = phone();
+      // Not yet with the carrier: refused, nothing changed.
+      expect(await store.messages.redact(ac, m.sid, T0 + 1)).toBe('in_progress');
+      expect(await store.messages.get(ac, m.sid)).toMatchObject({ body: 'secret' });
+      await store.messages.transition(m.sid, { status: 'sent' }, T0 + 1);
+      await store.sim.record(simDelivery(ac, m.sid, handset, { body: 'secret' }));
+      const hook = await store.webhooks.insert(
+        webhook(ac, m.sid, { kind: 'inbound', params: { Body: 'secret', To: '+1' } }),
+      );
+      const attempt = {
+        webhookId: hook.id,
+        accountSid: ac,
+        orderKey: m.sid,
+        url: 'https://example.com/in?Body=secret&To=%2B1',
+        method: 'GET' as const,
+        params: { Body: 'secret', To: '+1' },
+        responseStatus: 200,
+        responseExcerpt: '<Response><Message>You said secret</Message></Response>',
+        error: null,
+        latencyMs: 1,
+        attemptedAt: T0 + 1,
+        nextRetryAt: null,
+      };
+      await store.webhooks.recordAttempt(attempt);
+      await store.webhooks.recordAttempt({ ...attempt, responseExcerpt: 'ok' });
+      expect(await store.messages.redact(sid('AC'), m.sid, T0 + 1)).toBe('not_found');
+      const r = await store.messages.redact(ac, m.sid, T0 + 2);
+      expect(r).toMatchObject({ body: '', dateUpdated: T0 + 2, status: 'sent' });
+      expect((await store.sim.get(m.sid))?.body).toBe('');
+      expect((await store.webhooks.get(hook.id))?.params).toEqual({ Body: '', To: '+1' });
+      expect(await store.webhooks.attempts(m.sid)).toMatchObject([
+        {
+          url: 'https://example.com/in?Body=&To=%2B1',
+          params: { Body: '' },
+          responseExcerpt: null,
+        },
+        { responseExcerpt: 'ok' },
+      ]);
 
       const scheduled = await store.messages.insert(
         message(ac, { status: 'scheduled', sendAt: FAR }),
@@ -662,10 +697,17 @@ export const storeCases: StoreCase[] = [
         dateUpdated: T0 + 2,
       });
 
-      // In flight: refused. Finished: gone, with tags, media, feedback and history.
+      // In flight, or sent without a final report: refused. Finished: gone, with tags, media,
+      // feedback, history, its handset copy, webhooks, attempts and jobs.
       const d = await store.messages.insert(message(ac, { tags: { k: 'v' } }));
       expect(await store.messages.delete(ac, d.sid)).toBe('in_progress');
+      await store.messages.transition(d.sid, { status: 'sent' }, T0 + 3);
+      expect(await store.messages.delete(ac, d.sid)).toBe('in_progress');
       await store.messages.transition(d.sid, { status: 'delivered' }, T0 + 3);
+      await store.sim.record(simDelivery(ac, d.sid, handset));
+      const callback = await store.webhooks.insert(webhook(ac, d.sid));
+      await store.webhooks.recordAttempt({ ...attempt, webhookId: callback.id, orderKey: d.sid });
+      await store.outbox.enqueue([{ kind: 'webhook', ref: String(callback.id), runAt: FAR }]);
       await store.media.insertMany([media(ac, d.sid, 0)]);
       await store.feedback.upsert({
         messageSid: d.sid,
@@ -686,6 +728,18 @@ export const storeCases: StoreCase[] = [
       expect(await store.messages.list({ accountSid: ac, tags: [['k', 'v']] }, page(5))).toEqual(
         [],
       );
+      expect(await store.sim.get(d.sid)).toBeUndefined();
+      expect(await store.webhooks.get(callback.id)).toBeUndefined();
+      expect(await store.webhooks.attempts(d.sid)).toEqual([]);
+      const jobs = await store.outbox.claim({
+        kinds: ['webhook'],
+        owner: 'w',
+        now: FAR,
+        limit: 100_000,
+        leaseMs: 1,
+      });
+      await store.outbox.releaseAll('w');
+      expect(jobs.map((j) => j.ref)).not.toContain(String(callback.id));
     },
   },
   {

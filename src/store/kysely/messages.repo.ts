@@ -10,11 +10,17 @@ import type {
   StoredMessage,
   TransitionItem,
 } from '../store.js';
-import { IN_FLIGHT_STATUSES, type Message, type MessageStatus } from '../records.js';
+import {
+  IN_FLIGHT_STATUSES,
+  UNFINISHED_STATUSES,
+  type Message,
+  type MessageStatus,
+} from '../records.js';
 import { rows, type Slicer } from './rows.js';
 import { inTransaction } from './tx.js';
 import type { Batches } from './compiled-rows.js';
 import { outboxRow } from './outbox.repo.js';
+import { deleteCopies, redactCopies, type MessageCopiesOf } from './message-copies.js';
 
 type MessageQuery = SelectQueryBuilder<Database, 'messages', object>;
 
@@ -160,6 +166,40 @@ async function insertOneStatement(
     if (r.job !== null) out.jobs.set(r.sid, Number(r.job));
   }
   return out;
+}
+
+/** The fields of a message its copies are found by (see message-copies.ts). */
+async function copiesOf(
+  db: Kysely<Database>,
+  accountSid: string,
+  sid: string,
+): Promise<MessageCopiesOf | undefined> {
+  const r = await db
+    .selectFrom('messages')
+    .select(['sid', 'account_sid', 'seq', 'direction', 'from_addr', 'to_addr', 'body'])
+    .where('sid', '=', sid)
+    .where('account_sid', '=', accountSid)
+    .executeTakeFirst();
+  return (
+    r && {
+      sid: r.sid,
+      accountSid: r.account_sid,
+      seq: Number(r.seq),
+      direction: r.direction,
+      from: r.from_addr,
+      to: r.to_addr,
+      body: r.body,
+    }
+  );
+}
+
+/** Why a conditional change matched no row: still in progress, or gone meanwhile (a race). */
+async function refusal(
+  db: Kysely<Database>,
+  accountSid: string,
+  sid: string,
+): Promise<'in_progress' | 'not_found'> {
+  return (await copiesOf(db, accountSid, sid)) ? 'in_progress' : 'not_found';
 }
 
 export function messageRepository(
@@ -313,15 +353,24 @@ export function messageRepository(
     },
 
     async redact(accountSid, sid, now) {
-      const r = await db
-        .updateTable('messages')
-        .set({ body: '', date_updated: now })
-        .where('sid', '=', sid)
-        .where('account_sid', '=', accountSid)
-        .returningAll()
-        .executeTakeFirst();
-      if (r && !db.isTransaction) await afterErase();
-      return r && rows.message(r);
+      const out = await inTransaction(db, async (trx) => {
+        const before = await copiesOf(trx, accountSid, sid);
+        if (!before) return 'not_found';
+        // Not yet with the carrier: a redaction would leave the original to be sent (refused).
+        const r = await trx
+          .updateTable('messages')
+          .set({ body: '', date_updated: now })
+          .where('sid', '=', sid)
+          .where('account_sid', '=', accountSid)
+          .where('status', 'not in', IN_FLIGHT_STATUSES)
+          .returningAll()
+          .executeTakeFirst();
+        if (!r) return refusal(trx, accountSid, sid);
+        await redactCopies(trx, before);
+        return rows.message(r);
+      });
+      if (typeof out === 'object' && !db.isTransaction) await afterErase();
+      return out;
     },
 
     async cancel(accountSid, sid, now) {
@@ -378,30 +427,27 @@ export function messageRepository(
     },
 
     async delete(accountSid, sid) {
-      return inTransaction(db, async (trx) => {
+      const outcome = await inTransaction(db, async (trx) => {
+        const before = await copiesOf(trx, accountSid, sid);
+        if (!before) return 'not_found';
         const r = await trx
           .deleteFrom('messages')
           .where('sid', '=', sid)
           .where('account_sid', '=', accountSid)
-          .where('status', 'not in', IN_FLIGHT_STATUSES)
+          .where('status', 'not in', UNFINISHED_STATUSES)
           .returning('seq')
           .executeTakeFirst();
-        if (r) {
-          await trx.deleteFrom('message_tags').where('message_seq', '=', Number(r.seq)).execute();
-          // A deleted message takes its subresources (media bytes, feedback) with it.
-          await trx.deleteFrom('media').where('message_sid', '=', sid).execute();
-          await trx.deleteFrom('message_feedback').where('message_sid', '=', sid).execute();
-          await trx.deleteFrom('message_events').where('message_sid', '=', sid).execute();
-          return 'deleted';
-        }
-        const exists = await trx
-          .selectFrom('messages')
-          .select('seq')
-          .where('sid', '=', sid)
-          .where('account_sid', '=', accountSid)
-          .executeTakeFirst();
-        return exists ? 'in_progress' : 'not_found';
+        if (!r) return refusal(trx, accountSid, sid);
+        await trx.deleteFrom('message_tags').where('message_seq', '=', Number(r.seq)).execute();
+        // A deleted message takes its subresources (media bytes, feedback) with it.
+        await trx.deleteFrom('media').where('message_sid', '=', sid).execute();
+        await trx.deleteFrom('message_feedback').where('message_sid', '=', sid).execute();
+        await trx.deleteFrom('message_events').where('message_sid', '=', sid).execute();
+        await deleteCopies(trx, before);
+        return 'deleted';
       });
+      if (outcome === 'deleted' && !db.isTransaction) await afterErase();
+      return outcome;
     },
 
     async history(sid) {

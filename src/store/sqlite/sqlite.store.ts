@@ -71,7 +71,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     // The WAL still holds the page as it was before a redaction; fold it back and truncate.
     // Through Kysely, so it waits for the connection like any query.
-    afterErase: () => foldWal(db),
+    afterErase: coalesced(() => foldWal(db)),
   });
 }
 
@@ -89,4 +89,30 @@ async function foldWal(db: Kysely<Database>): Promise<void> {
     if (r?.rows[0]?.busy === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Runs `task` for every caller, but shares runs: a caller arriving while a run is under way
+ * waits for the next one (which starts after that run and so covers its commits), and every
+ * caller arriving meanwhile shares that next run. A burst of erasures costs two checkpoints,
+ * not one each.
+ */
+function coalesced(task: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    const run = task().finally(() => {
+      if (running === run) running = undefined;
+    });
+    running = run;
+    return run;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running.then(() => {
+      next = undefined;
+      return start();
+    });
+    return next;
+  };
 }
