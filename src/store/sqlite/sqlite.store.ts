@@ -109,10 +109,13 @@ function coalesced(task: () => Promise<void>): () => Promise<void> {
   };
   return () => {
     if (!running) return start();
-    next ??= running.then(() => {
-      next = undefined;
-      return start();
-    });
+    // After a failed run too: the next caller's commits still need their checkpoint.
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return start();
+      });
     return next;
   };
 }
