@@ -49,6 +49,17 @@ export function readPageParams(params: FormParams): PageParams {
   return { pageSize, page, token: decodeToken(rawToken), rawToken };
 }
 
+/**
+ * Twilio's rule on lists paged by token (Messages): a page after the first is reached only
+ * through the `PageToken` of the previous page's `next_page_uri`; `Page=N` alone is refused.
+ * github.com/twilio/twilio-python/issues/395 (Accounts, by contrast, still served `Page=N`).
+ */
+export function requirePageToken(params: PageParams): void {
+  if (params.page > 0 && params.token === undefined) {
+    throw badRequest(20001, 'PageToken is required for paging.');
+  }
+}
+
 /** Encodes a position as an opaque Twilio-looking token (`PA…` / `PB…`). */
 export function encodeToken(direction: 'after' | 'before', position: string): string {
   return (direction === 'after' ? 'PA' : 'PB') + Buffer.from(position).toString('base64url');

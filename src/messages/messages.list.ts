@@ -1,7 +1,7 @@
-import { parseDateFilter } from '../http/dates.js';
+import { dayOrWider, parseDateFilter } from '../http/dates.js';
 import { badRequest } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
-import { encodeToken, pageEnvelope, readPageParams } from '../http/paging.js';
+import { encodeToken, pageEnvelope, readPageParams, requirePageToken } from '../http/paging.js';
 import type { Cursor, MessageFilter, Store } from '../store/store.js';
 import type { Message } from '../store/records.js';
 import { parseTags } from './tags.js';
@@ -18,7 +18,10 @@ function dateBound(key: string, value: string) {
   return range;
 }
 
-/** Reads the list filters. DateSent bounds are inclusive and UTC. */
+/**
+ * Reads the list filters. DateSent bounds are inclusive and UTC: `DateSent>` from the start of
+ * what its value names, `DateSent<` to its end (`DateSent<=2020` includes all of 2020).
+ */
 export function readMessageFilter(accountSid: string, params: FormParams): MessageFilter {
   const filter: MessageFilter = { accountSid, tags: [] };
   const to = single(params, 'To');
@@ -29,11 +32,8 @@ export function readMessageFilter(accountSid: string, params: FormParams): Messa
   const before = single(params, 'DateSent<');
   const after = single(params, 'DateSent>');
   const bounds: { from?: number; to?: number } = {};
-  if (on) {
-    // DateSent names a day ("sent on this date"); a date-time value selects its whole UTC day.
-    const day = Math.floor(dateBound('DateSent', on).from / 86_400_000) * 86_400_000;
-    Object.assign(bounds, { from: day, to: day + 86_399_999 });
-  }
+  // DateSent selects what its value names (a year, month or day; a date-time: its UTC day).
+  if (on) Object.assign(bounds, dayOrWider(dateBound('DateSent', on)));
   if (after) bounds.from = Math.max(bounds.from ?? -Infinity, dateBound('DateSent>', after).from);
   if (before) bounds.to = Math.min(bounds.to ?? Infinity, dateBound('DateSent<', before).to);
   if (bounds.from !== undefined) filter.sentFrom = bounds.from;
@@ -57,7 +57,7 @@ function parseCursor(position: string, byDateSent: boolean): Cursor {
 /**
  * `GET …/Messages.json`: newest first, keyset-paged. `PageToken` carries the position of the
  * last (PA) or first (PB) row seen, so new messages never shift later pages; a page costs one
- * index range scan whatever its depth. `Page` without a token falls back to an offset.
+ * index range scan whatever its depth. `Page` above 0 without a token is a 400, as on Twilio.
  */
 export async function listMessages(
   store: Store,
@@ -66,15 +66,14 @@ export async function listMessages(
   params: FormParams,
 ): Promise<Record<string, unknown>> {
   const paging = readPageParams(params);
+  requirePageToken(paging);
   const filter = readMessageFilter(accountSid, params);
   const byDateSent = filter.sentFrom !== undefined || filter.sentTo !== undefined;
   const token = paging.token;
   const rows = await store.messages.list(filter, {
     limit: paging.pageSize + 1,
     direction: token?.direction ?? 'after',
-    ...(token
-      ? { cursor: parseCursor(token.position, byDateSent) }
-      : { offset: paging.page * paging.pageSize }),
+    ...(token && { cursor: parseCursor(token.position, byDateSent) }),
   });
   const backwards = token?.direction === 'before';
   // One extra row tells whether another page exists in the direction of travel.
@@ -83,7 +82,7 @@ export async function listMessages(
   const first = items[0];
   const last = items[items.length - 1];
   const hasOlder = backwards ? true : more;
-  const hasNewer = backwards ? more : token !== undefined || paging.page > 0;
+  const hasNewer = backwards ? more : token !== undefined;
   const filters = FILTER_KEYS.flatMap((k) => {
     const v = single(params, k);
     return v ? [[k, v] as const] : [];

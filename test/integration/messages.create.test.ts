@@ -233,7 +233,9 @@ describe('tags', () => {
     'not json',
     '[1,2]',
     '{"a":1}',
-    '{"bad key":"v"}',
+    '{"bad\\nkey":"v"}',
+    '{"k":"tab\\tvalue"}',
+    '{"":"v"}',
     `{"${'k'.repeat(129)}":"v"}`,
     `{"k":"${'v'.repeat(257)}"}`,
     JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']))),
@@ -242,6 +244,13 @@ describe('tags', () => {
     it(`rejects ${tags.slice(0, 30)}`, () =>
       expectError({ To: TO, From: FROM, Body: 'x', Tags: tags }, 20001));
   }
+  it("accepts the spec's example: spaces, and any printable Unicode", async () => {
+    const tags = { campaign_name: 'Spring Sale 2022', 'clé "été"': '🎉 50 % off', empty: '' };
+    const r = await create({ To: TO, From: FROM, Body: 'x', Tags: JSON.stringify(tags) });
+    expect(r.status, r.text).toBe(201);
+    expect(r.json.tags).toEqual(tags);
+    expect((await t.http('GET', r.json.uri)).json.tags).toEqual(tags);
+  });
   it('accepts the limits exactly', async () => {
     const tags = Object.fromEntries(
       Array.from({ length: 10 }, (_, i) => [`k${i}.~-_`, 'v'.repeat(256)]),

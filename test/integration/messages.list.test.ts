@@ -99,10 +99,106 @@ describe('filters', () => {
   });
 
   it('rejects a malformed date with 400', async () => {
-    for (const q of ['DateSent=yesterday', 'DateSent%3E=2024-13-01', 'DateSent%3C=2024-02-30']) {
+    for (const q of [
+      'DateSent=yesterday',
+      'DateSent%3E=2024-13-01',
+      'DateSent%3C=2024-02-30',
+      `DateSent%3E=${encodeURIComponent('05/03/2024 05:00:00 XYZ')}`,
+      `DateSent=${encodeURIComponent('>=2024-05-01')}`,
+    ]) {
       const r = await t.http('GET', `${base}/Messages.json?${q}`);
       expect(r.status, q).toBe(400);
+      expect(r.json.code, q).toBe(20001);
     }
+  });
+});
+
+describe('date forms Twilio answers with 200', () => {
+  const q = (key: string, value: string) =>
+    `${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
+  const all = ['B→Y may3 late', 'B→X may3', 'A→Y may2', 'A→X may1'];
+
+  it('a year or a month: the whole of it for DateSent, a bound for < and >', async () => {
+    expect(await bodies(q('DateSent', '2024'))).toEqual(all);
+    expect(await bodies(q('DateSent', '2024-05'))).toEqual(all);
+    expect(await bodies(q('DateSent', '2024-04'))).toEqual([]);
+    expect(await bodies(q('DateSent', '2023'))).toEqual([]);
+    expect(await bodies(q('DateSent<', '2024'))).toEqual(all);
+    expect(await bodies(q('DateSent<', '2024-04'))).toEqual([]);
+    expect(await bodies(q('DateSent>', '2024-05'))).toEqual(all);
+    expect(await bodies(q('DateSent>', '2024-06'))).toEqual([]);
+  });
+
+  it("the spec's examples: MM/DD/YYYY with a zone name, a space date-time, RFC 2822", async () => {
+    // 05:00:00 MST (−07:00) is 12:00:00 UTC, when 'B→X may3' was sent; bounds are inclusive.
+    expect(await bodies(q('DateSent>', '05/03/2024 05:00:00 MST'))).toEqual([
+      'B→Y may3 late',
+      'B→X may3',
+    ]);
+    expect(await bodies(q('DateSent>', '05/03/2024 05:00:01 MST'))).toEqual(['B→Y may3 late']);
+    expect(await bodies(q('DateSent<', '2024-05-02 11:59:59.000'))).toEqual(['A→X may1']);
+    expect(await bodies(q('DateSent<', 'Thu, 02 May 2024 12:00:00 -0000'))).toEqual([
+      'A→Y may2',
+      'A→X may1',
+    ]);
+    // A date-time in DateSent selects its UTC day: 20:00 PDT on May 2 is May 3 in UTC.
+    expect(await bodies(q('DateSent', '05/02/2024 20:00:00 PDT'))).toEqual([
+      'B→Y may3 late',
+      'B→X may3',
+    ]);
+  });
+
+  it('through the SDK, which passes a string as it is', async () => {
+    const list = await t.client.messages.list({
+      dateSentAfter: '05/03/2024 05:00:00 MST' as unknown as Date,
+      dateSentBefore: 'Fri, 03 May 2024 12:00:00 -0000' as unknown as Date,
+    });
+    expect(list.map((m) => m.body)).toEqual(['B→X may3']);
+  });
+});
+
+describe('tags with spaces, Unicode and quotes', () => {
+  const spring = { 'campaign name': 'Spring Sale 2022', message_type: 'cart_abandoned' };
+  const french = { clé: '"Soldes d’été" 🎉', empty: '' };
+  beforeAll(async () => {
+    await send(A, X, 'tagged spring 1', undefined, spring);
+    await send(A, X, 'tagged french', undefined, french);
+    await send(A, X, 'tagged spring 2', undefined, { ...spring, extra: 'x y' });
+  });
+  const byTags = (tags: object, extra = '') =>
+    bodies(`Tags=${encodeURIComponent(JSON.stringify(tags))}${extra}`);
+
+  it('filters by such pairs, one or several', async () => {
+    expect(await byTags({ 'campaign name': 'Spring Sale 2022' })).toEqual([
+      'tagged spring 2',
+      'tagged spring 1',
+    ]);
+    expect(await byTags({ ...spring, extra: 'x y' })).toEqual(['tagged spring 2']);
+    expect(await byTags({ clé: '"Soldes d’été" 🎉' })).toEqual(['tagged french']);
+    expect(await byTags(french)).toEqual(['tagged french']);
+    expect(await byTags({ clé: '"Soldes d’été"' })).toEqual([]);
+  });
+
+  it('keeps the filter through next_page_uri', async () => {
+    const seen: string[] = [];
+    let next: string | null =
+      `${base}/Messages.json?Tags=${encodeURIComponent(JSON.stringify(spring))}&PageSize=1`;
+    while (next) {
+      const r = await t.http('GET', next);
+      expect(r.status, r.text).toBe(200);
+      seen.push(...r.json.messages.map((m: { body: string }) => m.body));
+      next = r.json.next_page_uri;
+    }
+    expect(seen).toEqual(['tagged spring 2', 'tagged spring 1']);
+  });
+
+  it('refuses a control character in a filter', async () => {
+    const r = await t.http(
+      'GET',
+      `${base}/Messages.json?Tags=${encodeURIComponent('{"k":"a\tb"}')}`,
+    );
+    expect(r.status).toBe(400);
+    expect(r.json.code).toBe(20001);
   });
 });
 
@@ -141,9 +237,32 @@ describe('keyset paging', () => {
     expect(seen).toEqual(expected);
   });
 
-  it('Page without a token falls back to an offset (legacy clients)', async () => {
+  it('Page above 0 needs a PageToken, as on Twilio (twilio-python#395)', async () => {
     const to = '+14155550152';
     for (let i = 0; i < 5; i++) await send(A, to, `o${i}`);
-    expect(await bodies(`To=${encodeURIComponent(to)}&PageSize=2&Page=1`)).toEqual(['o2', 'o1']);
+    const r = await t.http(
+      'GET',
+      `${base}/Messages.json?To=${encodeURIComponent(to)}&PageSize=2&Page=1`,
+    );
+    expect(r.status).toBe(400);
+    expect(r.json).toEqual({
+      code: 20001,
+      message: 'PageToken is required for paging.',
+      more_info: 'https://www.twilio.com/docs/errors/20001',
+      status: 400,
+    });
+    await expect(t.client.messages.page({ pageNumber: 1, pageSize: 2 })).rejects.toMatchObject({
+      status: 400,
+      code: 20001,
+    });
+    // Page=0 without a token is the first page; Page=1 with the token it gives is the second.
+    const first = await t.http(
+      'GET',
+      `${base}/Messages.json?To=${encodeURIComponent(to)}&PageSize=2&Page=0`,
+    );
+    expect(first.json.messages.map((m: { body: string }) => m.body)).toEqual(['o4', 'o3']);
+    const second = await t.http('GET', first.json.next_page_uri);
+    expect(second.json.next_page_uri).toMatch(/&Page=2&PageToken=PA/);
+    expect(second.json.messages.map((m: { body: string }) => m.body)).toEqual(['o2', 'o1']);
   });
 });
