@@ -5,7 +5,7 @@ import { parsePhone } from '../messages/addresses.js';
 import { createReply, type OptOutCheck } from '../messages/messages.reply.js';
 import { httpUrl } from '../messages/messages.params.js';
 import { countSegments } from '../messages/segments.js';
-import { prepareMedia } from '../media/media.fetch.js';
+import { fetchAllMedia, storedRows } from '../media/media.fetch.js';
 import { mediaContentUrl } from '../media/media.mapper.js';
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -114,18 +114,19 @@ export async function ingestInbound(deps: IngestDeps, input: InboundInput): Prom
     options: input.mediaUrls.length > 0 ? { MediaUrl: input.mediaUrls } : {},
     carrierRef: null,
   };
-  let media: { url: string; contentType: string }[] = [];
-  if (input.mediaUrls.length > 0) {
-    const fetched = await prepareMedia({ store, clock, ids }, message);
-    if (!fetched.ok) throw badRequest(fetched.errorCode, fetched.errorMessage);
-    media = fetched.media.map((r) => ({
-      url: mediaContentUrl(deps.publicBaseUrl, r),
-      contentType: r.contentType,
-    }));
-  }
+  // Fetched before anything is stored; the files are stored with the message, in its
+  // transaction, so the message never exists without its Media (nor they without it).
+  const fetched = await fetchAllMedia({}, input.mediaUrls);
+  if (!fetched.ok) throw badRequest(fetched.errorCode, fetched.errorMessage);
+  const rows = storedRows({ ids }, message, fetched.files);
+  const media = rows.map((r) => ({
+    url: mediaContentUrl(deps.publicBaseUrl, r),
+    contentType: r.contentType,
+  }));
 
   const stored = await store.transaction(async (tx) => {
     const m = await tx.messages.insert(message);
+    await tx.media.insertMany(rows);
     await tx.sim.record({
       messageSid: m.sid,
       direction: 'from-handset',

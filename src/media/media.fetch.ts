@@ -4,6 +4,7 @@ import { httpUrl } from '../messages/messages.params.js';
 import type { Message } from '../store/records.js';
 import type { MediaRecord, NewMedia, Store } from '../store/store.js';
 import { mediaContentUrl } from './media.mapper.js';
+import { isStored, pendingMedia } from './media.pending.js';
 import {
   ACCEPTED_MEDIA_TYPES,
   MEDIA_LIMITS,
@@ -179,25 +180,26 @@ export function mediaUrlsOf(message: Message): string[] {
   return v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((u) => u !== '');
 }
 
-/**
- * Fetches every MediaUrl of an outbound message (in order), checks Twilio's rules (accepted
- * types, 5 MB in total, 500 KB per non-image file) and stores the files as `ME…` Media in one
- * transaction. Idempotent: when the message already has media, returns it without fetching, so
- * a retried dispatch job never fetches or stores twice. Stores nothing when any URL fails.
- */
-export async function prepareMedia(
-  deps: PrepareMediaDeps,
-  message: Message,
-): Promise<PrepareMediaResult> {
-  const { store } = deps;
-  const urls = mediaUrlsOf(message);
-  if (urls.length === 0) return { ok: true, media: [] };
-  const existing = await storedMedia(store, message);
-  if (existing.length > 0) return { ok: true, media: existing };
+/** A fetched MediaUrl. */
+export interface FetchedFile {
+  url: string;
+  contentType: string;
+  bytes: Buffer;
+}
 
+/**
+ * Fetches MediaUrls in order and checks Twilio's rules (accepted types, 5 MB in total, 500 KB
+ * per non-image file), storing nothing: the files, or the first failure's error.
+ */
+export async function fetchAllMedia(
+  deps: Pick<PrepareMediaDeps, 'timeoutMs' | 'maxTotalBytes'>,
+  urls: readonly string[],
+): Promise<
+  { ok: true; files: FetchedFile[] } | { ok: false; errorCode: number; errorMessage: string }
+> {
   const budget = deps.maxTotalBytes ?? MEDIA_LIMITS.totalBytes;
   const timeoutMs = deps.timeoutMs ?? MEDIA_LIMITS.fetchTimeoutMs;
-  const fetched: { url: string; contentType: string; bytes: Buffer }[] = [];
+  const files: FetchedFile[] = [];
   let used = 0;
   for (const url of urls) {
     const r = await fetchMedia(url, { timeoutMs, maxBytes: budget - used });
@@ -217,30 +219,75 @@ export async function prepareMedia(
       };
     }
     used += r.bytes.length;
-    fetched.push({ url, contentType: r.contentType, bytes: r.bytes });
+    files.push({ url, contentType: r.contentType, bytes: r.bytes });
   }
+  return { ok: true, files };
+}
 
+/**
+ * Fetches the MediaUrls of an outbound message's Media (created empty with the message, in
+ * order) and stores their bytes in one transaction. Idempotent: once every Media is stored,
+ * returns them without fetching, so a retried dispatch job never fetches or stores twice. When
+ * any URL fails, stores nothing: the Media stay listed, empty, and the message fails with the
+ * error. A Media deleted meanwhile is neither fetched nor returned.
+ */
+export async function prepareMedia(
+  deps: PrepareMediaDeps,
+  message: Message,
+): Promise<PrepareMediaResult> {
+  const { store } = deps;
+  let media = await storedMedia(store, message);
+  // A message accepted before its Media were created with it (an older Loft): create them now.
+  if (media.length === 0 && message.numMedia > 0) media = await createPending(deps, message);
+  if (media.every(isStored)) return { ok: true, media };
+  const pending = media.filter((m) => !isStored(m));
+  const fetched = await fetchAllMedia(
+    deps,
+    pending.map((m) => m.sourceUrl ?? ''),
+  );
+  if (!fetched.ok) return fetched;
   const now = deps.clock.now();
-  const rows: NewMedia[] = fetched.map((f, position) => ({
-    sid: deps.ids.sid('ME'),
-    accountSid: message.accountSid,
-    messageSid: message.sid,
-    position,
-    contentType: f.contentType,
-    size: f.bytes.length,
-    sourceUrl: f.url,
-    dateCreated: now,
-    dateUpdated: now,
-    content: f.bytes,
-  }));
-  const media = await store.transaction(async (tx) => {
-    // Another worker may have stored them while we were fetching: keep theirs.
+  await store.media.fill(
+    pending.map((m, i) => {
+      const f = fetched.files[i] as FetchedFile;
+      return {
+        sid: m.sid,
+        contentType: f.contentType,
+        size: f.bytes.length,
+        content: f.bytes,
+        dateUpdated: now,
+      };
+    }),
+  );
+  // Read back: another worker's fill, or a delete, may have come first.
+  media = await storedMedia(store, message);
+  return { ok: true, media: media.filter(isStored) };
+}
+
+/** Stored Media rows of a new message, from its fetched files (inbound: fetched first). */
+export function storedRows(
+  deps: Pick<PrepareMediaDeps, 'ids'>,
+  message: Message,
+  files: readonly FetchedFile[],
+): NewMedia[] {
+  return pendingMedia(
+    deps.ids,
+    message,
+    files.map((f) => f.url),
+  ).map((row, i) => {
+    const f = files[i] as FetchedFile;
+    return { ...row, contentType: f.contentType, size: f.bytes.length, content: f.bytes };
+  });
+}
+
+async function createPending(deps: PrepareMediaDeps, message: Message): Promise<MediaRecord[]> {
+  return deps.store.transaction(async (tx) => {
     const raced = await storedMedia(tx, message);
     if (raced.length > 0) return raced;
+    const rows = pendingMedia(deps.ids, message, mediaUrlsOf(message));
     await tx.media.insertMany(rows);
     return rows.map(({ content: _content, ...record }) => record);
   });
-  return { ok: true, media };
 }
 
 function storedMedia(store: Store, message: Message): Promise<MediaRecord[]> {

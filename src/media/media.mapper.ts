@@ -18,7 +18,8 @@ export const mediaContentUrl = (baseUrl: string, m: MediaRecord): string =>
 export function toMediaJson(m: MediaRecord): Record<string, unknown> {
   return {
     account_sid: m.accountSid,
-    content_type: m.contentType,
+    // Not fetched yet and no type in the URL: unknown (the spec makes content_type nullable).
+    content_type: m.contentType === '' ? null : m.contentType,
     date_created: rfc2822(m.dateCreated),
     date_updated: rfc2822(m.dateUpdated),
     parent_sid: m.messageSid,

@@ -5,6 +5,7 @@ import { resource } from '../http/resource.js';
 import type { Store } from '../store/store.js';
 import { listMedia } from './media.list.js';
 import { toMediaJson } from './media.mapper.js';
+import { isStored } from './media.pending.js';
 
 const MESSAGE = '/2010-04-01/Accounts/:AccountSid/Messages/:MessageSid';
 
@@ -73,7 +74,9 @@ function mediaContentRoute(app: FastifyInstance, store: Store): void {
         p['MessageSid'] ?? '',
         p['Sid'] ?? '',
       );
-      if (!found) throw notFound(path);
+      // Not fetched yet (or its MediaUrl failed): there are no bytes to serve. Twilio creates
+      // Media only once stored (docs: messaging/api/media-resource); Loft's 404 here is its own.
+      if (!found || !isStored(found.media)) throw notFound(path);
       return reply
         .code(200)
         .header('content-type', found.media.contentType)

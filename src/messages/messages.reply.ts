@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { pendingMedia } from '../media/media.pending.js';
 import { countSegments, smartEncoded } from './segments.js';
 
 /** A reply to send (from TwiML `<Message>` or an opt-out confirmation). */
@@ -89,5 +90,11 @@ export async function createReply(
     options,
     carrierRef: null,
   };
-  return tx.messages.insert(message, failure ? undefined : { kind: 'dispatch', runAt: now });
+  const stored = await tx.messages.insert(
+    message,
+    failure ? undefined : { kind: 'dispatch', runAt: now },
+  );
+  // Its Media exist from the start, like an API send's (num_media = the Media list).
+  await tx.media.insertMany(pendingMedia(deps.ids, stored, req.mediaUrls));
+  return stored;
 }

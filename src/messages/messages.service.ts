@@ -3,7 +3,16 @@ import type { Ids } from '../ids.js';
 import { badRequest, notFound, TwilioError } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import type { Account, Message } from '../store/records.js';
-import type { OutboxEntry, OutboxJob, OutboxLease, Store, StoredMessage } from '../store/store.js';
+import type {
+  NewMedia,
+  OutboxEntry,
+  OutboxJob,
+  OutboxLease,
+  Store,
+  StoredMessage,
+} from '../store/store.js';
+import { mediaUrlsOf } from '../media/media.fetch.js';
+import { pendingMedia } from '../media/media.pending.js';
 import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
@@ -22,6 +31,13 @@ export interface MessageSink {
   accepted(message: Message, job?: OutboxJob): void;
 }
 
+/** A new outbound message as the create writes it: with its job and its (empty) Media. */
+interface NewOutbound {
+  message: Message;
+  outbox: OutboxEntry;
+  media: NewMedia[];
+}
+
 /** Dependencies of the Messages service. */
 export interface MessagesDeps {
   store: Store;
@@ -37,10 +53,17 @@ export interface MessagesDeps {
 /** The Message resource's operations, independent of HTTP. */
 export function messagesService(deps: MessagesDeps) {
   const { store, clock } = deps;
-  // Creates arriving together share one transaction (and one commit).
+  // Creates arriving together share one transaction (and one commit). An MMS's Media rows go
+  // into the same transaction, so num_media and the Media list agree from the first read on.
   const insert = groupCommit(
-    (items: { message: Message; outbox: OutboxEntry }[]): Promise<StoredMessage[]> =>
-      store.messages.insertMany(items),
+    (items: NewOutbound[]): Promise<StoredMessage[]> =>
+      items.some((i) => i.media.length > 0)
+        ? store.transaction(async (tx) => {
+            const stored = await tx.messages.insertMany(items);
+            await tx.media.insertMany(items.flatMap((i) => i.media));
+            return stored;
+          })
+        : store.messages.insertMany(items),
     { concurrency: store.capabilities.writers },
   );
   const mustGet = async (account: Account, sid: string, path: string): Promise<Message> => {
@@ -53,7 +76,12 @@ export function messagesService(deps: MessagesDeps) {
     async create(account: Account, params: FormParams): Promise<Message> {
       const { message, outbox } = await buildOutbound(deps, account, params);
       const lease = deps.sink?.lease?.(outbox);
-      const stored = await insert({ message, outbox: lease ? { ...outbox, lease } : outbox });
+      const media = pendingMedia(deps.ids, message, mediaUrlsOf(message));
+      const stored = await insert({
+        message,
+        outbox: lease ? { ...outbox, lease } : outbox,
+        media,
+      });
       deps.sink?.accepted(stored.message, stored.job);
       return stored.message;
     },

@@ -456,7 +456,9 @@ export interface MediaRecord {
   messageSid: string;
   /** Index in the message's MediaUrl list; lists are in this order. */
   position: number;
+  /** The fetched Content-Type; before the fetch, a guess from the URL (`''`: none). */
   contentType: string;
+  /** Bytes stored; 0 until the MediaUrl has been fetched (an empty file is never stored). */
   size: number;
   /** The MediaUrl it was fetched from, when any. */
   sourceUrl: string | null;
@@ -490,6 +492,16 @@ export interface MediaRepository {
     messageSid: string,
     sid: string,
   ): Promise<{ media: MediaRecord; content: Buffer } | undefined>;
+  /**
+   * Stores the fetched bytes (and real Content-Type) of Media created empty with their message.
+   * Only rows still empty change, so a second worker's fill is a no-op; returns how many changed.
+   */
+  fill(
+    files: ReadonlyArray<
+      Pick<NewMedia, 'sid' | 'contentType' | 'size' | 'content' | 'dateUpdated'>
+    >,
+  ): Promise<number>;
+  /** Removes one media file and takes it off its message's `num_media`, atomically. */
   delete(accountSid: string, messageSid: string, sid: string): Promise<boolean>;
   /** Removes every media file of a message; returns how many. */
   deleteForMessage(messageSid: string): Promise<number>;

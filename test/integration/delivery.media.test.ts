@@ -52,10 +52,12 @@ describe('MMS delivery', () => {
   });
 
   it.each([
-    ['/page.html', 12300],
-    ['/missing.png', 11200],
-    ['/big.png', 11751],
-  ])('%s fails the message with %i', async (path, code) => {
+    ['/page.html', 12300, 'Invalid Content-Type'],
+    ['/missing.png', 11200, 'HTTP retrieval failure'],
+    ['/big.png', 11751, 'Media exceeds messaging provider size limit'],
+    ['/card.vcf', 30019, 'Content size exceeds carrier limit'],
+    ['/chain/6', 11215, 'HTTP too many redirects'],
+  ])('%s fails the message with %i; num_media still counts its Media', async (path, code, text) => {
     const m = await t.client.messages.create({
       from: FROM,
       to: '+14155550100',
@@ -65,5 +67,8 @@ describe('MMS delivery', () => {
     const f = await t.client.messages(m.sid).fetch();
     expect(f.status).toBe('failed');
     expect(f.errorCode).toBe(code);
+    expect(f.errorMessage).toContain(text);
+    expect(f.numMedia).toBe('1');
+    expect(await t.client.messages(m.sid).media.list()).toHaveLength(1);
   });
 });

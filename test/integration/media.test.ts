@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { randomIds } from '../../src/ids.js';
+import { randomIds, type Ids } from '../../src/ids.js';
 import { prepareMedia } from '../../src/media/media.fetch.js';
 import type { MediaRecord } from '../../src/store/store.js';
 import { JPEG, PNG, startMediaServer, type MediaServer } from '../support/media-server.js';
@@ -17,8 +17,19 @@ let files: MediaServer;
 const FROM = '+14155552345';
 const TO = '+14155550100';
 
+/** Random ids, except that the next `MM` SID can be forced (to make an insert collide). */
+const random = randomIds();
+const ids: Ids & { nextMM?: string } = {
+  secret: () => random.secret(),
+  sid(prefix) {
+    const forced = prefix === 'MM' ? ids.nextMM : undefined;
+    if (forced !== undefined) ids.nextMM = undefined;
+    return forced ?? random.sid(prefix);
+  },
+};
+
 beforeAll(async () => {
-  [t, files] = await Promise.all([startTestServer(), startMediaServer()]);
+  [t, files] = await Promise.all([startTestServer({ ids }), startMediaServer()]);
   await t.client.incomingPhoneNumbers.create({ phoneNumber: FROM });
 });
 afterAll(async () => {
@@ -216,5 +227,151 @@ describe('Media subresource', () => {
     const { sid, media } = await mms(['/image.png']);
     await expect(t.client.messages(sid).remove()).rejects.toMatchObject({ code: 20009 });
     expect(await t.server.store.media.get(MAIN_SID, sid, media[0]?.sid ?? '')).toBeDefined();
+  });
+});
+
+// num_media and the Media list agree from the create response on: the Media exist (empty)
+// before their MediaUrls are fetched, stay listed when a fetch fails, and a DELETE takes one
+// off num_media.
+
+/** What a client sees reading the message, then its Media list, with the official SDK. */
+async function read(sid: string) {
+  const message = await t.client.messages(sid).fetch();
+  const media = await t.client.messages(sid).media.list();
+  return { message, media };
+}
+
+/** A Media's content (no `.json`): status, and the bytes (a 404's Twilio error as JSON). */
+async function contentOf(messageSid: string, mediaSid: string) {
+  const { res, bytes } = await content(mediaPath(messageSid, mediaSid));
+  return { status: res.status, bytes };
+}
+
+describe('outbound MMS: num_media and the Media list', () => {
+  it('agree while a slow media server holds both fetches, and after', async () => {
+    const png = files.hold('/image.png');
+    const redirect = files.hold('/redirect'); // no extension: no type to guess
+    const jpg = files.hold('/photo.jpg');
+    const created = await t.client.messages.create({
+      from: FROM,
+      to: TO,
+      body: 'look',
+      mediaUrl: [png.url, redirect.url, jpg.url],
+    });
+    expect(created.numMedia).toBe('3');
+    const atCreate = await t.client.messages(created.sid).media.list();
+    expect(atCreate).toHaveLength(3);
+
+    const delivery = t.runDue();
+    await png.requested;
+    const during = await read(created.sid);
+    expect(during.message.status).toBe('queued');
+    expect(during.message.numMedia).toBe('3');
+    expect(during.media.map((m) => m.sid)).toEqual(atCreate.map((m) => m.sid));
+    // Before the fetch: the type the URL names, or null.
+    expect(during.media.map((m) => m.contentType)).toEqual(['image/png', null, 'image/jpeg']);
+    expect(during.media.every((m) => m.parentSid === created.sid)).toBe(true);
+    const early = await contentOf(created.sid, during.media[0]?.sid ?? '');
+    expect(early.status).toBe(404);
+    expect(JSON.parse(early.bytes.toString()).code).toBe(20404);
+
+    png.release();
+    await redirect.requested;
+    expect((await read(created.sid)).media).toHaveLength(3);
+    redirect.release();
+    await jpg.requested;
+    jpg.release();
+    await delivery;
+
+    const after = await read(created.sid);
+    expect(after.message.status).toBe('delivered');
+    expect(after.message.numMedia).toBe('3');
+    expect(after.media.map((m) => m.sid)).toEqual(atCreate.map((m) => m.sid));
+    expect(after.media.map((m) => m.contentType)).toEqual(['image/png', 'image/png', 'image/jpeg']);
+    const bytes = await Promise.all(after.media.map((m) => contentOf(created.sid, m.sid)));
+    expect(bytes.map((b) => b.status)).toEqual([200, 200, 200]);
+    expect(bytes[0]?.bytes.equals(PNG)).toBe(true);
+    expect(bytes[2]?.bytes.equals(JPEG)).toBe(true);
+  });
+
+  it('a MediaUrl that cannot be fetched fails the message; its Media stay listed, empty', async () => {
+    const created = await t.client.messages.create({
+      from: FROM,
+      to: TO,
+      mediaUrl: [`${files.base}/image.png`, `${files.base}/missing.png`],
+    });
+    expect((await read(created.sid)).media).toHaveLength(2);
+    await t.runDue();
+    const after = await read(created.sid);
+    expect(after.message.status).toBe('failed');
+    expect(after.message.errorCode).toBe(11200);
+    expect(after.message.errorMessage).toContain('returned HTTP 404');
+    expect(after.message.numMedia).toBe('2');
+    expect(after.media.map((m) => m.contentType)).toEqual(['image/png', 'image/png']);
+    for (const m of after.media) expect((await contentOf(created.sid, m.sid)).status).toBe(404);
+  });
+
+  it('DELETE of a Media takes it off num_media, also before the fetch', async () => {
+    const created = await t.client.messages.create({
+      from: FROM,
+      to: TO,
+      mediaUrl: [`${files.base}/image.png`, `${files.base}/photo.jpg`],
+    });
+    const [first, second] = (await read(created.sid)).media;
+    expect(
+      await t.client
+        .messages(created.sid)
+        .media(first?.sid ?? '')
+        .remove(),
+    ).toBe(true);
+    const one = await read(created.sid);
+    expect(one.message.numMedia).toBe('1');
+    expect(one.media.map((m) => m.sid)).toEqual([second?.sid]);
+
+    await t.runDue(); // only the Media left is fetched and sent
+    const sent = await read(created.sid);
+    expect(sent.message.status).toBe('delivered');
+    expect(sent.media.map((m) => m.contentType)).toEqual(['image/jpeg']);
+    const inbox = await (await fetch(`${t.url}/sim/handsets/${TO}/messages`)).json();
+    const got = inbox.messages.find((x: { sid: string }) => x.sid === created.sid);
+    expect(got.media_urls).toHaveLength(1);
+
+    await t.client
+      .messages(created.sid)
+      .media(second?.sid ?? '')
+      .remove();
+    const none = await read(created.sid);
+    expect(none.message.numMedia).toBe('0');
+    expect(none.media).toEqual([]);
+  });
+});
+
+describe('inbound MMS: num_media and the Media list', () => {
+  const text = (mediaUrls: string[]) =>
+    fetch(`${t.url}/sim/handsets/${encodeURIComponent(TO)}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: FROM, body: 'pic', mediaUrls }),
+    });
+
+  it('agree as soon as the message exists', async () => {
+    const r = await text([`${files.base}/image.png`, `${files.base}/photo.jpg`]);
+    expect(r.status).toBe(201);
+    const { sid } = (await r.json()) as { sid: string };
+    const got = await read(sid);
+    expect(got.message.numMedia).toBe('2');
+    expect(got.media.map((m) => m.contentType)).toEqual(['image/png', 'image/jpeg']);
+  });
+
+  it('a message that fails to be stored leaves no Media behind', async () => {
+    // An inbound MMS whose insert fails (its SID collides with an SMS's): its fetched Media
+    // must not survive it, under that SID or any other.
+    const sms = await t.client.messages.create({ from: FROM, to: TO, body: 'text only' });
+    ids.nextMM = sms.sid;
+    const r = await text([`${files.base}/photo.jpg`]);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    const after = await read(sms.sid);
+    expect(after.message.numMedia).toBe('0');
+    expect(after.media).toEqual([]);
   });
 });

@@ -1616,6 +1616,44 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    name: 'media: fill stores bytes only into empty rows; delete takes one off num_media',
+    async run({ store }) {
+      const ac = sid('AC');
+      const m = await store.messages.insert(messageRecord(ac, { sid: sid('MM'), numMedia: 2 }));
+      const empty = { content: new Uint8Array(0), contentType: '' };
+      const [a, b] = [media(ac, m.sid, 0, empty), media(ac, m.sid, 1, empty)] as const;
+      await store.media.insertMany([a, b]);
+      expect(await store.media.fill([])).toBe(0);
+      const png = Buffer.from('PNG-bytes');
+      const fillA = {
+        sid: a.sid,
+        contentType: 'image/png',
+        size: 9,
+        content: png,
+        dateUpdated: T0 + 5,
+      };
+      expect(await store.media.fill([fillA])).toBe(1);
+      // Already filled: a second worker's fill changes nothing.
+      expect(await store.media.fill([{ ...fillA, content: Buffer.from('other') }])).toBe(0);
+      const got = await store.media.getContent(ac, m.sid, a.sid);
+      expect(got?.content.equals(png)).toBe(true);
+      expect(got?.media).toMatchObject({ contentType: 'image/png', size: 9, dateUpdated: T0 + 5 });
+      expect((await store.media.get(ac, m.sid, b.sid))?.size).toBe(0);
+
+      expect(await store.media.delete(ac, m.sid, b.sid)).toBe(true);
+      expect((await store.messages.get(ac, m.sid))?.numMedia).toBe(1);
+      expect(await store.media.delete(ac, m.sid, b.sid)).toBe(false);
+      expect(await store.media.delete(sid('AC'), m.sid, a.sid)).toBe(false);
+      expect((await store.messages.get(ac, m.sid))?.numMedia).toBe(1);
+      // Concurrent deletes of one message's media: each takes exactly one off.
+      const three = await store.messages.insert(messageRecord(ac, { sid: sid('MM'), numMedia: 3 }));
+      const files = [0, 1, 2].map((i) => media(ac, three.sid, i));
+      await store.media.insertMany(files);
+      await Promise.all(files.map((f) => store.media.delete(ac, three.sid, f.sid)));
+      expect((await store.messages.get(ac, three.sid))?.numMedia).toBe(0);
+    },
+  },
+  {
     name: 'feedback: upsert creates, then updates keeping dateCreated',
     async run({ store }) {
       const ac = sid('AC');

@@ -17,7 +17,19 @@ export interface MediaServer {
   hits: Map<string, number>;
   /** Whether the client hung up on `/endless.png` (the byte cap aborted the transfer). */
   endlessClosed(): boolean;
+  /**
+   * A URL that answers like `target` (one of the paths below), but only once `release()` is
+   * called; `requested` resolves when the fetcher's request has arrived and is being held.
+   */
+  hold(target: string): Hold;
   close(): Promise<void>;
+}
+
+/** A held response of {@link MediaServer.hold}. */
+export interface Hold {
+  url: string;
+  requested: Promise<void>;
+  release(): void;
 }
 
 const SIX_MB = Buffer.alloc(6 * 1024 * 1024, 1);
@@ -32,9 +44,18 @@ const SIX_MB = Buffer.alloc(6 * 1024 * 1024, 1);
 export async function startMediaServer(): Promise<MediaServer> {
   const hits = new Map<string, number>();
   let endlessClosed = false;
+  const holds = new Map<string, { arrived: () => void; gate: Promise<void> }>();
+  let held = 0;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    const hold = /^\/held\/(\d+)(\/.*)$/.exec(path);
+    const h = hold && holds.get(hold[1] ?? '');
+    if (!hold || !h) return respond(path, res);
+    h.arrived();
+    void h.gate.then(() => respond(hold[2] ?? '/', res));
+  };
+  const respond = (path: string, res: ServerResponse): void => {
     const send = (status: number, type: string | null, body: Buffer | string) => {
       const headers: Record<string, string | number> = {
         'content-length': Buffer.byteLength(body),
@@ -92,10 +113,20 @@ export async function startMediaServer(): Promise<MediaServer> {
   const server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
   return {
-    base: `http://127.0.0.1:${port}`,
+    base,
     hits,
     endlessClosed: () => endlessClosed,
+    hold(target) {
+      const id = String(++held);
+      let arrived!: () => void;
+      let release!: () => void;
+      const requested = new Promise<void>((r) => (arrived = r));
+      const gate = new Promise<void>((r) => (release = r));
+      holds.set(id, { arrived, gate });
+      return { url: `${base}/held/${id}${target}`, requested, release };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

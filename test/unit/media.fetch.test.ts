@@ -7,6 +7,7 @@ import {
   prepareMedia,
   prepareMediaUrls,
 } from '../../src/media/media.fetch.js';
+import { pendingMedia } from '../../src/media/media.pending.js';
 import { MEDIA_LIMITS } from '../../src/media/media.types.js';
 import type { Message } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
@@ -140,7 +141,8 @@ describe('prepareMedia', () => {
       carrierRef: null,
     });
   }
-  const deps = () => ({ store, clock, ids: sequentialIds(), timeoutMs: 2_000 });
+  const ids = sequentialIds();
+  const deps = () => ({ store, clock, ids, timeoutMs: 2_000 });
   const listOf = (m: Message) =>
     store.media.list({ accountSid: m.accountSid, messageSid: m.sid }, { limit: 100, offset: 0 });
 
@@ -181,18 +183,34 @@ describe('prepareMedia', () => {
     expect(await prepareMedia(deps(), m)).toEqual({ ok: true, media: [] });
   });
 
-  it('stores nothing when one URL fails, and reports that URL’s error', async () => {
+  it('stores no bytes when one URL fails, and reports that URL’s error', async () => {
     const m = await message([url('/image.png'), url('/page.html')]);
     const r = await prepareMedia(deps(), m);
     expect(r).toMatchObject({ ok: false, errorCode: 12300 });
-    expect(await listOf(m)).toEqual([]);
+    // The Media stay listed (num_media still counts them), empty, with the URL's guessed type.
+    const left = await listOf(m);
+    expect(left.map((x) => [x.size, x.contentType])).toEqual([
+      [0, 'image/png'],
+      [0, ''],
+    ]);
+  });
+
+  it('fills the Media created with the message, keeping their SIDs', async () => {
+    const m = await message([url('/typed.png'), url('/photo.jpg')]);
+    const rows = pendingMedia(ids, m, [url('/typed.png'), url('/photo.jpg')]);
+    await store.media.insertMany(rows);
+    const r = await prepareMedia(deps(), m);
+    expect(r.ok && r.media.map((x) => [x.sid, x.contentType, x.size])).toEqual([
+      [rows[0]?.sid, 'image/png', PNG.length],
+      [rows[1]?.sid, 'image/jpeg', JPEG.length],
+    ]);
   });
 
   it('fails with 11751 when the media together exceed the total', async () => {
     const m = await message([url('/image.png'), url('/image.png')]);
     const r = await prepareMedia({ ...deps(), maxTotalBytes: PNG.length + 10 }, m);
     expect(r).toMatchObject({ ok: false, errorCode: 11751 });
-    expect(await listOf(m)).toEqual([]);
+    expect((await listOf(m)).every((x) => x.size === 0)).toBe(true);
   });
 
   it('fails a 6 MB image with 11751 (5 MB limit by default)', async () => {

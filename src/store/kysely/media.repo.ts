@@ -99,14 +99,48 @@ export function mediaRepository(
       return r && { media: toMedia(r), content: asBuffer(r.content) };
     },
 
+    async fill(files) {
+      if (files.length === 0) return 0;
+      return inTransaction(db, async (trx) => {
+        let n = 0;
+        for (const f of files) {
+          const r = await trx
+            .updateTable('media')
+            .set({
+              content_type: f.contentType,
+              size: f.size,
+              content: asBuffer(f.content),
+              date_updated: f.dateUpdated,
+            })
+            .where('sid', '=', f.sid)
+            .where('size', '=', 0)
+            .executeTakeFirst();
+          n += Number(r.numUpdatedRows);
+        }
+        return n;
+      });
+    },
+
     async delete(accountSid, messageSid, sid) {
-      const r = await db
-        .deleteFrom('media')
-        .where('sid', '=', sid)
-        .where('account_sid', '=', accountSid)
-        .where('message_sid', '=', messageSid)
-        .executeTakeFirst();
-      const deleted = Number(r.numDeletedRows) > 0;
+      const deleted = await inTransaction(db, async (trx) => {
+        const r = await trx
+          .deleteFrom('media')
+          .where('sid', '=', sid)
+          .where('account_sid', '=', accountSid)
+          .where('message_sid', '=', messageSid)
+          .executeTakeFirst();
+        if (Number(r.numDeletedRows) === 0) return false;
+        // num_media counts the Media list: one fewer, in the same transaction (an atomic
+        // decrement, so concurrent deletes of one message's media cannot lose one).
+        await trx
+          .updateTable('messages')
+          .set((eb) => ({ num_media: eb('num_media', '-', 1) }))
+          .where('sid', '=', messageSid)
+          .where('account_sid', '=', accountSid)
+          .where('num_media', '>', 0)
+          .execute();
+        return true;
+      });
       // Like a redaction, a deleted file should leave no bytes behind (WAL page images).
       if (deleted && !db.isTransaction) await afterErase();
       return deleted;
