@@ -1,3 +1,5 @@
+import { badRequest } from './errors.js';
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -177,4 +179,13 @@ export function dayOrWider(range: TimeRange): TimeRange {
   if (range.to - range.from + 1 >= DAY_MS) return range;
   const day = Math.floor(range.from / DAY_MS) * DAY_MS;
   return { from: day, to: day + DAY_MS - 1 };
+}
+
+/** {@link parseDateFilter} for the list filter `key`: a 400 / 20001 naming it when not a date. */
+export function dateFilterBound(key: string, value: string): TimeRange {
+  const range = parseDateFilter(value);
+  if (!range) {
+    throw badRequest(20001, `Invalid ${key} '${value}': use YYYY-MM-DD or an ISO-8601 date-time`);
+  }
+  return range;
 }

@@ -1,5 +1,4 @@
-import { parseDateFilter, type TimeRange } from '../http/dates.js';
-import { badRequest } from '../http/errors.js';
+import { dateFilterBound as dateBound, dayOrWider } from '../http/dates.js';
 import { single, type FormParams } from '../http/form.js';
 import { offsetEnvelope, offsetPaging, readPageParams } from '../http/paging.js';
 import type { MediaFilter, Store } from '../store/store.js';
@@ -8,18 +7,8 @@ import { toMediaJson } from './media.mapper.js';
 /** The list filters in the order Twilio repeats them in page URIs. */
 const FILTER_KEYS = ['DateCreated', 'DateCreated<', 'DateCreated>'] as const;
 
-const DAY_MS = 86_400_000;
-
-function dateBound(key: string, value: string): TimeRange {
-  const range = parseDateFilter(value);
-  if (!range) {
-    throw badRequest(20001, `Invalid ${key} '${value}': use YYYY-MM-DD or an ISO-8601 date-time`);
-  }
-  return range;
-}
-
 /**
- * Reads `DateCreated` (a whole UTC day), `DateCreated<` (on or before) and `DateCreated>` (on or
+ * Reads `DateCreated` (the year, month or UTC day it names), `DateCreated<` (on or before) and `DateCreated>` (on or
  * after), the same way as DateSent on Messages. Bounds are inclusive.
  */
 export function readMediaFilter(
@@ -32,9 +21,10 @@ export function readMediaFilter(
   const before = single(params, 'DateCreated<');
   const after = single(params, 'DateCreated>');
   if (on) {
-    const day = Math.floor(dateBound('DateCreated', on).from / DAY_MS) * DAY_MS;
-    filter.createdFrom = day;
-    filter.createdTo = day + DAY_MS - 1;
+    // What its value names (a year, month or day; a date-time: its UTC day), as DateSent.
+    const range = dayOrWider(dateBound('DateCreated', on));
+    filter.createdFrom = range.from;
+    filter.createdTo = range.to;
   }
   if (after) {
     const from = dateBound('DateCreated>', after).from;

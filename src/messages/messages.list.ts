@@ -1,4 +1,4 @@
-import { dayOrWider, parseDateFilter } from '../http/dates.js';
+import { dateFilterBound as dateBound, dayOrWider } from '../http/dates.js';
 import { badRequest } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import { encodeToken, pageEnvelope, readPageParams, requirePageToken } from '../http/paging.js';
@@ -9,14 +9,6 @@ import { toMessageJson } from './messages.mapper.js';
 
 /** The list filters in the order Twilio repeats them in page URIs. */
 const FILTER_KEYS = ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>', 'Tags'] as const;
-
-function dateBound(key: string, value: string) {
-  const range = parseDateFilter(value);
-  if (!range) {
-    throw badRequest(20001, `Invalid ${key} '${value}': use YYYY-MM-DD or an ISO-8601 date-time`);
-  }
-  return range;
-}
 
 /**
  * Reads the list filters. DateSent bounds are inclusive and UTC: `DateSent>` from the start of

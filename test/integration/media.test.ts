@@ -108,6 +108,18 @@ describe('Media subresource', () => {
     expect(await ctx.list({ dateCreatedBefore: new Date(second.getTime() - 1000) })).toHaveLength(
       0,
     );
+    // A year or a month selects all of it, as DateSent on Messages.
+    const byDate = async (value: string) =>
+      (
+        await t.http(
+          'GET',
+          `/2010-04-01/Accounts/${MAIN_SID}/Messages/${sid}/Media.json?DateCreated=${value}`,
+        )
+      ).json.media_list;
+    const month = `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(await byDate(String(at.getUTCFullYear()))).toHaveLength(1);
+    expect(await byDate(month)).toHaveLength(1);
+    expect(await byDate(String(at.getUTCFullYear() - 1))).toHaveLength(0);
     const bad = await t.http(
       'GET',
       `/2010-04-01/Accounts/${MAIN_SID}/Messages/${sid}/Media.json?DateCreated%3E=yesterday`,
