@@ -79,6 +79,13 @@ export async function buildOutbound(
   const body = single(params, 'Body');
   const mediaUrls = many(params, 'MediaUrl').filter((u) => u !== '');
   const contentSid = single(params, 'ContentSid') || undefined;
+  // twilio.com/docs/api/errors/21654: ContentVariables need a ContentSid.
+  if (!contentSid && single(params, 'ContentVariables')) {
+    throw badRequest(21654, 'ContentSid Required');
+  }
+  // twilio.com/docs/api/errors/21655: a ContentSid that names no template of the account. Loft
+  // has no Content API and stores no templates, so no ContentSid names one.
+  if (contentSid) throw badRequest(21655, 'The ContentSid is Invalid');
   if ((body === undefined || body === '') && mediaUrls.length === 0 && !contentSid) {
     throw badRequest(21602, 'Message body is required.');
   }
@@ -162,9 +169,22 @@ async function checkSender(
     }
     return sender.address;
   }
-  const owned =
+  // twilio.com/docs/api/errors/21266: a number cannot text itself.
+  if (sender.address === to.address) {
+    throw badRequest(21266, "'To' and 'From' numbers cannot be the same");
+  }
+  const known =
     sender.kind === 'phone' ? await store.phoneNumbers.findByNumber(sender.e164) : undefined;
-  if (!owned || owned.accountSid !== account.sid || !owned.config.capabilities.sms) {
+  // twilio.com/docs/api/errors/21659: not a number of any account (Loft has no short codes).
+  if (!known) {
+    throw badRequest(21659, "'From' is not a Twilio phone number or Short Code country mismatch");
+  }
+  // twilio.com/docs/api/errors/21660: another account's (a parent's, sibling's…) number.
+  if (known.accountSid !== account.sid) {
+    throw badRequest(21660, "Mismatch between the 'From' number and the account");
+  }
+  // twilio.com/docs/api/errors/21606: the account's own number, but not SMS-capable.
+  if (!known.config.capabilities.sms) {
     throw badRequest(
       21606,
       `The 'From' phone number provided (${sender.address}) is not a valid message-capable Twilio phone number for this destination/account.`,
