@@ -6,6 +6,7 @@ import type { Account, Message } from '../store/records.js';
 import type { OutboxEntry, OutboxJob, OutboxLease, Store, StoredMessage } from '../store/store.js';
 import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
+import type { Credentials } from '../http/auth.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
 
 /** Told about every message that enters the store; the delivery pipeline subscribes here. */
@@ -49,9 +50,18 @@ export function messagesService(deps: MessagesDeps) {
     return m;
   };
   return {
-    /** Validates and stores an outbound message with its dispatch job, atomically. */
-    async create(account: Account, params: FormParams): Promise<Message> {
-      const { message, outbox } = await buildOutbound(deps, account, params);
+    /**
+     * Validates and stores an outbound message with its dispatch job, atomically. With test
+     * credentials the message is validated and answered the same way, then dropped: never
+     * stored, sent or called back (twilio.com/docs/iam/test-credentials).
+     */
+    async create(
+      account: Account,
+      params: FormParams,
+      credentials: Credentials = 'live',
+    ): Promise<Message> {
+      const { message, outbox } = await buildOutbound(deps, account, params, credentials);
+      if (credentials === 'test') return message;
       const lease = deps.sink?.lease?.(outbox);
       const stored = await insert({ message, outbox: lease ? { ...outbox, lease } : outbox });
       deps.sink?.accepted(stored.message, stored.job);

@@ -142,27 +142,6 @@ describe('hostile values never reach a 500', () => {
   }
 });
 
-describe('magic test numbers', () => {
-  const cases: [Record<string, string>, number][] = [
-    [{ From: '+15005550001' }, 21212],
-    [{ From: '+15005550007' }, 21606],
-    [{ From: '+15005550008' }, 21611],
-    [{ To: '+15005550001' }, 21211],
-    [{ To: '+15005550002' }, 21612],
-    [{ To: '+15005550003' }, 21408],
-    [{ To: '+15005550004' }, 21610],
-    [{ To: '+15005550009' }, 21614],
-  ];
-  for (const [override, code] of cases) {
-    it(`${JSON.stringify(override)} → ${code}`, () =>
-      expectError({ To: TO, From: '+15005550006', Body: 'x', ...override }, code));
-  }
-  it('+15005550006 passes without being owned', async () => {
-    const r = await create({ To: TO, From: '+15005550006', Body: 'x' });
-    expect(r.status).toBe(201);
-  });
-});
-
 describe('starting status and SIDs', () => {
   it('queued with From; SM prefix', async () => {
     const r = await create({ To: TO, From: FROM, Body: 'x' });
