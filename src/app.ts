@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     keyRoutes(api, deps);
     phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
     messageRoutes(api, deps.store, messages);
-    loftRoutes(api, deps.store);
+    loftRoutes(api, deps.store, deps.accounts);
     serviceRoutes(api, deps.store, messagingServicesService(deps));
     applicationRoutes(api, deps);
     mediaRoutes(api, deps.store);

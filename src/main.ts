@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { randomIds, type Ids } from './ids.js';
 import { accountsService } from './accounts/accounts.service.js';
-import type { Account } from './store/records.js';
+import type { Account, TestCredentials } from './store/records.js';
 import { openStore } from './store/open.js';
 import { withReadCache } from './store/cached.store.js';
 import type { Store } from './store/store.js';
@@ -19,8 +19,8 @@ import { applyOptOut, isBlocked } from './optout/optout.service.js';
 export interface Server {
   app: FastifyInstance;
   store: Store;
-  /** The main account, and whether this start created it. */
-  main: { account: Account; created: boolean };
+  /** The main account, whether this start created it, and its test credentials. */
+  main: { account: Account; created: boolean; test: TestCredentials };
   /** `http://host:port` the server actually listens on. */
   url: string;
   /** The simulated network and the delivery pipeline. */
@@ -48,7 +48,8 @@ export async function startServer(
   const ids = overrides.ids ?? randomIds();
   const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
   const accounts = accountsService({ store, clock, ids });
-  const main = await accounts.ensureMain(config.mainAccount);
+  const ensured = await accounts.ensureMain(config.mainAccount);
+  const main = { ...ensured, test: await accounts.testCredentials(ensured.account) };
   // A single-process store: leases left by a crashed predecessor are ours to take now.
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   // Background failures are logged through the app's logger once it exists.
@@ -123,7 +124,7 @@ export async function startServer(
 
 /** The start-up banner: where to connect and how to point the SDKs here. */
 export function banner(server: Server, config: Config): string {
-  const { account, created } = server.main;
+  const { account, created, test } = server.main;
   const base = config.publicBaseUrl.includes(':0') ? server.url : config.publicBaseUrl;
   const lines = [
     `Loft is listening on ${server.url} (store: ${server.store.capabilities.engine})`,
@@ -132,6 +133,11 @@ export function banner(server: Server, config: Config): string {
   if (created && !config.mainAccount) {
     lines.push(`Auth token:   ${account.authToken}   (generated now; shown only once)`);
   }
+  // Test credentials reach no data (they only validate sends), so they are shown every time.
+  lines.push(
+    `Test SID:     ${test.testSid}   (test credentials: sends are validated, never stored or sent)`,
+    `Test token:   ${test.authToken}`,
+  );
   lines.push(
     '',
     'Node:   const client = twilio(accountSid, authToken);',

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
-import type { Account } from '../store/records.js';
+import type { Account, TestCredentials } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 const STATUSES: readonly Account['status'][] = ['active', 'suspended', 'closed'];
@@ -64,6 +64,21 @@ export function accountsService(deps: AccountsDeps) {
       );
       if (!updated) throw notFound(path);
       return updated;
+    },
+
+    /**
+     * The account's test credentials (twilio.com/docs/iam/test-credentials), generated on first
+     * use: a test Account SID distinct from the live one and a test auth token.
+     */
+    async testCredentials(account: Account): Promise<TestCredentials> {
+      const existing = await store.testCredentials.get(account.sid);
+      if (existing) return existing;
+      return store.testCredentials.ensure({
+        accountSid: account.sid,
+        testSid: ids.sid('AC'),
+        authToken: ids.secret(),
+        dateCreated: clock.now(),
+      });
     },
 
     /**

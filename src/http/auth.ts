@@ -1,14 +1,45 @@
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { Account } from '../store/records.js';
+import type { Account, TestCredentials } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { unauthorized } from './errors.js';
+import { TwilioError, unauthorized } from './errors.js';
+
+/** Which kind of credentials authenticated a request. */
+export type Credentials = 'live' | 'test';
 
 /** Who is calling: the account whose credentials were presented, and how. */
 export interface Principal {
+  /**
+   * The account acted as. With test credentials it is the account's test account: the live
+   * record under the test Account SID, which owns nothing (no numbers, services, messages).
+   */
   account: Account;
   /** `SK…` when an API key authenticated the request. */
   apiKeySid?: string;
+  /** `test` for an account's test credentials (twilio.com/docs/iam/test-credentials). */
+  credentials: Credentials;
 }
+
+/**
+ * The only routes test credentials may use, as `METHOD /route/pattern`; every other one answers
+ * 403 / 20008 (twilio.com/docs/iam/test-credentials, twilio.com/docs/api/errors/20008).
+ * Twilio also allows buying numbers and making calls; Loft has no calls and does not simulate
+ * purchases with test credentials.
+ */
+const TEST_CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
+  'POST /2010-04-01/Accounts/:AccountSid/Messages.json',
+]);
+
+/** 403 / 20008, with the message Twilio sends (seen in twilio-ruby#69, twilio-php#213). */
+const testCredentialsForbidden = (): TwilioError =>
+  new TwilioError(403, 20008, 'Resource not accessible with Test Account Credentials');
+
+/** The test account of `live`: its record under the test SID, owning nothing but itself. */
+const testAccount = (live: Account, test: TestCredentials): Account => ({
+  ...live,
+  sid: test.testSid,
+  ownerAccountSid: test.testSid,
+  authToken: test.authToken,
+});
 
 /** SHA-256 hex digest; API key secrets are stored only this way. */
 export const sha256 = (s: string): string => hash('sha256', s, 'hex');
@@ -17,19 +48,24 @@ export const sha256 = (s: string): string => hash('sha256', s, 'hex');
 const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 /**
- * Digests of stored auth tokens, per account record. The read cache hands out the same frozen
- * record until the account changes, so each token is hashed once, not on every request.
+ * Digests of stored auth tokens, per account (or test credentials) record. The read cache hands
+ * out the same frozen record until it changes, so each token is hashed once, not per request.
  */
-const tokenDigests = new WeakMap<Account, Buffer>();
+const tokenDigests = new WeakMap<Account | TestCredentials, Buffer>();
 
-function tokenDigest(account: Account): Buffer {
-  let d = tokenDigests.get(account);
-  if (d === undefined) tokenDigests.set(account, (d = digest(account.authToken)));
+function tokenDigest(record: Account | TestCredentials): Buffer {
+  let d = tokenDigests.get(record);
+  if (d === undefined) tokenDigests.set(record, (d = digest(record.authToken)));
   return d;
 }
 
 /** Compared against when the username is unknown, so that path costs what a real check does. */
-const NO_DIGEST = digest('\u0000');
+const NO_RECORD: TestCredentials = {
+  accountSid: '',
+  testSid: '',
+  authToken: '\u0000',
+  dateCreated: 0,
+};
 
 /**
  * Constant-time check of a presented secret against a stored SHA-256 digest: the secret is
@@ -52,10 +88,16 @@ export function parseBasic(header: string | undefined): { user: string; pass: st
 }
 
 /**
- * Verifies HTTP Basic credentials: `AccountSid:AuthToken` or `ApiKeySid:secret`. Throws 401/20003
- * on anything else. A closed account cannot authenticate.
+ * Verifies HTTP Basic credentials: `AccountSid:AuthToken`, `ApiKeySid:secret`, or an account's
+ * `TestAccountSid:TestAuthToken`. Throws 401/20003 on anything else; a closed account cannot
+ * authenticate. `route` (`METHOD /pattern`) is the route asked for: the one place that decides
+ * where test credentials may go (403 / 20008 elsewhere).
  */
-export async function authenticate(store: Store, header: string | undefined): Promise<Principal> {
+export async function authenticate(
+  store: Store,
+  header: string | undefined,
+  route: string,
+): Promise<Principal> {
   const creds = parseBasic(header);
   if (!creds) throw unauthorized('Authentication Error - No credentials provided');
   if (creds.user.startsWith('SK')) {
@@ -63,19 +105,25 @@ export async function authenticate(store: Store, header: string | undefined): Pr
     const ok = key !== undefined && matches(creds.pass, Buffer.from(key.secretHash, 'hex'));
     const account = ok ? await store.accounts.get(key.accountSid) : undefined;
     if (!account || account.status === 'closed') throw unauthorized();
-    return { account, apiKeySid: key?.sid };
+    return { account, apiKeySid: key?.sid, credentials: 'live' };
   }
   const account = await store.accounts.get(creds.user);
-  // Compare even when the account is unknown, so the comparison's own timing does not reveal
-  // which SIDs exist (the lookup before it still may: known accounts are usually cached).
-  const ok = matches(creds.pass, account ? tokenDigest(account) : NO_DIGEST);
-  if (!account || !ok || account.status === 'closed') throw unauthorized();
-  return { account };
+  const test = account ? undefined : await store.testCredentials.findByTestSid(creds.user);
+  const live = account ?? (test && (await store.accounts.get(test.accountSid)));
+  // Compare even when the SID is unknown, so the comparison's own timing does not reveal
+  // which SIDs exist (the lookups before it still may: known accounts are usually cached).
+  const ok = matches(creds.pass, tokenDigest(account ?? test ?? NO_RECORD));
+  if (!live || !ok || live.status === 'closed') throw unauthorized();
+  if (!test) return { account: live, credentials: 'live' };
+  if (!TEST_CREDENTIAL_ROUTES.has(route)) throw testCredentialsForbidden();
+  return { account: testAccount(live, test), credentials: 'test' };
 }
 
 /**
  * The account a request acts on: the principal itself, or one of its subaccounts. A subaccount
- * never reaches its parent or siblings. Anything else is 401/20003, revealing nothing.
+ * never reaches its parent or siblings; test credentials reach only their test account (the
+ * live one is 20003: twilio.com/docs/api/errors/20003). Anything else is 401/20003, revealing
+ * nothing.
  */
 export async function authorizeAccount(
   store: Store,
@@ -83,6 +131,7 @@ export async function authorizeAccount(
   accountSid: string,
 ): Promise<Account> {
   if (accountSid === principal.account.sid) return principal.account;
+  if (principal.credentials === 'test') throw unauthorized();
   const target = await store.accounts.get(accountSid);
   if (
     target &&

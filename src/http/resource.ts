@@ -31,7 +31,7 @@ export function resource(
       method,
       url,
       handler: async (req, reply) => {
-        const ctx = await contextOf(store, req, method, options);
+        const ctx = await contextOf(store, req, method, url, options);
         const result = await handler(ctx);
         const status = result.status ?? 200;
         if (status === 204) return reply.code(204).send();
@@ -53,9 +53,10 @@ async function contextOf(
   store: Store,
   req: FastifyRequest,
   method: TwilioMethod,
+  url: string,
   options: ResourceOptions,
 ): Promise<TwilioContext> {
-  const principal = await authenticate(store, req.headers.authorization);
+  const principal = await authenticate(store, req.headers.authorization, `${method} ${url}`);
   if (options.accountCredentialsOnly && principal.apiKeySid) throw unauthorized();
   const pathParams = req.params as Record<string, string>;
   const accountSid = options.accountParam ? pathParams[options.accountParam] : undefined;

@@ -1,15 +1,37 @@
 import type { FastifyInstance } from 'fastify';
+import type { AccountsService } from '../accounts/accounts.service.js';
 import { notFound } from '../http/errors.js';
 import { resource } from '../http/resource.js';
 import type { Store } from '../store/store.js';
 
 /**
  * Loft's own read API (not Twilio's): a message's status history and the attempt log of its
- * webhooks (status callbacks and inbound), for test authors and the console. Same Basic auth and
- * account scoping as the Twilio API.
+ * webhooks (status callbacks and inbound), for test authors and the console, and an account's
+ * test credentials (Twilio shows them only in its console). Same Basic auth and account scoping
+ * as the Twilio API.
  */
-export function loftRoutes(app: FastifyInstance, store: Store): void {
+export function loftRoutes(app: FastifyInstance, store: Store, accounts: AccountsService): void {
   const byAccount = { accountParam: 'AccountSid' };
+  // Credentials, like Keys and Accounts: the account's (or its parent's) own, not an API key.
+  resource(
+    app,
+    store,
+    '/loft/v1/Accounts/:AccountSid/TestCredentials',
+    {
+      GET: async ({ account }) => {
+        const test = await accounts.testCredentials(account);
+        return {
+          body: {
+            account_sid: account.sid,
+            test_account_sid: test.testSid,
+            test_auth_token: test.authToken,
+            date_created: new Date(test.dateCreated).toISOString(),
+          },
+        };
+      },
+    },
+    { ...byAccount, accountCredentialsOnly: true },
+  );
   const message = async (accountSid: string, sid: string, path: string) => {
     const m = await store.messages.get(accountSid, sid);
     if (!m) throw notFound(path);

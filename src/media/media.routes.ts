@@ -64,7 +64,7 @@ function mediaContentRoute(app: FastifyInstance, store: Store): void {
     method: 'GET',
     url,
     handler: async (req, reply) => {
-      const principal = await authenticate(store, req.headers.authorization);
+      const principal = await authenticate(store, req.headers.authorization, `GET ${url}`);
       const p = req.params as Record<string, string | undefined>;
       const account = await authorizeAccount(store, principal, p['AccountSid'] ?? '');
       const q = req.url.indexOf('?');

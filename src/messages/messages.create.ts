@@ -5,7 +5,8 @@ import { many, single, type FormParams } from '../http/form.js';
 import type { Account, Message, MessageStatus } from '../store/records.js';
 import type { OutboxEntry, Store } from '../store/store.js';
 import { parsePhone, parseSender, type PhoneAddress } from './addresses.js';
-import { MAGIC_FROM, MAGIC_FROM_OK, MAGIC_TO } from './magic-numbers.js';
+import { magicFrom, MAGIC_FROM_OK, magicTo, notMessageCapable } from './magic-numbers.js';
+import type { Credentials } from '../http/auth.js';
 import { httpUrl, readOptions } from './messages.params.js';
 import { countSegments, smartEncoded } from './segments.js';
 import { parseTags } from './tags.js';
@@ -37,19 +38,20 @@ const SEND_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 /**
  * Validates a `POST …/Messages.json` form in Twilio's order and builds the message, its
  * starting status and its outbox entry. Throws TwilioError (400) on the first failed rule.
+ * With test credentials the magic numbers apply, and `From` must be one of them.
  */
 export async function buildOutbound(
   deps: CreateDeps,
   account: Account,
   params: FormParams,
+  credentials: Credentials = 'live',
 ): Promise<{ message: Message; outbox: OutboxEntry }> {
   const now = deps.clock.now();
   const rawTo = single(params, 'To');
   if (rawTo === undefined || rawTo.trim() === '') {
     throw badRequest(21604, "A 'To' phone number is required.");
   }
-  const magicTo = Object.hasOwn(MAGIC_TO, rawTo.trim()) ? MAGIC_TO[rawTo.trim()] : undefined;
-  if (magicTo) throw magicTo();
+  if (credentials === 'test') magicTo(rawTo);
   const to = parsePhone(rawTo);
   if (!to) throw badRequest(21211, `The 'To' number ${rawTo} is not a valid phone number.`);
 
@@ -63,7 +65,8 @@ export async function buildOutbound(
     serviceSid === undefined
       ? undefined
       : await checkMessagingServiceSid(deps.store, account, serviceSid);
-  const from = rawFrom === undefined ? null : await checkSender(deps.store, account, rawFrom, to);
+  const from =
+    rawFrom === undefined ? null : await checkSender(deps.store, account, rawFrom, to, credentials);
   if (from !== null && !serviceSid && (deps.backlogMs?.(from, now) ?? 0) > 10 * 3600 * 1000) {
     throw badRequest(
       21611,
@@ -79,6 +82,13 @@ export async function buildOutbound(
   const body = single(params, 'Body');
   const mediaUrls = many(params, 'MediaUrl').filter((u) => u !== '');
   const contentSid = single(params, 'ContentSid') || undefined;
+  // twilio.com/docs/api/errors/21654: ContentVariables need a ContentSid.
+  if (!contentSid && single(params, 'ContentVariables')) {
+    throw badRequest(21654, 'ContentSid Required');
+  }
+  // twilio.com/docs/api/errors/21655: a ContentSid that names no template of the account. Loft
+  // has no Content API and stores no templates, so no ContentSid names one.
+  if (contentSid) throw badRequest(21655, 'The ContentSid is Invalid');
   if ((body === undefined || body === '') && mediaUrls.length === 0 && !contentSid) {
     throw badRequest(21602, 'Message body is required.');
   }
@@ -140,17 +150,25 @@ async function checkSender(
   account: Account,
   raw: string,
   to: PhoneAddress,
+  credentials: Credentials,
 ): Promise<string> {
   const trimmed = raw.trim();
-  const magic = Object.hasOwn(MAGIC_FROM, trimmed) ? MAGIC_FROM[trimmed] : undefined;
-  if (magic) throw magic();
-  if (trimmed === MAGIC_FROM_OK) return trimmed;
+  if (credentials === 'test') magicFrom(trimmed);
   const sender = parseSender(trimmed);
   if (!sender) {
     throw badRequest(
       21212,
       `The 'From' number ${raw} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
     );
+  }
+  // twilio.com/docs/api/errors/21266: a number cannot text itself.
+  if (sender.address === to.address) {
+    throw badRequest(21266, "'To' and 'From' numbers cannot be the same");
+  }
+  // Test credentials own no numbers: every From but the magic one is 21606 (docs table).
+  if (credentials === 'test') {
+    if (sender.address === MAGIC_FROM_OK) return sender.address;
+    throw notMessageCapable(sender.address);
   }
   if (sender.kind === 'alphanumeric') {
     // Alphanumeric sender IDs are not supported towards the US and Canada.
@@ -162,14 +180,18 @@ async function checkSender(
     }
     return sender.address;
   }
-  const owned =
+  const known =
     sender.kind === 'phone' ? await store.phoneNumbers.findByNumber(sender.e164) : undefined;
-  if (!owned || owned.accountSid !== account.sid || !owned.config.capabilities.sms) {
-    throw badRequest(
-      21606,
-      `The 'From' phone number provided (${sender.address}) is not a valid message-capable Twilio phone number for this destination/account.`,
-    );
+  // twilio.com/docs/api/errors/21659: not a number of any account (Loft has no short codes).
+  if (!known) {
+    throw badRequest(21659, "'From' is not a Twilio phone number or Short Code country mismatch");
   }
+  // twilio.com/docs/api/errors/21660: another account's (a parent's, sibling's…) number.
+  if (known.accountSid !== account.sid) {
+    throw badRequest(21660, "Mismatch between the 'From' number and the account");
+  }
+  // twilio.com/docs/api/errors/21606: the account's own number, but not SMS-capable.
+  if (!known.config.capabilities.sms) throw notMessageCapable(sender.address);
   return sender.address;
 }
 

@@ -88,10 +88,6 @@ function checkNumbers(out: Record<string, string | string[]>): void {
   if (typeof app === 'string' && !/^AP[0-9a-fA-F]{32}$/.test(app)) {
     throw badRequest(20001, `Invalid ApplicationSid '${app}'`);
   }
-  const content = out['ContentSid'];
-  if (typeof content === 'string' && !/^HX[0-9a-fA-F]{32}$/.test(content)) {
-    throw badRequest(20001, `Invalid ContentSid '${content}'`);
-  }
   const vars = out['ContentVariables'];
   if (typeof vars === 'string') {
     try {

@@ -15,7 +15,9 @@ export function messageRoutes(app: FastifyInstance, store: Store, messages: Mess
     {
       POST: async (ctx) => ({
         status: 201,
-        body: toMessageJson(await messages.create(ctx.account, ctx.params)),
+        body: toMessageJson(
+          await messages.create(ctx.account, ctx.params, ctx.principal.credentials),
+        ),
       }),
       GET: async (ctx) => ({
         body: await listMessages(store, ctx.account.sid, ctx.path, ctx.params),

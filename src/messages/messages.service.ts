@@ -15,6 +15,7 @@ import { mediaUrlsOf } from '../media/media.fetch.js';
 import { pendingMedia } from '../media/media.pending.js';
 import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
+import type { Credentials } from '../http/auth.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
 
 /** Told about every message that enters the store; the delivery pipeline subscribes here. */
@@ -72,9 +73,18 @@ export function messagesService(deps: MessagesDeps) {
     return m;
   };
   return {
-    /** Validates and stores an outbound message with its dispatch job, atomically. */
-    async create(account: Account, params: FormParams): Promise<Message> {
-      const { message, outbox } = await buildOutbound(deps, account, params);
+    /**
+     * Validates and stores an outbound message with its dispatch job, atomically. With test
+     * credentials the message is validated and answered the same way, then dropped: never
+     * stored, sent or called back (twilio.com/docs/iam/test-credentials).
+     */
+    async create(
+      account: Account,
+      params: FormParams,
+      credentials: Credentials = 'live',
+    ): Promise<Message> {
+      const { message, outbox } = await buildOutbound(deps, account, params, credentials);
+      if (credentials === 'test') return message;
       const lease = deps.sink?.lease?.(outbox);
       const media = pendingMedia(deps.ids, message, mediaUrlsOf(message));
       const stored = await insert({

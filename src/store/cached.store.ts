@@ -18,7 +18,13 @@ export interface ReadCacheOptions {
 
 type Repo = keyof Pick<
   Store,
-  'accounts' | 'apiKeys' | 'phoneNumbers' | 'services' | 'optOuts' | 'applications'
+  | 'accounts'
+  | 'apiKeys'
+  | 'testCredentials'
+  | 'phoneNumbers'
+  | 'services'
+  | 'optOuts'
+  | 'applications'
 >;
 
 /**
@@ -28,6 +34,7 @@ type Repo = keyof Pick<
 const CACHED_READS: Record<Repo, readonly string[]> = {
   accounts: ['get'],
   apiKeys: ['get'],
+  testCredentials: ['get', 'findByTestSid'],
   phoneNumbers: ['findByNumber'],
   services: ['get', 'findBySid', 'findByPhoneNumber', 'pool'],
   optOuts: ['isBlocked', 'getReplies'],
@@ -48,6 +55,7 @@ const CACHED_MISSES: ReadonlySet<string> = new Set([
 const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
   accounts: ['insert', 'update'],
   apiKeys: ['insert', 'update', 'delete'],
+  testCredentials: ['ensure'],
   phoneNumbers: ['insert', 'update', 'delete'],
   services: [
     'insert',

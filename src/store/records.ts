@@ -12,6 +12,19 @@ export interface Account {
   dateUpdated: number;
 }
 
+/**
+ * An account's test credentials, as Twilio gives every account: a test Account SID (distinct
+ * from the live one) and a test auth token. They only create messages that are never stored.
+ */
+export interface TestCredentials {
+  /** The live account they belong to. */
+  accountSid: string;
+  /** `AC…`: the username, and the account in the path, of requests made with them. */
+  testSid: string;
+  authToken: string;
+  dateCreated: number;
+}
+
 export interface ApiKey {
   sid: string;
   accountSid: string;

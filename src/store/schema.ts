@@ -21,6 +21,7 @@ export interface Database {
   applications: ApplicationTable;
   opt_outs: OptOutTable;
   opt_out_replies: OptOutReplyTable;
+  test_credentials: TestCredentialsTable;
 }
 
 export interface AccountTable {
@@ -264,4 +265,12 @@ export interface OptOutReplyTable {
   stop_reply: string | null;
   start_reply: string | null;
   help_reply: string | null;
+}
+
+/** An account's test credentials (its test Account SID and test auth token). */
+export interface TestCredentialsTable {
+  account_sid: string;
+  test_sid: string;
+  auth_token: string;
+  date_created: number;
 }

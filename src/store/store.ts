@@ -1,4 +1,11 @@
-import type { Account, ApiKey, Message, MessageStatus, PhoneNumber } from './records.js';
+import type {
+  Account,
+  ApiKey,
+  Message,
+  MessageStatus,
+  PhoneNumber,
+  TestCredentials,
+} from './records.js';
 import type { Application, MessagingService, ServicePhoneNumber } from './services.records.js';
 
 /** What differs between store engines, declared by each adapter instead of `if (engine)` checks. */
@@ -70,6 +77,16 @@ export interface AccountRepository {
     patch: Partial<Pick<Account, 'friendlyName' | 'status' | 'authToken'>>,
     now: number,
   ): Promise<Account | undefined>;
+}
+
+/** Test credentials, one pair per account. */
+export interface TestCredentialsRepository {
+  /** The account's test credentials, once generated. */
+  get(accountSid: string): Promise<TestCredentials | undefined>;
+  /** The test credentials whose test Account SID is `testSid`. */
+  findByTestSid(testSid: string): Promise<TestCredentials | undefined>;
+  /** Stores `c` unless its account has test credentials already; returns the ones stored. */
+  ensure(c: TestCredentials): Promise<TestCredentials>;
 }
 
 /** API keys (`SK…`). */
@@ -639,6 +656,7 @@ export interface Store {
   readonly capabilities: StoreCapabilities;
   readonly accounts: AccountRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly testCredentials: TestCredentialsRepository;
   readonly phoneNumbers: PhoneNumberRepository;
   readonly messages: MessageRepository;
   readonly settings: SettingsRepository;

@@ -66,6 +66,19 @@ describe('loft serve', () => {
       headers: { authorization: auth },
     });
     expect(list.status).toBe(200);
+    // The test credentials are printed too, and send (unstored) messages with the magic From.
+    const [, testSid] = await first.waitFor(/Test SID:\s+(AC[0-9a-f]{32})/);
+    const [, testToken] = await first.waitFor(/Test token:\s+([0-9a-f]{32})/);
+    expect(testSid).not.toBe(sid);
+    const sent = await fetch(`${url}/2010-04-01/Accounts/${testSid}/Messages.json`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Basic ' + Buffer.from(`${testSid}:${testToken}`).toString('base64'),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'From=%2B15005550006&To=%2B14155550100&Body=hi',
+    });
+    expect(sent.status).toBe(201);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
@@ -75,6 +88,9 @@ describe('loft serve', () => {
     expect(again).toBe(sid);
     await second.waitFor(/base_url/);
     expect(second.output()).not.toContain(token);
+    // The test credentials are the same pair, shown on every start.
+    const [, testAgain] = await second.waitFor(/Test SID:\s+(AC[0-9a-f]{32})/);
+    expect(testAgain).toBe(testSid);
   });
 
   it('uses TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN from the environment', async () => {

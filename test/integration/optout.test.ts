@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPLIES } from '../../src/optout/optout.keywords.js';
 import { applyOptOut } from '../../src/optout/optout.service.js';
-import { MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
+import { MAIN_SID, sdkClient, startTestServer, type TestServer } from '../support/server.js';
 
 // The 21610 create-time check and Loft's opt-out configuration API, through a real server.
 let t: TestServer;
@@ -112,10 +112,14 @@ describe('create to a handset that opted out (21610)', () => {
     expect(ok.status).toBe('accepted');
   });
 
-  it("Twilio's magic To +15005550004 is an unsubscribed recipient", async () => {
-    expect(
-      await rejection(t.client.messages.create({ from: NUMBER, to: '+15005550004', body: 'x' })),
-    ).toEqual(UNSUBSCRIBED);
+  it("with test credentials, Twilio's magic To +15005550004 is an unsubscribed recipient", async () => {
+    const creds = (await t.http('GET', `/loft/v1/Accounts/${MAIN_SID}/TestCredentials`)).json;
+    const test = sdkClient(t.url, creds.test_account_sid, creds.test_auth_token);
+    const create = { from: '+15005550006', to: '+15005550004', body: 'x' };
+    expect(await rejection(test.messages.create(create))).toEqual(UNSUBSCRIBED);
+    // With live credentials it is an ordinary number.
+    const live = await t.client.messages.create({ ...create, from: NUMBER });
+    expect(live.status).toBe('queued');
   });
 });
 

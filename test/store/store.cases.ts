@@ -217,6 +217,23 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    name: 'testCredentials: ensure keeps the first pair; get and findByTestSid find it',
+    async run({ store }) {
+      const a = account();
+      await store.accounts.insert(a);
+      expect(await store.testCredentials.get(a.sid)).toBeUndefined();
+      const first = { accountSid: a.sid, testSid: sid('AC'), authToken: hex(), dateCreated: FAR };
+      expect(await store.testCredentials.ensure(first)).toEqual(first);
+      // A second generation (another process at the same time) gets the stored pair back.
+      const second = { ...first, testSid: sid('AC'), authToken: hex() };
+      expect(await store.testCredentials.ensure(second)).toEqual(first);
+      expect(await store.testCredentials.get(a.sid)).toEqual(first);
+      expect(await store.testCredentials.findByTestSid(first.testSid)).toEqual(first);
+      expect(await store.testCredentials.findByTestSid(second.testSid)).toBeUndefined();
+      expect(await store.testCredentials.findByTestSid(a.sid)).toBeUndefined();
+    },
+  },
+  {
     name: 'accounts: listFamily is the root and its subaccounts, oldest first, filtered, paged',
     async run({ store }) {
       const root = account({ friendlyName: 'root' });

@@ -16,6 +16,7 @@ import { webhookRepository } from './webhooks.repo.js';
 import { messagingServiceRepository } from './services.repo.js';
 import { applicationRepository } from './applications.repo.js';
 import { optOutRepository } from './optouts.repo.js';
+import { testCredentialsRepository } from './test-credentials.repo.js';
 import { batches, type Batches } from './compiled-rows.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
@@ -40,6 +41,7 @@ export function kyselyStore(
     ...(hooks.signals && { signals: hooks.signals }),
     accounts: accountRepository(db),
     apiKeys: apiKeyRepository(db),
+    testCredentials: testCredentialsRepository(db),
     phoneNumbers: phoneNumberRepository(db),
     messages: messageRepository(db, batch, hooks.afterErase, capabilities.multiTableInsert),
     settings: settingsRepository(db),
