@@ -1,10 +1,7 @@
 /**
  * Test helper: validate HTTP response bodies against Twilio's OpenAPI 3.0 description of the
- * api.twilio.com 2010-04-01 API (twilio/twilio-oai `spec/json/twilio_api_v2010.json`).
- *
- * The spec lives outside the repository, in `shared/` beside the checkout:
- *   <repo root>/../shared/twilio-oai/twilio_api_v2010.json
- * Set TWILIO_OAI_SPEC to use another copy.
+ * api.twilio.com 2010-04-01 API (twilio/twilio-oai `spec/json/twilio_api_v2010.json`), as the
+ * pinned `@twilio-alpha/mcp` devDependency ships it (see twilio-oai.ts).
  *
  * Notes on the spec (it is generated, and looser than Twilio's real output):
  * - No response schema uses `required` or `additionalProperties`, so by default missing or extra
@@ -15,11 +12,10 @@
  *   support only relaxes `type`).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { twilioSpecPath } from './twilio-oai.js';
 
 // ajv-formats is CommonJS (`module.exports = plugin`); under NodeNext the default import is the
 // module object as far as TypeScript knows, so pick the callable defensively.
@@ -37,14 +33,6 @@ export interface SpecValidationOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Spec location and loading (once per process)
-
-/** Absolute path of the spec file: $TWILIO_OAI_SPEC, else <repo root>/../shared/twilio-oai/... */
-export function resolveSpecPath(): string {
-  const override = process.env.TWILIO_OAI_SPEC;
-  if (override) return path.resolve(override);
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return path.resolve(repoRoot, '../shared/twilio-oai/twilio_api_v2010.json');
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -75,16 +63,8 @@ let specCache: { spec: Spec; templates: Template[] } | undefined;
 
 function loadSpec(): { spec: Spec; templates: Template[] } {
   if (specCache) return specCache;
-  const file = resolveSpecPath();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `Cannot read Twilio OpenAPI spec at ${file} (set TWILIO_OAI_SPEC to override): ${String(err)}`,
-    );
-  }
-  const spec = JSON.parse(text) as Spec;
+  const file = twilioSpecPath('twilio_api_v2010');
+  const spec = JSON.parse(fs.readFileSync(file, 'utf8')) as Spec;
   if (!spec.paths || !spec.components?.schemas) {
     throw new Error(`${file} does not look like an OpenAPI document (no paths/components.schemas)`);
   }
