@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { twilioSpecPath } from '../test/support/twilio-oai.js';
 import { createTarget } from './bench.create.js';
 import { AUTH, ROOT, SID } from './bench.loft.js';
 import { hammer, type Load, type Target } from './bench.load.js';
 import { start } from './bench.proc.js';
-
-/** Twilio's OpenAPI description, as test/support/openapi.ts finds it. */
-const SPEC =
-  process.env['TWILIO_OAI_SPEC'] ?? resolve(ROOT, '../shared/twilio-oai/twilio_api_v2010.json');
 
 /** Stoplight Prism's figures for the same create and list requests. */
 export interface PrismResult {
@@ -21,7 +18,13 @@ export interface PrismResult {
 
 /** Why Prism cannot run, or undefined. */
 export function prismUnavailable(): string | undefined {
-  if (!existsSync(SPEC)) return `Twilio's OpenAPI spec not found at ${SPEC} (set TWILIO_OAI_SPEC)`;
+  let spec: string;
+  try {
+    spec = twilioSpecPath('twilio_api_v2010');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (!existsSync(spec)) return `Twilio's OpenAPI spec not found at ${spec} (npm ci)`;
   if (!existsSync(join(ROOT, 'node_modules/@stoplight/prism-cli/dist/index.js'))) {
     return '@stoplight/prism-cli is not installed (npm install)';
   }
@@ -60,7 +63,8 @@ export async function prismPhase(opts: {
     // Prism logs several lines per request at info; warnings only, so logging costs it little.
     '--verboseLevel',
     'warn',
-    SPEC,
+    // The description of api.twilio.com 2010-04-01 that the tests validate Loft's bodies with.
+    twilioSpecPath('twilio_api_v2010'),
   ]);
   try {
     // With logging at warn Prism prints nothing when ready: poll until it answers.

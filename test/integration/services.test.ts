@@ -10,8 +10,9 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-// Messaging v1 Services and their PhoneNumbers pool, through twilio-node and raw HTTP. There is
-// no local OpenAPI file for v1, so the exact shapes are asserted here.
+// Messaging v1 Services and their PhoneNumbers pool, through twilio-node and raw HTTP. Every
+// body either client sees is validated against twilio_messaging_v1.json (test/support/openapi.ts:
+// every declared key, ISO dates, absolute links); the exact key order and values are asserted here.
 let t: TestServer;
 const clock = new ManualClock(Date.UTC(2025, 2, 3, 4, 5, 6));
 const base = `/2010-04-01/Accounts/${MAIN_SID}`;

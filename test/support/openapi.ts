@@ -1,10 +1,9 @@
 /**
- * Test helper: validate HTTP response bodies against Twilio's OpenAPI 3.0 description of the
- * api.twilio.com 2010-04-01 API (twilio/twilio-oai `spec/json/twilio_api_v2010.json`).
- *
- * The spec lives outside the repository, in `shared/` beside the checkout:
- *   <repo root>/../shared/twilio-oai/twilio_api_v2010.json
- * Set TWILIO_OAI_SPEC to use another copy.
+ * Test helper: validate HTTP response bodies against Twilio's OpenAPI 3.0 descriptions of the
+ * api.twilio.com 2010-04-01 API and of Messaging v1 (`/v1/Services`), twilio/twilio-oai
+ * `spec/json/twilio_api_v2010.json` and `twilio_messaging_v1.json` as the pinned
+ * `@twilio-alpha/mcp` devDependency ships them (see twilio-oai.ts). A request path is matched
+ * against the templates of both.
  *
  * Notes on the spec (it is generated, and looser than Twilio's real output):
  * - No response schema uses `required` or `additionalProperties`, so by default missing or extra
@@ -15,11 +14,10 @@
  *   support only relaxes `type`).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { twilioSpecPath, type TwilioSpecName } from './twilio-oai.js';
 
 // ajv-formats is CommonJS (`module.exports = plugin`); under NodeNext the default import is the
 // module object as far as TypeScript knows, so pick the callable defensively.
@@ -28,8 +26,6 @@ const addFormats: FormatsPluginFn =
   (addFormatsImport as unknown as { default?: FormatsPluginFn }).default ??
   (addFormatsImport as unknown as FormatsPluginFn);
 
-const DOC_ID = 'https://loft.invalid/twilio_api_v2010.json';
-
 export interface SpecValidationOptions {
   /** Treat every property declared in a response object schema as required (default false). */
   requireAllProperties?: boolean;
@@ -37,14 +33,6 @@ export interface SpecValidationOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Spec location and loading (once per process)
-
-/** Absolute path of the spec file: $TWILIO_OAI_SPEC, else <repo root>/../shared/twilio-oai/... */
-export function resolveSpecPath(): string {
-  const override = process.env.TWILIO_OAI_SPEC;
-  if (override) return path.resolve(override);
-  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return path.resolve(repoRoot, '../shared/twilio-oai/twilio_api_v2010.json');
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -64,36 +52,52 @@ interface Spec {
   components: { schemas: Record<string, JsonObject> };
 }
 
+/** One spec document, registered with Ajv under `id`. */
+interface SpecDoc {
+  id: string;
+  spec: Spec;
+  /** The object format its `uri-map` links (Service `links`, Message `subresource_uris`) get. */
+  uriMap: 'uri-map' | 'absolute-uri-map';
+}
+
+/** The documents responses are checked against, and how each writes resource links. */
+const SOURCES: { name: TwilioSpecName; uriMap: SpecDoc['uriMap'] }[] = [
+  { name: 'twilio_api_v2010', uriMap: 'uri-map' },
+  // Messaging v1 links are absolute URLs (twilio.com/docs/messaging/api/service-resource).
+  { name: 'twilio_messaging_v1', uriMap: 'absolute-uri-map' },
+];
+
 interface Template {
+  doc: SpecDoc;
   template: string;
   regex: RegExp;
   paramCount: number;
   literalLength: number;
 }
 
-let specCache: { spec: Spec; templates: Template[] } | undefined;
+let specCache: { docs: SpecDoc[]; templates: Template[] } | undefined;
 
-function loadSpec(): { spec: Spec; templates: Template[] } {
+function loadSpecs(): { docs: SpecDoc[]; templates: Template[] } {
   if (specCache) return specCache;
-  const file = resolveSpecPath();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `Cannot read Twilio OpenAPI spec at ${file} (set TWILIO_OAI_SPEC to override): ${String(err)}`,
-    );
+  const docs: SpecDoc[] = [];
+  const templates: Template[] = [];
+  for (const { name, uriMap } of SOURCES) {
+    const file = twilioSpecPath(name);
+    const spec = JSON.parse(fs.readFileSync(file, 'utf8')) as Spec;
+    if (!spec.paths || !spec.components?.schemas) {
+      throw new Error(
+        `${file} does not look like an OpenAPI document (no paths/components.schemas)`,
+      );
+    }
+    const doc: SpecDoc = { id: `https://loft.invalid/${name}.json`, spec, uriMap };
+    docs.push(doc);
+    templates.push(...Object.keys(spec.paths).map((t) => compileTemplate(doc, t)));
   }
-  const spec = JSON.parse(text) as Spec;
-  if (!spec.paths || !spec.components?.schemas) {
-    throw new Error(`${file} does not look like an OpenAPI document (no paths/components.schemas)`);
-  }
-  const templates = Object.keys(spec.paths).map(compileTemplate);
-  specCache = { spec, templates };
+  specCache = { docs, templates };
   return specCache;
 }
 
-function compileTemplate(template: string): Template {
+function compileTemplate(doc: SpecDoc, template: string): Template {
   let paramCount = 0;
   let literalLength = 0;
   const source = template
@@ -107,7 +111,7 @@ function compileTemplate(template: string): Template {
       return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('');
-  return { template, regex: new RegExp(`^${source}$`), paramCount, literalLength };
+  return { doc, template, regex: new RegExp(`^${source}$`), paramCount, literalLength };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,23 +135,30 @@ export interface OperationMatch {
 }
 
 /**
- * Find the spec path template for a concrete request path. Among matching templates, those that
- * declare `method` win; then the fewest `{params}`; then the most literal characters.
+ * The best template for a concrete request path, with its operation for `method`. Among matching
+ * templates, those that declare `method` win; then the fewest `{params}`; then the most literal
+ * characters.
  */
-export function matchOperation(method: string, urlPath: string): OperationMatch | undefined {
-  const { spec, templates } = loadSpec();
+function findOperation(
+  method: string,
+  urlPath: string,
+): { t: Template; op: Operation | undefined } | undefined {
   const p = normalisePath(urlPath);
   const m = method.toLowerCase();
-  const candidates = templates
-    .filter((t) => t.regex.test(p))
-    .map((t) => ({ t, op: getOperation(spec, t.template, m) }))
+  return loadSpecs()
+    .templates.filter((t) => t.regex.test(p))
+    .map((t) => ({ t, op: getOperation(t.doc.spec, t.template, m) }))
     .sort(
       (a, b) =>
         Number(!a.op) - Number(!b.op) ||
         a.t.paramCount - b.t.paramCount ||
         b.t.literalLength - a.t.literalLength,
-    );
-  const best = candidates[0];
+    )[0];
+}
+
+/** Find the spec path template (of either document) for a concrete request path. */
+export function matchOperation(method: string, urlPath: string): OperationMatch | undefined {
+  const best = findOperation(method, urlPath);
   if (!best) return undefined;
   return {
     template: best.t.template,
@@ -213,9 +224,12 @@ function isTwilioUri(s: string): boolean {
   return s.startsWith('/') && !s.startsWith('//') && isUriReference(s);
 }
 
-/** Callback URL properties (`sms_url`, `status_callback`, ...): Twilio returns "" when unset. */
+/**
+ * Callback URL properties (`sms_url`, `status_callback`, ...): Twilio returns "" when unset. Not
+ * the page links of a v1 list's `meta` (`first_page_url`, ...), always a URL or null.
+ */
 const CALLBACK_URI_FORMAT = 'twilio-callback-uri';
-const CALLBACK_PROP_RE = /(_url|_callback)$/;
+const CALLBACK_PROP_RE = /((?<!_page)_url|_callback)$/;
 /** SID properties Twilio returns as "" (not null) when unset. */
 const EMPTY_SID_PROP_RE = /_application_sid$/;
 
@@ -241,6 +255,12 @@ const OBJECT_FORMATS: Record<string, (o: Record<string, unknown>) => string | nu
     }
     return null;
   },
+  'absolute-uri-map': (o) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'string' || !isAbsoluteUri(v)) return `value of "${k}" must be a URL`;
+    }
+    return null;
+  },
   'phone-number-capabilities': (o) => {
     for (const [k, v] of Object.entries(o)) {
       if (typeof v !== 'boolean') return `capability "${k}" must be boolean`;
@@ -260,23 +280,23 @@ const OBJECT_FORMATS: Record<string, (o: Record<string, unknown>) => string | nu
 
 /**
  * Deep-copy a schema fragment, adapting it for Ajv:
- * - local `$ref`s (`#/components/...`) become absolute refs into the registered spec document;
- * - object `format`s move to a custom keyword;
+ * - local `$ref`s (`#/components/...`) become absolute refs into `doc` as registered;
+ * - object `format`s move to a custom keyword (`uri-map` as `doc.uriMap`);
  * - `nullable: true` + `enum` gets `null` added to the enum;
  * - `format: uri` on callback-URL properties becomes `twilio-callback-uri` (allows "");
  * - `*_application_sid` SID patterns also accept "";
  * - optionally every declared property becomes required.
  */
-function prepare(node: Json, opts: Required<SpecValidationOptions>): Json {
-  if (Array.isArray(node)) return node.map((n) => prepare(n, opts));
+function prepare(node: Json, opts: Required<SpecValidationOptions>, doc: SpecDoc): Json {
+  if (Array.isArray(node)) return node.map((n) => prepare(n, opts, doc));
   if (!node || typeof node !== 'object') return node;
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(node)) {
-    out[k] = prepare(v, opts);
+    out[k] = prepare(v, opts, doc);
   }
-  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/')) out.$ref = DOC_ID + out.$ref;
+  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/')) out.$ref = doc.id + out.$ref;
   if (typeof out.format === 'string' && out.format in OBJECT_FORMATS) {
-    out[OBJECT_FORMAT_KEYWORD] = out.format;
+    out[OBJECT_FORMAT_KEYWORD] = out.format === 'uri-map' ? doc.uriMap : out.format;
     delete out.format;
   }
   if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) {
@@ -367,11 +387,12 @@ function getAjv(options: SpecValidationOptions | undefined): AjvContext {
     },
   });
 
-  const { spec } = loadSpec();
-  ajv.addSchema({
-    $id: DOC_ID,
-    components: { schemas: prepare(spec.components.schemas as unknown as Json, opts) },
-  });
+  for (const doc of loadSpecs().docs) {
+    ajv.addSchema({
+      $id: doc.id,
+      components: { schemas: prepare(doc.spec.components.schemas as unknown as Json, opts, doc) },
+    });
+  }
   const ctx = { ajv, opts };
   ajvContexts.set(key, ctx);
   return ctx;
@@ -465,14 +486,14 @@ function preview(body: unknown): string {
 }
 
 function getCompiled(
-  template: string,
+  { doc, template }: Template,
   method: string,
   status: number,
   op: Operation | undefined,
   options: SpecValidationOptions | undefined,
 ): Compiled | string {
   const ctx = getAjv(options);
-  const key = `${JSON.stringify(ctx.opts)} ${method} ${template} ${status}`;
+  const key = `${JSON.stringify(ctx.opts)} ${method} ${doc.id}${template} ${status}`;
   const hit = compiledCache.get(key);
   if (hit) return hit;
 
@@ -491,7 +512,7 @@ function getCompiled(
     if (!media?.schema) {
       compiled = { kind: 'empty' };
     } else {
-      const schema = prepare(media.schema as Json, ctx.opts) as JsonObject;
+      const schema = prepare(media.schema as Json, ctx.opts, doc) as JsonObject;
       compiled = { kind: 'schema', validate: ctx.ajv.compile(schema) };
     }
   }
@@ -511,15 +532,13 @@ export function validateAgainstSpec(
   body: unknown,
   options?: SpecValidationOptions,
 ): string[] {
-  const match = matchOperation(method, urlPath);
+  const match = findOperation(method, urlPath);
   if (!match) return [`no path template in the spec matches ${normalisePath(urlPath)}`];
-  const m = method.toLowerCase();
-  const { spec } = loadSpec();
-  const op = getOperation(spec, match.template, m);
+  const { t, op } = match;
   if (!op && status < 400) {
-    return [`the spec has no ${method.toUpperCase()} operation for ${match.template}`];
+    return [`the spec has no ${method.toUpperCase()} operation for ${t.template}`];
   }
-  const compiled = getCompiled(match.template, m, status, op, options);
+  const compiled = getCompiled(t, method.toLowerCase(), status, op, options);
   if (typeof compiled === 'string') return [compiled];
   switch (compiled.kind) {
     case 'empty':

@@ -199,6 +199,87 @@ describe('openapi validator', () => {
     expect(validateAgainstSpec('GET', MSG_PATH, 400, err)).toHaveLength(1);
   });
 
+  describe('Messaging v1 (twilio_messaging_v1.json)', () => {
+    const SVC_PATH = `/v1/Services/${MG}`;
+    const url = `https://messaging.twilio.com${SVC_PATH}`;
+    const service = (): Record<string, unknown> => ({
+      account_sid: AC,
+      sid: MG,
+      date_created: '2025-03-03T04:05:06Z',
+      date_updated: '2025-03-03T04:05:06Z',
+      friendly_name: 'Alerts',
+      inbound_request_url: 'https://example.com/in',
+      inbound_method: 'GET',
+      fallback_url: null,
+      fallback_method: 'POST',
+      status_callback: 'https://example.com/status',
+      sticky_sender: false,
+      mms_converter: true,
+      smart_encoding: false,
+      fallback_to_long_code: false,
+      area_code_geomatch: true,
+      validity_period: 600,
+      scan_message_content: 'disable',
+      synchronous_validation: false,
+      usecase: 'notifications',
+      us_app_to_person_registered: false,
+      use_inbound_webhook_on_number: true,
+      links: { phone_numbers: `${url}/PhoneNumbers`, messages: `${url}/Messages` },
+      url,
+    });
+
+    it('matches /v1/Services paths to the Messaging v1 templates', () => {
+      expect(matchOperation('POST', '/v1/Services')).toEqual({
+        template: '/v1/Services',
+        hasMethod: true,
+        statuses: [201],
+      });
+      expect(matchOperation('GET', `${SVC_PATH}/PhoneNumbers/PN${'ab'.repeat(16)}`)?.template).toBe(
+        '/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}',
+      );
+    });
+
+    it('accepts a Service with ISO dates and absolute links; rejects RFC 2822 dates, relative links and missing keys', () => {
+      assertMatchesSpec('GET', SVC_PATH, 200, service(), { requireAllProperties: true });
+      assertMatchesSpec('POST', '/v1/Services', 201, service(), { requireAllProperties: true });
+      expect(
+        validateAgainstSpec('GET', SVC_PATH, 200, {
+          ...service(),
+          date_created: 'Mon, 03 Mar 2025 04:05:06 +0000',
+          links: { messages: `${SVC_PATH}/Messages` },
+          validity_period: '600',
+        }),
+      ).toEqual([
+        '/date_created must match format "date-time"',
+        '/validity_period must be integer',
+        '/links value of "messages" must be a URL (absolute-uri-map)',
+      ]);
+      const { usecase: _usecase, ...noUsecase } = service();
+      expect(
+        validateAgainstSpec('GET', SVC_PATH, 200, noUsecase, { requireAllProperties: true }),
+      ).toEqual(["(root) must have required property 'usecase'"]);
+    });
+
+    it('checks the list envelope’s meta: page URLs are URLs or null, never ""', () => {
+      const meta = {
+        page: 0,
+        page_size: 50,
+        first_page_url: `https://messaging.twilio.com/v1/Services?PageSize=50&Page=0`,
+        previous_page_url: null,
+        url: `https://messaging.twilio.com/v1/Services?PageSize=50&Page=0`,
+        next_page_url: null,
+        key: 'services',
+      };
+      assertMatchesSpec('GET', '/v1/Services?PageSize=50', 200, { services: [service()], meta });
+      expect(
+        validateAgainstSpec('GET', '/v1/Services', 200, {
+          services: [],
+          meta: { ...meta, next_page_url: '' },
+        }),
+      ).toEqual(['/meta/next_page_url must match format "uri"']);
+    });
+  });
+
   it('assertTwilioError', () => {
     const err = {
       code: 20404,
