@@ -1,10 +1,11 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
 import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { TwilioError } from './http/errors.js';
 import { parseForm } from './http/form.js';
+import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
 import { accountRoutes } from './accounts/accounts.routes.js';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { keyRoutes } from './keys/keys.routes.js';
@@ -54,8 +55,10 @@ const MALFORMED_QUERY = Symbol('malformed-query');
 export function createApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ?? false,
-    // Per-request access logs cost more than the request itself at load; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // One access line per request, with its Twilio-Request-Id as `reqId` (LOG_LEVEL=warn drops
+    // them: at load they cost more than the request itself).
+    logController: new AccessLog(),
+    ...requestIdOptions(deps.ids),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     frameworkErrors,
     routerOptions: {
@@ -64,6 +67,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     },
   });
   installErrorHandling(app);
+  installRequestHeaders(app);
 
   // A callback hook, not an async one: it runs on every request, and a promise per request shows.
   app.addHook('onRequest', (req, _reply, done) => {
