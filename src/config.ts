@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { PriceOverrides } from './delivery/pricing.js';
 import { isPostgresUrl, parsePostgresUrl } from './store/postgres/postgres.url.js';
 
 /** Validated, frozen runtime configuration. */
@@ -37,8 +38,8 @@ export interface Config {
   readonly pacing: boolean;
   /** Whether this process runs the background workers (dispatch, delivery reports, webhooks). */
   readonly workers: boolean;
-  /** Per-segment prices by country (JSON), overriding Twilio's US defaults. */
-  readonly prices: Record<string, { sms: number; mms: number }> | undefined;
+  /** Per-segment (SMS) / per-message (MMS) prices by country, over Twilio's US defaults. */
+  readonly prices: PriceOverrides | undefined;
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -96,6 +97,42 @@ function json(name: string, raw: string | undefined): unknown {
   } catch {
     throw new ConfigError(`${name} must be JSON, got '${raw}'`);
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `PRICES`: country code (ISO 3166 alpha-2, upper case) or `*` → {sms?, mms?}, each a
+ * non-negative number. Anything else fails start-up: a typo ("SMS", "us", "0.01" as a string)
+ * would otherwise price messages at a default or NaN without a word.
+ */
+function prices(raw: string | undefined): PriceOverrides | undefined {
+  const value = json('PRICES', raw);
+  if (value === undefined) return undefined;
+  const example = '{"US":{"sms":0.0083,"mms":0.022},"*":{"sms":0.01}}';
+  if (!isObject(value)) throw new ConfigError(`PRICES must be a JSON object like ${example}`);
+  for (const [country, row] of Object.entries(value)) {
+    if (country !== '*' && !/^[A-Z]{2}$/.test(country)) {
+      throw new ConfigError(
+        `PRICES: '${country}' is not a two-letter upper-case country code (US, GB, …) or *`,
+      );
+    }
+    if (!isObject(row)) {
+      throw new ConfigError(`PRICES.${country} must be an object like {"sms":0.0083,"mms":0.022}`);
+    }
+    for (const [key, price] of Object.entries(row)) {
+      if (key !== 'sms' && key !== 'mms') {
+        throw new ConfigError(`PRICES.${country}: unknown key '${key}' (only sms and mms)`);
+      }
+      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
+        throw new ConfigError(
+          `PRICES.${country}.${key} must be a non-negative number, got ${JSON.stringify(price)}`,
+        );
+      }
+    }
+  }
+  return value as PriceOverrides;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -171,10 +208,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const rules = json('SIM_RULES', get('sim-rules')) ?? [];
   if (!Array.isArray(rules)) throw new ConfigError('SIM_RULES must be a JSON array of rules');
-  const prices = json('PRICES', get('prices')) as Config['prices'];
-  if (prices !== undefined && (typeof prices !== 'object' || prices === null)) {
-    throw new ConfigError('PRICES must be a JSON object like {"US":{"sms":0.0083,"mms":0.022}}');
-  }
   const webhookTimeoutRaw = get('webhook-timeout-ms') ?? '10000';
   if (!/^\d+$/.test(webhookTimeoutRaw) || Number(webhookTimeoutRaw) < 1) {
     throw new ConfigError(
@@ -206,7 +239,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       rules,
       chaos: json('SIM_CHAOS', get('sim-chaos')) ?? null,
     }),
-    prices,
+    prices: prices(get('prices')),
     workers: onOff('WORKERS', get('workers'), true),
     pacing: onOff('PACING', get('pacing'), false),
     webhookTimeoutMs: Number(webhookTimeoutRaw),
