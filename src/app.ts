@@ -48,6 +48,13 @@ export interface AppDeps {
   bodyLimit?: number;
 }
 
+const jsonOnly = () =>
+  new TwilioError(
+    415,
+    20001,
+    "Unsupported Content-Type: /sim takes application/json (curl: -H 'content-type: application/json')",
+  );
+
 // A query string that failed strict decoding is marked so the request can be refused with 400.
 const MALFORMED_QUERY = Symbol('malformed-query');
 
@@ -81,9 +88,15 @@ export function createApp(deps: AppDeps): FastifyInstance {
     return { status: 'ok', store: deps.store.capabilities.engine };
   });
 
-  if (deps.network) simRoutes(app, { store: deps.store, clock: deps.clock, network: deps.network });
-  if (deps.ingest)
-    simHandsetRoutes(app, { store: deps.store, clock: deps.clock, ingest: deps.ingest });
+  // The simulator's control API (Loft's own) speaks JSON only; anything else gets a 415 that
+  // says so (curl's -d sends a form unless told otherwise).
+  void app.register(async (sim) => {
+    sim.removeContentTypeParser('text/plain');
+    sim.addContentTypeParser('*', (_req, _body, done) => done(jsonOnly(), undefined));
+    const { store, clock, network, ingest } = deps;
+    if (network) simRoutes(sim, { store, clock, network });
+    if (ingest) simHandsetRoutes(sim, { store, clock, ingest });
+  });
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {
