@@ -8,6 +8,7 @@ const SQLITE_ONLY = [
   // The CLI itself (flags, banner, exit codes, signals) over sqlite: URLs; the CLI on
   // PostgreSQL (`loft migrate`, `loft serve`) is postgres.cli.test.ts.
   'test/integration/cli.test.ts',
+  'test/integration/cli.*.test.ts',
 ];
 
 /** Only meaningful on PostgreSQL. */

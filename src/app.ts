@@ -1,10 +1,11 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
 import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { TwilioError } from './http/errors.js';
 import { parseForm } from './http/form.js';
+import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
 import { accountRoutes } from './accounts/accounts.routes.js';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { keyRoutes } from './keys/keys.routes.js';
@@ -47,6 +48,13 @@ export interface AppDeps {
   bodyLimit?: number;
 }
 
+const jsonOnly = () =>
+  new TwilioError(
+    415,
+    20001,
+    "Unsupported Content-Type: /sim takes application/json (curl: -H 'content-type: application/json')",
+  );
+
 // A query string that failed strict decoding is marked so the request can be refused with 400.
 const MALFORMED_QUERY = Symbol('malformed-query');
 
@@ -54,8 +62,10 @@ const MALFORMED_QUERY = Symbol('malformed-query');
 export function createApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ?? false,
-    // Per-request access logs cost more than the request itself at load; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // One access line per request, with its Twilio-Request-Id as `reqId` (LOG_LEVEL=warn drops
+    // them: at load they cost more than the request itself).
+    logController: new AccessLog(),
+    ...requestIdOptions(deps.ids),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     frameworkErrors,
     routerOptions: {
@@ -64,6 +74,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     },
   });
   installErrorHandling(app);
+  installRequestHeaders(app);
 
   // A callback hook, not an async one: it runs on every request, and a promise per request shows.
   app.addHook('onRequest', (req, _reply, done) => {
@@ -77,9 +88,15 @@ export function createApp(deps: AppDeps): FastifyInstance {
     return { status: 'ok', store: deps.store.capabilities.engine };
   });
 
-  if (deps.network) simRoutes(app, { store: deps.store, clock: deps.clock, network: deps.network });
-  if (deps.ingest)
-    simHandsetRoutes(app, { store: deps.store, clock: deps.clock, ingest: deps.ingest });
+  // The simulator's control API (Loft's own) speaks JSON only; anything else gets a 415 that
+  // says so (curl's -d sends a form unless told otherwise).
+  void app.register(async (sim) => {
+    sim.removeContentTypeParser('text/plain');
+    sim.addContentTypeParser('*', (_req, _body, done) => done(jsonOnly(), undefined));
+    const { store, clock, network, ingest } = deps;
+    if (network) simRoutes(sim, { store, clock, network });
+    if (ingest) simHandsetRoutes(sim, { store, clock, ingest });
+  });
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {

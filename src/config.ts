@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { PriceOverrides } from './delivery/pricing.js';
 import { isPostgresUrl, parsePostgresUrl } from './store/postgres/postgres.url.js';
 
 /** Validated, frozen runtime configuration. */
@@ -37,8 +38,8 @@ export interface Config {
   readonly pacing: boolean;
   /** Whether this process runs the background workers (dispatch, delivery reports, webhooks). */
   readonly workers: boolean;
-  /** Per-segment prices by country (JSON), overriding Twilio's US defaults. */
-  readonly prices: Record<string, { sms: number; mms: number }> | undefined;
+  /** Per-segment (SMS) / per-message (MMS) prices by country, over Twilio's US defaults. */
+  readonly prices: PriceOverrides | undefined;
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -46,28 +47,118 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** CLI flags mirroring the environment variables (`--port` ↔ `PORT`, …). */
+/** CLI flags mirroring the environment variables (`--port` ↔ `PORT`, …), with their help. */
 export const FLAGS = {
-  port: { type: 'string', env: 'PORT' },
-  host: { type: 'string', env: 'HOST' },
-  'database-url': { type: 'string', env: 'DATABASE_URL' },
-  'account-sid': { type: 'string', env: 'TWILIO_ACCOUNT_SID' },
-  'auth-token': { type: 'string', env: 'TWILIO_AUTH_TOKEN' },
-  'public-base-url': { type: 'string', env: 'PUBLIC_BASE_URL' },
-  'log-level': { type: 'string', env: 'LOG_LEVEL' },
-  'body-limit': { type: 'string', env: 'BODY_LIMIT' },
-  'sim-delay-ms': { type: 'string', env: 'SIM_DELAY_MS' },
-  'sim-seed': { type: 'string', env: 'SIM_SEED' },
-  'sim-rules': { type: 'string', env: 'SIM_RULES' },
-  'sim-chaos': { type: 'string', env: 'SIM_CHAOS' },
-  prices: { type: 'string', env: 'PRICES' },
-  workers: { type: 'string', env: 'WORKERS' },
-  pacing: { type: 'string', env: 'PACING' },
-  'webhook-timeout-ms': { type: 'string', env: 'WEBHOOK_TIMEOUT_MS' },
-  'retention-max-age': { type: 'string', env: 'RETENTION_MAX_AGE' },
-  'retention-max-count': { type: 'string', env: 'RETENTION_MAX_COUNT' },
-  'retention-interval': { type: 'string', env: 'RETENTION_INTERVAL' },
-  'job-lease': { type: 'string', env: 'JOB_LEASE' },
+  port: { type: 'string', env: 'PORT', arg: 'N', help: 'TCP port (3000; 0 picks a free one)' },
+  host: { type: 'string', env: 'HOST', arg: 'H', help: 'interface to listen on (127.0.0.1)' },
+  'database-url': {
+    type: 'string',
+    env: 'DATABASE_URL',
+    arg: 'URL',
+    help: 'store: sqlite:PATH or postgres://user@host:5432/db (sqlite:./data/loft.db)',
+  },
+  'account-sid': {
+    type: 'string',
+    env: 'TWILIO_ACCOUNT_SID',
+    arg: 'AC…',
+    help: "main account's SID (generated once when unset)",
+  },
+  'auth-token': {
+    type: 'string',
+    env: 'TWILIO_AUTH_TOKEN',
+    arg: 'TOKEN',
+    help: "main account's auth token (with --account-sid)",
+  },
+  'public-base-url': {
+    type: 'string',
+    env: 'PUBLIC_BASE_URL',
+    arg: 'URL',
+    help: 'URL clients use to reach Loft (http://HOST:PORT)',
+  },
+  'log-level': {
+    type: 'string',
+    env: 'LOG_LEVEL',
+    arg: 'LEVEL',
+    help: 'fatal … trace, silent (info: a line per request)',
+  },
+  'body-limit': {
+    type: 'string',
+    env: 'BODY_LIMIT',
+    arg: 'BYTES',
+    help: 'largest request body (1048576)',
+  },
+  'sim-delay-ms': {
+    type: 'string',
+    env: 'SIM_DELAY_MS',
+    arg: 'N',
+    help: 'simulated network delay before a delivery report (1000)',
+  },
+  'sim-seed': {
+    type: 'string',
+    env: 'SIM_SEED',
+    arg: 'S',
+    help: 'seed of probabilistic simulator outcomes (loft)',
+  },
+  'sim-rules': {
+    type: 'string',
+    env: 'SIM_RULES',
+    arg: 'JSON',
+    help: 'failure-injection rules, e.g. \'[{"match":"+1555*","outcome":"undelivered:30003"}]\'',
+  },
+  'sim-chaos': {
+    type: 'string',
+    env: 'SIM_CHAOS',
+    arg: 'JSON',
+    help: 'global mix, e.g. \'{"mix":[{"probability":0.05,"outcome":"failed"}]}\'',
+  },
+  prices: {
+    type: 'string',
+    env: 'PRICES',
+    arg: 'JSON',
+    help: 'prices by country, e.g. \'{"US":{"sms":0.0083,"mms":0.022}}\'',
+  },
+  workers: {
+    type: 'string',
+    env: 'WORKERS',
+    arg: 'on|off',
+    help: 'run dispatch, delivery reports and webhooks in this process (on)',
+  },
+  pacing: {
+    type: 'string',
+    env: 'PACING',
+    arg: 'on|off',
+    help: 'Twilio-like per-sender rates, long code 1 segment/s (off)',
+  },
+  'webhook-timeout-ms': {
+    type: 'string',
+    env: 'WEBHOOK_TIMEOUT_MS',
+    arg: 'N',
+    help: 'per-request timeout of webhooks (10000)',
+  },
+  'retention-max-age': {
+    type: 'string',
+    env: 'RETENTION_MAX_AGE',
+    arg: 'D',
+    help: 'delete finished messages older than this, e.g. 30d, 12h (off)',
+  },
+  'retention-max-count': {
+    type: 'string',
+    env: 'RETENTION_MAX_COUNT',
+    arg: 'N',
+    help: 'finished messages kept per account (1000000; 0 = no limit)',
+  },
+  'retention-interval': {
+    type: 'string',
+    env: 'RETENTION_INTERVAL',
+    arg: 'D',
+    help: 'time between retention sweeps (60s)',
+  },
+  'job-lease': {
+    type: 'string',
+    env: 'JOB_LEASE',
+    arg: 'D',
+    help: "lease of a claimed job; a dead process's jobs wait this long (30s)",
+  },
 } as const;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -96,6 +187,42 @@ function json(name: string, raw: string | undefined): unknown {
   } catch {
     throw new ConfigError(`${name} must be JSON, got '${raw}'`);
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `PRICES`: country code (ISO 3166 alpha-2, upper case) or `*` → {sms?, mms?}, each a
+ * non-negative number. Anything else fails start-up: a typo ("SMS", "us", "0.01" as a string)
+ * would otherwise price messages at a default or NaN without a word.
+ */
+function prices(raw: string | undefined): PriceOverrides | undefined {
+  const value = json('PRICES', raw);
+  if (value === undefined) return undefined;
+  const example = '{"US":{"sms":0.0083,"mms":0.022},"*":{"sms":0.01}}';
+  if (!isObject(value)) throw new ConfigError(`PRICES must be a JSON object like ${example}`);
+  for (const [country, row] of Object.entries(value)) {
+    if (country !== '*' && !/^[A-Z]{2}$/.test(country)) {
+      throw new ConfigError(
+        `PRICES: '${country}' is not a two-letter upper-case country code (US, GB, …) or *`,
+      );
+    }
+    if (!isObject(row)) {
+      throw new ConfigError(`PRICES.${country} must be an object like {"sms":0.0083,"mms":0.022}`);
+    }
+    for (const [key, price] of Object.entries(row)) {
+      if (key !== 'sms' && key !== 'mms') {
+        throw new ConfigError(`PRICES.${country}: unknown key '${key}' (only sms and mms)`);
+      }
+      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
+        throw new ConfigError(
+          `PRICES.${country}.${key} must be a non-negative number, got ${JSON.stringify(price)}`,
+        );
+      }
+    }
+  }
+  return value as PriceOverrides;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -171,10 +298,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   const rules = json('SIM_RULES', get('sim-rules')) ?? [];
   if (!Array.isArray(rules)) throw new ConfigError('SIM_RULES must be a JSON array of rules');
-  const prices = json('PRICES', get('prices')) as Config['prices'];
-  if (prices !== undefined && (typeof prices !== 'object' || prices === null)) {
-    throw new ConfigError('PRICES must be a JSON object like {"US":{"sms":0.0083,"mms":0.022}}');
-  }
   const webhookTimeoutRaw = get('webhook-timeout-ms') ?? '10000';
   if (!/^\d+$/.test(webhookTimeoutRaw) || Number(webhookTimeoutRaw) < 1) {
     throw new ConfigError(
@@ -206,7 +329,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       rules,
       chaos: json('SIM_CHAOS', get('sim-chaos')) ?? null,
     }),
-    prices,
+    prices: prices(get('prices')),
     workers: onOff('WORKERS', get('workers'), true),
     pacing: onOff('PACING', get('pacing'), false),
     webhookTimeoutMs: Number(webhookTimeoutRaw),

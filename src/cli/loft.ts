@@ -1,8 +1,38 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '../config.js';
+import { FLAGS, loadConfig } from '../config.js';
 import { banner, startServer, startWorker } from '../main.js';
 import { openStore } from '../store/open.js';
 import { redactUrl } from '../store/postgres/postgres.url.js';
+import { EXIT, explain } from './failures.js';
+import { commandHelp, configFlags, version } from './help.js';
+
+const CONFIG_FLAGS = Object.keys(FLAGS) as Array<keyof typeof FLAGS>;
+/** `loft worker` has no HTTP side and does not create the main account. */
+const NOT_WORKER = ['port', 'host', 'body-limit', 'account-sid', 'auth-token'];
+const WORKER_FLAGS = CONFIG_FLAGS.filter((f) => !NOT_WORKER.includes(f));
+
+/** Each command's help: what it does and the flags it reads. */
+const COMMANDS: Record<string, () => string | Promise<string>> = {
+  serve: () =>
+    commandHelp(
+      'loft serve [flags]',
+      'Runs the HTTP server (and, unless --workers off, the background workers).',
+      configFlags(CONFIG_FLAGS),
+    ),
+  worker: () =>
+    commandHelp(
+      'loft worker [flags]',
+      'Runs only the background workers (dispatch, delivery reports, webhooks, retention).',
+      configFlags(WORKER_FLAGS),
+    ),
+  migrate: () =>
+    commandHelp(
+      'loft migrate [flags]',
+      'Applies database migrations and exits.',
+      configFlags(['database-url']),
+    ),
+  seed: async () => (await import('./seed.js')).seedHelp(),
+};
 
 const USAGE = `Usage: loft <command> [flags]
 
@@ -10,36 +40,27 @@ Commands:
   serve     run the HTTP server (default)
   worker    run only the background workers (dispatch, delivery reports, webhooks, retention)
   migrate   apply database migrations and exit
-  seed      bulk-load realistic finished messages: seed --count N [--account AC…] [--batch-size N]
+  seed      bulk-load realistic finished messages: seed --count N
 
-Flags (each mirrors an environment variable):
-  --port N                 PORT (default 3000)
-  --host H                 HOST (default 127.0.0.1)
-  --database-url URL       DATABASE_URL (default sqlite:./data/loft.db)
-  --account-sid AC…        TWILIO_ACCOUNT_SID (main account)
-  --auth-token TOKEN       TWILIO_AUTH_TOKEN
-  --public-base-url URL    PUBLIC_BASE_URL
-  --log-level LEVEL        LOG_LEVEL (info)
-  --body-limit BYTES       BODY_LIMIT (1048576)
-  --workers on|off         WORKERS (on): run dispatch, delivery reports and webhooks here
-  --webhook-timeout-ms N   WEBHOOK_TIMEOUT_MS (10000): per-request timeout of webhooks
-  --retention-max-count N  RETENTION_MAX_COUNT (1000000): finished messages kept per account
-  --retention-max-age D    RETENTION_MAX_AGE (off): e.g. 30d, 12h
-  --retention-interval D   RETENTION_INTERVAL (60s): time between sweeps
-  --job-lease D            JOB_LEASE (30s): lease of a claimed job; a dead process's jobs wait this long
-  --pacing on|off          PACING (off): Twilio-like per-sender rates (long code 1 segment/s)
-  --sim-delay-ms N         SIM_DELAY_MS (1000): simulated network delay before a delivery report
-  --sim-seed S             SIM_SEED (loft): seed of probabilistic simulator outcomes
-  --sim-rules JSON         SIM_RULES: failure-injection rules, e.g. '[{"match":"+1555*","outcome":"undelivered:30003"}]'
-  --sim-chaos JSON         SIM_CHAOS: global mix, e.g. '{"mix":[{"probability":0.05,"outcome":"undelivered:30003"}]}'
-  --prices JSON            PRICES: per-segment prices, e.g. '{"US":{"sms":0.0083,"mms":0.022}}'`;
+Run 'loft <command> --help' for a command's flags; 'loft --version' prints the version.
+
+Exit codes: 0 done, 1 unexpected failure, 2 invalid configuration,
+3 something the configuration names is unavailable (port in use, database unreachable or
+missing, data directory not writable).`;
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first === undefined || first.startsWith('-') ? 'serve' : first;
   const flags = command === first ? rest : argv;
+  if (flags.includes('--version') || flags.includes('-v') || command === 'version') {
+    console.log(version());
+    return 0;
+  }
   if (command === 'help' || flags.includes('--help') || flags.includes('-h')) {
-    console.log(USAGE);
+    // `loft help seed`, `loft seed --help`; `loft --help` alone: the commands.
+    const topic = command === 'help' ? flags[0] : command === first ? command : undefined;
+    const help = topic === undefined ? undefined : COMMANDS[topic];
+    console.log(help ? await help() : USAGE);
     return 0;
   }
   if (command === 'seed') return (await import('./seed.js')).seedCommand(flags, process.env);
@@ -67,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command !== 'serve') {
     console.error(`unknown command '${command}'\n\n${USAGE}`);
-    return 2;
+    return EXIT.config;
   }
   const server = await startServer(config);
   console.log(banner(server, config));
@@ -91,12 +112,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof ConfigError) {
-      console.error(`loft: ${e.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error('loft: failed to start:', e);
-      process.exitCode = 1;
-    }
+    // Known failures (bad settings, a port in use, a database out of reach) in one line.
+    const known = explain(e);
+    if (known) console.error(`loft: ${known.line}`);
+    else console.error('loft: failed to start:', e);
+    process.exitCode = known?.code ?? EXIT.failure;
   },
 );

@@ -10,6 +10,7 @@ import { countSegments } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import { openStore } from '../store/open.js';
 import { redactUrl } from '../store/postgres/postgres.url.js';
+import { commandHelp, configFlags } from './help.js';
 import type { Store } from '../store/store.js';
 
 /** The senders every seeded outbound message comes from (and inbound ones go to). */
@@ -182,9 +183,29 @@ export async function seedMessages(store: Store, options: SeedOptions): Promise<
   return { count: opts.count, ms, perSecond: Math.round(opts.count / (ms / 1000 || 1e-3)) };
 }
 
-/** Flags `loft seed` reads itself; every other flag goes to the usual configuration. */
-const SEED_FLAGS = ['count', 'account', 'batch-size', 'seed', 'days', 'concurrency'] as const;
-type SeedFlag = (typeof SEED_FLAGS)[number];
+/** Flags `loft seed` reads itself, with their help; every other flag goes to the configuration. */
+const SEED_OPTIONS = {
+  count: { arg: 'N', help: 'messages to add (required)' },
+  account: { arg: 'AC…', help: 'another existing account (default: the main account)' },
+  'batch-size': { arg: 'N', help: 'messages per transaction (10000)' },
+  concurrency: { arg: 'N', help: 'batches in flight (1; more helps only on PostgreSQL)' },
+  seed: { arg: 'N', help: 'PRNG seed (1): same numbers, statuses, bodies and times' },
+  days: { arg: 'N', help: 'period the messages spread over, ending now (90)' },
+} as const;
+type SeedFlag = keyof typeof SEED_OPTIONS;
+const SEED_FLAGS = Object.keys(SEED_OPTIONS) as SeedFlag[];
+
+/** `loft seed --help`. */
+export function seedHelp(): string {
+  return commandHelp(
+    'loft seed --count N [flags]',
+    'Bulk-loads N realistic finished messages (for trying out lists and for benchmarks).',
+    [
+      ...SEED_FLAGS.map((flag) => ({ flag, ...SEED_OPTIONS[flag] })),
+      ...configFlags(['database-url', 'account-sid', 'auth-token']),
+    ],
+  );
+}
 
 /** Splits `loft seed`'s own flags (`--count N` or `--count=N`) from the configuration flags. */
 function splitFlags(argv: string[]): { own: Partial<Record<SeedFlag, string>>; rest: string[] } {

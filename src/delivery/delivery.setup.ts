@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { Ids } from '../ids.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_PRICES, type PriceTable } from './pricing.js';
+import { priceTable, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
 import { RETENTION_JOB, retentionHandler } from './retention.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
@@ -60,7 +60,7 @@ export function setupDelivery(deps: {
     if (e instanceof SimRuleError) throw new ConfigError(`SIM_RULES / SIM_CHAOS: ${e.message}`);
     throw e;
   }
-  const prices: PriceTable = { ...DEFAULT_PRICES, ...config.prices };
+  const prices = priceTable(config.prices);
   const pacer = config.pacing ? new Pacer() : undefined;
   const carrier = simulatorCarrier(network);
   const pipeline = createPipeline({

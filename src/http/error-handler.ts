@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound, TwilioError } from './errors.js';
+import { logCompleted, stampReply } from './request-id.js';
 
 /** Fastify's own failures (body parsing, limits, bad URLs) translated to Twilio errors. */
 function fromFramework(err: FastifyError): TwilioError | undefined {
@@ -45,11 +46,16 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 }
 
-/** Fastify option: errors raised before routing (bad URL encoding) get the same envelope. */
+/**
+ * Fastify option: errors raised before routing (bad URL encoding) get the same envelope, request
+ * headers and access line (no hook runs for them).
+ */
 export function frameworkErrors(
   error: FastifyError,
-  _req: FastifyRequest,
+  req: FastifyRequest,
   reply: FastifyReply,
 ): void {
+  stampReply(req, reply);
   void sendTwilioError(reply, fromFramework(error) ?? new TwilioError(400, 20001, error.message));
+  logCompleted(req, reply);
 }

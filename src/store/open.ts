@@ -1,13 +1,32 @@
 import type { Store } from './store.js';
 import { openSqliteStore } from './sqlite/sqlite.store.js';
 import { openPostgresStore } from './postgres/postgres.store.js';
-import { isPostgresUrl } from './postgres/postgres.url.js';
+import { isPostgresUrl, redactUrl } from './postgres/postgres.url.js';
 
-/** Opens the store a DATABASE_URL names and runs its migrations. */
-export async function openStore(databaseUrl: string): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:')) {
-    return openSqliteStore({ path: databaseUrl.slice('sqlite:'.length) || './data/loft.db' });
+/** Opening (or migrating) the store a DATABASE_URL names failed; `cause` says why. */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+  constructor(
+    readonly databaseUrl: string,
+    cause: unknown,
+  ) {
+    super(`cannot open ${redactUrl(databaseUrl)}: ${(cause as Error)?.message ?? cause}`, {
+      cause,
+    });
   }
-  if (isPostgresUrl(databaseUrl)) return openPostgresStore({ url: databaseUrl });
+}
+
+/** Opens the store a DATABASE_URL names and runs its migrations; throws StoreOpenError. */
+export async function openStore(databaseUrl: string): Promise<Store> {
+  try {
+    if (databaseUrl.startsWith('sqlite:')) {
+      return await openSqliteStore({
+        path: databaseUrl.slice('sqlite:'.length) || './data/loft.db',
+      });
+    }
+    if (isPostgresUrl(databaseUrl)) return await openPostgresStore({ url: databaseUrl });
+  } catch (e) {
+    throw new StoreOpenError(databaseUrl, e);
+  }
   throw new Error(`unsupported DATABASE_URL: ${databaseUrl}`);
 }

@@ -1,54 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cliHarness } from '../support/cli.js';
 
 // The CLI as users run it: a child process with env configuration, a banner, /healthz, signals.
-const root = resolve(import.meta.dirname, '../..');
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/loft.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const waitFor = (re: RegExp) =>
-    new Promise<RegExpMatchArray>((ok, fail) => {
-      const timer = setInterval(() => {
-        const m = re.exec(out);
-        if (m) {
-          clearInterval(timer);
-          ok(m);
-        }
-      }, 50);
-      child.on('exit', (code) => {
-        clearInterval(timer);
-        const m = re.exec(out);
-        if (m) ok(m);
-        else fail(new Error(`exited ${code}: ${out}`));
-      });
-    });
-  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-  return { child, waitFor, exited, output: () => out };
-}
-
-const tempDb = () => {
-  const d = mkdtempSync(join(tmpdir(), 'loft-cli-'));
-  dirs.push(d);
-  return `sqlite:${join(d, 'loft.db')}`;
-};
+const { run, tempDb, cleanup } = cliHarness();
+afterEach(cleanup);
 
 describe('loft serve', () => {
   it('generates a main account once, prints it with SDK hints, serves /healthz, stops on SIGTERM', async () => {

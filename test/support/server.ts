@@ -101,6 +101,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     /** `manual` (default): messages stay put until `runDue()`; `auto`: runners work in the background. */
     delivery?: 'auto' | 'manual';
+    /** Fastify/pino logger options (default: no logs). */
+    logger?: object;
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
@@ -121,7 +123,7 @@ export async function startTestServer(
     server = await startServer(config, {
       clock: opts.clock ?? systemClock,
       ids: opts.ids ?? randomIds(),
-      logger: false,
+      logger: opts.logger ?? false,
       delivery: opts.delivery ?? 'manual',
       ...(pglite && { store: pglite.store }),
     });

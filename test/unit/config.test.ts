@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { DEFAULT_PRICES, priceOf, priceTable } from '../../src/delivery/pricing.js';
 
 describe('loadConfig', () => {
   it('defaults', () => {
@@ -36,5 +37,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig(['--bogus'], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+  it('validates PRICES: country code or * to {sms?, mms?}, non-negative numbers only', () => {
+    const prices = (raw: string) => loadConfig([], { PRICES: raw }).prices;
+    expect(() => prices('{"US":{"sms":"cheap"}}')).toThrow(
+      /PRICES.US.sms must be a non-negative number/,
+    );
+    expect(() => prices('{"US":{"sms":-1}}')).toThrow(/PRICES.US.sms/);
+    expect(() => prices('{"US":{"sms":"0.01"}}')).toThrow(/PRICES.US.sms/);
+    expect(() => prices('{"US":{"SMS":0.01}}')).toThrow(/unknown key 'SMS'/);
+    expect(() => prices('{"us":{"sms":0.01}}')).toThrow(/'us' is not a two-letter/);
+    expect(() => prices('{"US":0.01}')).toThrow(/PRICES.US must be an object/);
+    expect(() => prices('[1]')).toThrow(/PRICES must be a JSON object/);
+    expect(() => prices('{')).toThrow(/PRICES must be JSON/);
+    expect(() => prices('{"US":{"sms":"cheap"}}')).toThrow(ConfigError);
+    expect(prices('{"GB":{"sms":0.04},"*":{"mms":0}}')).toEqual({
+      GB: { sms: 0.04 },
+      '*': { mms: 0 },
+    });
+  });
+  it('fills the fields a PRICES row leaves out from defaults, never NaN', () => {
+    const table = priceTable({ US: { sms: 0.01 }, GB: { sms: 0.04 }, '*': { mms: 0.5 } });
+    expect(table['US']).toEqual({ sms: 0.01, mms: DEFAULT_PRICES['US']!.mms });
+    expect(table['GB']).toEqual({ sms: 0.04, mms: 0.5 });
+    expect(table['CA']).toEqual(DEFAULT_PRICES['CA']);
+    expect(priceOf(table, 'GB', 1, 1)).toBe('-0.50000');
+    expect(priceOf(table, 'FR', 2, 0)).toBe((-2 * DEFAULT_PRICES['*']!.sms).toFixed(5));
   });
 });

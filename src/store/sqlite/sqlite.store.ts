@@ -56,11 +56,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(conn) }),
   });
-  await migrateToLatest(db, {
-    autoIncrementType: 'integer',
-    autoIncrementKeyword: true,
-    blobType: 'blob',
-  });
+  await withWriteLock(conn, () =>
+    migrateToLatest(db, {
+      autoIncrementType: 'integer',
+      autoIncrementKeyword: true,
+      blobType: 'blob',
+    }),
+  );
   const statistics = await startStatistics(db, options.statistics);
   return kyselyStore(db, SQLITE_CAPABILITIES, {
     signals: localSignals(),
@@ -73,6 +75,33 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // Through Kysely, so it waits for the connection like any query.
     afterErase: coalesced(() => foldWal(db)),
   });
+}
+
+/**
+ * Runs `fn` (the migrations) inside one `BEGIN IMMEDIATE` transaction: it holds the database's
+ * write lock, so processes opening one file at once migrate one after the other, like
+ * PostgreSQL's advisory lock: the first applies what is pending, the others then find nothing
+ * left. Kysely's migrator takes no lock on SQLite and runs each statement on its own; here the
+ * whole step also commits or rolls back as one. A process that finds the lock taken waits for it
+ * (each attempt waits `busy_timeout`), however long the other's migrations take.
+ */
+async function withWriteLock<T>(conn: SQLite.Database, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      conn.exec('BEGIN IMMEDIATE');
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    }
+  }
+  try {
+    const result = await fn();
+    conn.exec('COMMIT');
+    return result;
+  } catch (e) {
+    if (conn.inTransaction) conn.exec('ROLLBACK');
+    throw e;
+  }
 }
 
 /**
