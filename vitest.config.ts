@@ -9,6 +9,8 @@ const SQLITE_ONLY = [
   // PostgreSQL (`loft migrate`, `loft serve`) is postgres.cli.test.ts.
   'test/integration/cli.test.ts',
   'test/integration/cli.*.test.ts',
+  // SQLite's start-up lease release (PostgreSQL never releases leases at start-up).
+  'test/integration/sqlite.*.test.ts',
 ];
 
 /** Only meaningful on PostgreSQL. */

@@ -50,8 +50,9 @@ export async function startServer(
   const accounts = accountsService({ store, clock, ids });
   const ensured = await accounts.ensureMain(config.mainAccount);
   const main = { ...ensured, test: await accounts.testCredentials(ensured.account) };
-  // A single-process store: leases left by a crashed predecessor are ours to take now.
-  if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
+  // A single-process store: leases left by a crashed predecessor are ours to take now. Not in an
+  // API-only process: a `loft worker` beside it on the same file holds leases it still runs.
+  if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
   // Background failures are logged through the app's logger once it exists.
   const log: { current?: { error: (obj: object, msg: string) => void } } = {};
   const delivery = setupDelivery({
