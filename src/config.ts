@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isPostgresUrl, parsePostgresUrl } from './store/postgres/postgres.url.js';
+import { defaultOutboundDeny, parseDenyList } from './http/outbound.deny.js';
 
 /** Validated, frozen runtime configuration. */
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   readonly workers: boolean;
   /** Per-segment prices by country (JSON), overriding Twilio's US defaults. */
   readonly prices: Record<string, { sms: number; mms: number }> | undefined;
+  /** OUTBOUND_DENY: CIDR ranges and host names media fetches and webhooks may not reach. */
+  readonly outboundDeny: readonly string[];
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -68,6 +71,7 @@ export const FLAGS = {
   'retention-max-count': { type: 'string', env: 'RETENTION_MAX_COUNT' },
   'retention-interval': { type: 'string', env: 'RETENTION_INTERVAL' },
   'job-lease': { type: 'string', env: 'JOB_LEASE' },
+  'outbound-deny': { type: 'string', env: 'OUTBOUND_DENY' },
 } as const;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -192,6 +196,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     maxCount: maxCountRaw === '0' ? undefined : Number(maxCountRaw),
     intervalMs: duration('RETENTION_INTERVAL', get('retention-interval') ?? '60s') ?? 60_000,
   });
+  // An empty OUTBOUND_DENY is a setting (deny nothing), not an absent one.
+  const outboundRaw = values['outbound-deny'] ?? env['OUTBOUND_DENY'];
+  let outboundDeny: readonly string[];
+  try {
+    // The simulator runs in every configuration for now: the default denies nothing.
+    outboundDeny = parseDenyList(outboundRaw ?? defaultOutboundDeny(true)).entries;
+  } catch (e) {
+    throw new ConfigError(`OUTBOUND_DENY: ${(e as Error).message}`);
+  }
   return Object.freeze({
     port,
     host,
@@ -212,5 +225,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     webhookTimeoutMs: Number(webhookTimeoutRaw),
     retention,
     jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
+    outboundDeny: Object.freeze([...outboundDeny]),
   });
 }
