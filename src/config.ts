@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { PriceOverrides } from './delivery/pricing.js';
 import { isPostgresUrl, parsePostgresUrl } from './store/postgres/postgres.url.js';
+import { defaultOutboundDeny, parseDenyList } from './http/outbound.deny.js';
 
 /** Validated, frozen runtime configuration. */
 export interface Config {
@@ -40,6 +41,8 @@ export interface Config {
   readonly workers: boolean;
   /** Per-segment (SMS) / per-message (MMS) prices by country, over Twilio's US defaults. */
   readonly prices: PriceOverrides | undefined;
+  /** OUTBOUND_DENY: CIDR ranges and host names media fetches and webhooks may not reach. */
+  readonly outboundDeny: readonly string[];
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -158,6 +161,12 @@ export const FLAGS = {
     env: 'JOB_LEASE',
     arg: 'D',
     help: "lease of a claimed job; a dead process's jobs wait this long (30s)",
+  },
+  'outbound-deny': {
+    type: 'string',
+    env: 'OUTBOUND_DENY',
+    arg: 'LIST',
+    help: 'CIDR ranges and host names webhooks and media fetches may not reach (none)',
   },
 } as const;
 
@@ -315,6 +324,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     maxCount: maxCountRaw === '0' ? undefined : Number(maxCountRaw),
     intervalMs: duration('RETENTION_INTERVAL', get('retention-interval') ?? '60s') ?? 60_000,
   });
+  // An empty OUTBOUND_DENY is a setting (deny nothing), not an absent one.
+  const outboundRaw = values['outbound-deny'] ?? env['OUTBOUND_DENY'];
+  let outboundDeny: readonly string[];
+  try {
+    // The simulator runs in every configuration for now: the default denies nothing.
+    outboundDeny = parseDenyList(outboundRaw ?? defaultOutboundDeny(true)).entries;
+  } catch (e) {
+    throw new ConfigError(`OUTBOUND_DENY: ${(e as Error).message}`);
+  }
   return Object.freeze({
     port,
     host,
@@ -335,5 +353,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     webhookTimeoutMs: Number(webhookTimeoutRaw),
     retention,
     jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
+    outboundDeny: Object.freeze([...outboundDeny]),
   });
 }

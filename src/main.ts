@@ -74,6 +74,7 @@ export async function startServer(
         applyOptOut,
         isBlocked,
         notify: () => delivery.pipeline.notify(),
+        outbound: delivery.outbound,
       },
       input,
     );

@@ -22,6 +22,8 @@ import { senderForMessage } from '../services/services.sender.js';
 import { twimlResponseHandler } from '../twiml/twiml.execute.js';
 import { createReply } from '../messages/messages.reply.js';
 import { isBlocked } from '../optout/optout.service.js';
+import { createOutbound, type Outbound } from '../http/outbound.js';
+import { parseDenyList } from '../http/outbound.deny.js';
 
 /** The delivery side of a server: the simulated network and the pipeline that feeds it. */
 export interface Delivery {
@@ -33,6 +35,8 @@ export interface Delivery {
   prices: PriceTable;
   /** Per-sender pacing, when `PACING=on`. */
   pacer?: Pacer;
+  /** The HTTP client of media fetches and webhooks, with OUTBOUND_DENY. */
+  outbound: Outbound;
 }
 
 /** Builds the simulated network from config and the pipeline over it. */
@@ -61,6 +65,7 @@ export function setupDelivery(deps: {
     throw e;
   }
   const prices = priceTable(config.prices);
+  const outbound = createOutbound({ deny: parseDenyList(config.outboundDeny.join(',')) });
   const pacer = config.pacing ? new Pacer() : undefined;
   const carrier = simulatorCarrier(network);
   const pipeline = createPipeline({
@@ -74,6 +79,7 @@ export function setupDelivery(deps: {
         store: webhookStore,
         clock,
         timeoutMs: config.webhookTimeoutMs,
+        outbound,
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
       }),
     },
@@ -83,11 +89,14 @@ export function setupDelivery(deps: {
     },
     pacer,
     prepareMedia: (m) =>
-      prepareMediaUrls({ store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl }, m),
+      prepareMediaUrls(
+        { store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl, outbound },
+        m,
+      ),
     owner: `${hostname()}:${process.pid}:${deps.ids.secret().slice(0, 8)}`,
     onError: deps.onError,
     leaseMs: config.jobLeaseMs,
   });
   built.pipeline = pipeline;
-  return { network, carrier, pipeline, prices, pacer };
+  return { network, carrier, pipeline, prices, pacer, outbound };
 }

@@ -6,6 +6,7 @@ import { createReply, type OptOutCheck } from '../messages/messages.reply.js';
 import { httpUrl } from '../messages/messages.params.js';
 import { countSegments } from '../messages/segments.js';
 import { fetchAllMedia, storedRows } from '../media/media.fetch.js';
+import type { Outbound } from '../http/outbound.js';
 import { mediaContentUrl } from '../media/media.mapper.js';
 import type { Message } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -54,6 +55,8 @@ export interface IngestDeps {
   notify?: () => void;
   /** Told about every ingested message (live views, long-polls). */
   onIngest?: (m: Message) => void;
+  /** The HTTP client of media fetches (OUTBOUND_DENY); default denies nothing. */
+  outbound?: Outbound;
 }
 
 /**
@@ -116,7 +119,7 @@ export async function ingestInbound(deps: IngestDeps, input: InboundInput): Prom
   };
   // Fetched before anything is stored; the files are stored with the message, in its
   // transaction, so the message never exists without its Media (nor they without it).
-  const fetched = await fetchAllMedia({}, input.mediaUrls);
+  const fetched = await fetchAllMedia({ outbound: deps.outbound }, input.mediaUrls);
   if (!fetched.ok) throw badRequest(fetched.errorCode, fetched.errorMessage);
   const rows = storedRows({ ids }, message, fetched.files);
   const media = rows.map((r) => ({

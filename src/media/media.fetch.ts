@@ -1,6 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import { httpUrl } from '../messages/messages.params.js';
+import {
+  defaultOutbound,
+  OutboundError,
+  TWILIO_REDIRECT_STATUSES,
+  type Outbound,
+  type OutboundAnswer,
+} from '../http/outbound.js';
 import type { Message } from '../store/records.js';
 import type { MediaRecord, NewMedia, Store } from '../store/store.js';
 import { mediaContentUrl } from './media.mapper.js';
@@ -42,87 +49,84 @@ const fail = (errorCode: number, errorMessage: string): FetchMediaResult => ({
   errorMessage,
 });
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Media redirects followed: Twilio's webhook statuses, and 308 (unsourced for media). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([...TWILIO_REDIRECT_STATUSES, 308]);
 
 /**
- * GETs one MediaUrl the way Twilio does before sending an MMS: follows up to 5 redirects,
- * requires a 2xx with an accepted Content-Type, and streams the body with a running byte cap,
- * aborting the transfer as soon as it exceeds `maxBytes`. The timeout covers the whole chain,
- * body included. Never throws.
+ * GETs one MediaUrl the way Twilio does before sending an MMS: follows up to 5 redirects (a loop
+ * or a non-http(s) Location fails), requires a 2xx with an accepted Content-Type, and streams
+ * the body with a running byte cap, cutting the transfer off as soon as it exceeds `maxBytes`.
+ * The timeout covers the whole chain, body included. Goes through `outbound` (OUTBOUND_DENY).
+ * Network failures read alike (nothing about the far side's ports). Never throws.
  */
 export async function fetchMedia(
   url: string,
-  opts: { timeoutMs: number; maxBytes: number },
+  opts: { timeoutMs: number; maxBytes: number; outbound?: Outbound },
 ): Promise<FetchMediaResult> {
-  if (!httpUrl(url)) return fail(MEDIA_ERRORS.invalidUrl, `Invalid media URL: ${url}`);
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const parsed = httpUrl(url);
+  if (!parsed) return fail(MEDIA_ERRORS.invalidUrl, `Invalid media URL: ${url}`);
+  const retrieval = (why: string) =>
+    fail(MEDIA_ERRORS.retrieval, `HTTP retrieval failure: ${url} ${why}`);
+  let res: OutboundAnswer;
   try {
-    return await fetchWithin(url, opts.maxBytes, signal);
+    res = await (opts.outbound ?? defaultOutbound).request({
+      url: parsed,
+      method: 'GET',
+      headers: () => ({ Accept: '*/*' }),
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
+      maxRedirects: MEDIA_LIMITS.maxRedirects,
+      redirectStatuses: REDIRECT_STATUSES,
+      wantBody: (status, type) => status >= 200 && status <= 299 && accepted(type),
+    });
   } catch (e) {
-    if (signal.aborted) {
+    const err = e instanceof OutboundError ? e : new OutboundError('connect', 'connection failed');
+    if (err.kind === 'redirects') {
       return fail(
-        MEDIA_ERRORS.retrieval,
-        `HTTP retrieval failure: ${url} did not respond within ${opts.timeoutMs} ms`,
+        MEDIA_ERRORS.tooManyRedirects,
+        `HTTP too many redirects: ${url}: ${err.message} (at most ${MEDIA_LIMITS.maxRedirects})`,
       );
     }
-    const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : '';
-    return fail(MEDIA_ERRORS.retrieval, `HTTP retrieval failure: ${url}: ${cause || 'error'}`);
+    return retrieval(failureText(err, opts.timeoutMs));
   }
+  const at = res.url.href;
+  if (res.status < 200 || res.status > 299) {
+    return fail(
+      MEDIA_ERRORS.retrieval,
+      `HTTP retrieval failure: ${at} returned HTTP ${res.status}`,
+    );
+  }
+  if (!accepted(res.contentType)) {
+    return fail(
+      MEDIA_ERRORS.contentType,
+      `Invalid Content-Type: ${res.contentType || '(none)'} at ${at} is not an accepted media type`,
+    );
+  }
+  if (res.truncated) return tooLarge(at, opts.maxBytes);
+  if (res.bodyError) return retrieval(failureText(res.bodyError, opts.timeoutMs));
+  if (res.body.length === 0) {
+    return fail(MEDIA_ERRORS.retrieval, `HTTP retrieval failure: ${at} returned no content`);
+  }
+  return { ok: true, contentType: mimeEssence(res.contentType) as string, bytes: res.body };
 }
 
-async function fetchWithin(
-  url: string,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<FetchMediaResult> {
-  let current = url;
-  for (let hop = 0; ; hop++) {
-    const res = await fetch(current, { redirect: 'manual', signal });
-    if (REDIRECT_STATUSES.has(res.status)) {
-      await res.body?.cancel();
-      const location = res.headers.get('location');
-      const next = location === null ? null : safeResolve(location, current);
-      if (next === null || !httpUrl(next)) {
-        return fail(
-          MEDIA_ERRORS.retrieval,
-          `HTTP retrieval failure: ${current} redirected nowhere`,
-        );
-      }
-      if (hop >= MEDIA_LIMITS.maxRedirects) {
-        return fail(
-          MEDIA_ERRORS.tooManyRedirects,
-          `HTTP too many redirects: ${url} redirected more than ${MEDIA_LIMITS.maxRedirects} times`,
-        );
-      }
-      current = next;
-      continue;
-    }
-    if (res.status < 200 || res.status > 299) {
-      await res.body?.cancel();
-      return fail(
-        MEDIA_ERRORS.retrieval,
-        `HTTP retrieval failure: ${current} returned HTTP ${res.status}`,
-      );
-    }
-    const contentType = mimeEssence(res.headers.get('content-type'));
-    if (contentType === null || !ACCEPTED_MEDIA_TYPES.has(contentType)) {
-      await res.body?.cancel();
-      return fail(
-        MEDIA_ERRORS.contentType,
-        `Invalid Content-Type: ${res.headers.get('content-type') ?? '(none)'} at ${current} is not an accepted media type`,
-      );
-    }
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > maxBytes) {
-      await res.body?.cancel();
-      return tooLarge(current, maxBytes);
-    }
-    const bytes = await readCapped(res, maxBytes);
-    if (bytes === null) return tooLarge(current, maxBytes);
-    if (bytes.length === 0) {
-      return fail(MEDIA_ERRORS.retrieval, `HTTP retrieval failure: ${current} returned no content`);
-    }
-    return { ok: true, contentType, bytes };
+const accepted = (contentType: string): boolean => {
+  const essence = mimeEssence(contentType);
+  return essence !== null && ACCEPTED_MEDIA_TYPES.has(essence);
+};
+
+/** The user-visible reason of a failed fetch: the same words for every network failure. */
+function failureText(err: OutboundError, timeoutMs: number): string {
+  switch (err.kind) {
+    case 'timeout':
+      return `did not respond within ${timeoutMs} ms`;
+    case 'denied':
+    case 'scheme':
+    case 'bad-redirect':
+    case 'host':
+      return `could not be fetched: ${err.message}`;
+    default:
+      return 'could not be fetched: connection failed';
   }
 }
 
@@ -131,33 +135,6 @@ const tooLarge = (url: string, maxBytes: number): FetchMediaResult =>
     MEDIA_ERRORS.totalSize,
     `Media exceeds messaging provider size limit: ${url} is larger than ${maxBytes} bytes`,
   );
-
-function safeResolve(location: string, base: string): string | null {
-  try {
-    return new URL(location, base).href;
-  } catch {
-    return null;
-  }
-}
-
-/** Reads the body, stopping (and cancelling the transfer) once it passes `maxBytes`. */
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer | null> {
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
-}
 
 /** What `prepareMedia` needs. */
 export interface PrepareMediaDeps {
@@ -168,6 +145,8 @@ export interface PrepareMediaDeps {
   timeoutMs?: number;
   /** All media of the message together; default 5 MB (Twilio's MMS limit). */
   maxTotalBytes?: number;
+  /** The HTTP client (OUTBOUND_DENY); default denies nothing. */
+  outbound?: Outbound;
 }
 
 /** `prepareMedia`'s outcome: the stored media, or the error the message fails with. */
@@ -192,7 +171,7 @@ export interface FetchedFile {
  * per non-image file), storing nothing: the files, or the first failure's error.
  */
 export async function fetchAllMedia(
-  deps: Pick<PrepareMediaDeps, 'timeoutMs' | 'maxTotalBytes'>,
+  deps: Pick<PrepareMediaDeps, 'timeoutMs' | 'maxTotalBytes' | 'outbound'>,
   urls: readonly string[],
 ): Promise<
   { ok: true; files: FetchedFile[] } | { ok: false; errorCode: number; errorMessage: string }
@@ -202,7 +181,11 @@ export async function fetchAllMedia(
   const files: FetchedFile[] = [];
   let used = 0;
   for (const url of urls) {
-    const r = await fetchMedia(url, { timeoutMs, maxBytes: budget - used });
+    const r = await fetchMedia(url, {
+      timeoutMs,
+      maxBytes: budget - used,
+      outbound: deps.outbound,
+    });
     if (!r.ok) {
       if (r.errorCode !== MEDIA_ERRORS.totalSize) return r;
       return {

@@ -6,7 +6,11 @@ import { parsePhone, parseSender } from '../messages/addresses.js';
 import type { createReply, OptOutCheck } from '../messages/messages.reply.js';
 import type { Message } from '../store/records.js';
 import type { Store, Webhook } from '../store/store.js';
-import type { WebhookHandlerDeps, WebhookResponse } from '../webhooks/webhooks.handler.js';
+import {
+  TWIML_MAX_BYTES,
+  type WebhookHandlerDeps,
+  type WebhookResponse,
+} from '../webhooks/webhooks.handler.js';
 import {
   parseMessagingTwiml,
   TWIML_CODES,
@@ -209,6 +213,11 @@ export function twimlResponseHandler(deps: TwimlDeps): TwimlResponseHook {
   return {
     kinds: [...TWIML_WEBHOOK_KINDS],
     async handle(tx: Store, webhook: Webhook, response: WebhookResponse, now: number) {
+      // twilio.com/docs/api/errors/11750: a TwiML answer over 64 kB is not executed.
+      if (response.truncated) {
+        const message = `TwiML response body too large: more than ${TWIML_MAX_BYTES} bytes; not executed`;
+        return { error: notice({ code: 11750, message }) };
+      }
       const parsed = parseMessagingTwiml(response.body, response.contentType);
       if (!parsed.ok) return { error: notice(parsed) };
       const notes = parsed.warnings.map(notice);

@@ -14,7 +14,7 @@ import type {
 } from '../store/store.js';
 import { SIGNATURE_HEADER, signature } from './signature.js';
 import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
-import { httpRequest } from './webhooks.http.js';
+import { defaultOutbound, OutboundError, type Outbound } from '../http/outbound.js';
 import { memoize } from '../jobs/memo.js';
 
 /** Header carrying a token that stays the same on every request made for one webhook. */
@@ -32,6 +32,8 @@ export const WEBHOOK_DEFAULTS = {
   backoffMinMs: 1_000,
   userAgent: 'TwilioProxy/1.1',
   maxInFlight: 128,
+  /** Redirects followed per request (Twilio follows them, 11216; its limit is unsourced). */
+  maxRedirects: 5,
 } as const;
 
 /** How much of a response body the attempt log keeps. */
@@ -51,6 +53,8 @@ export interface WebhookHandlerDeps {
   userAgent?: string;
   /** Most batched requests in flight at once, across batches (a receiver's fair share). */
   maxInFlight?: number;
+  /** The HTTP client (OUTBOUND_DENY); default denies nothing. */
+  outbound?: Outbound;
   /**
    * Consumes the body of a delivered webhook of the given kinds (inbound TwiML), inside the
    * transaction that settles it. A returned `error` (e.g. `12100 …`) is noted on the attempt.
@@ -68,13 +72,19 @@ export interface WebhookHandlerDeps {
 
 /** What a delivered webhook's receiver answered (for TwiML). */
 export interface WebhookResponse {
+  /** The URL that answered (after HTTP redirects): relative TwiML URLs resolve against it. */
   url: string;
   status: number;
   contentType: string;
   body: string;
+  /** The body was longer than {@link TWIML_MAX_BYTES}: `body` is its start only. */
+  truncated?: boolean;
 }
 
-/** Largest response body read for TwiML processing. */
+/**
+ * Largest response body read for TwiML processing: Twilio's limit, "the response body is larger
+ * than 64 kB" being error 11750 (twilio.com/docs/api/errors/11750).
+ */
 export const TWIML_MAX_BYTES = 64 * 1024;
 
 /**
@@ -136,19 +146,33 @@ type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & {
   ok: boolean;
   body?: string;
   contentType?: string;
+  documentUrl?: string;
+  truncated?: boolean;
 };
 
 /**
- * Message of a failed request: its text, else its low-level code. (Node gives some connection
- * failures no text, e.g. the AggregateError of a host whose IPv6 and IPv4 addresses both
- * refuse: `ECONNREFUSED` then.) A deadline's error already reads `timeout after N ms`.
+ * The attempt log's text for a failed request, with Twilio's debugger code: 11205 for every
+ * connection failure and timeout (twilio.com/docs/api/errors/11205: "URLs that reference
+ * private IP addresses or localhost" are one of its causes), 11210 a host name that does not
+ * resolve, 11215 too many redirects or a loop, 11216 a redirect Twilio would not follow. A
+ * refused, reset or closed connection all read "HTTP connection failure", so the log (readable
+ * through the API) never tells an open internal port from a closed one.
  */
 function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return err.message || (typeof code === 'string' ? code : err.name);
+  const e = err instanceof OutboundError ? err : new OutboundError('connect', 'connection failed');
+  switch (e.kind) {
+    case 'host':
+      return `11210: HTTP bad host name: ${e.message}`;
+    case 'redirects':
+      return `11215: HTTP too many redirects: ${e.message}`;
+    case 'bad-redirect':
+    case 'scheme':
+      return `11216: HTTP invalid redirect: ${e.message}`;
+    case 'connect':
+      return '11205: HTTP connection failure';
+    default:
+      return `11205: HTTP connection failure: ${e.message}`;
   }
-  return String(err);
 }
 
 /**
@@ -171,6 +195,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   const random = deps.random ?? Math.random;
   const userAgent = deps.userAgent ?? WEBHOOK_DEFAULTS.userAgent;
   const slots = semaphore(deps.maxInFlight ?? WEBHOOK_DEFAULTS.maxInFlight);
+  const outbound = deps.outbound ?? defaultOutbound;
 
   async function send(
     w: Webhook,
@@ -206,25 +231,35 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
       };
     }
     const post = target.method === 'POST';
-    const headers: Record<string, string> = {
-      [SIGNATURE_HEADER]: signature(authToken, signedUrl(url, parsed), post ? w.params : {}),
-      [IDEMPOTENCY_HEADER]: idempotencyToken(w),
-      'User-Agent': userAgent,
-      Accept: '*/*',
+    // Signed per hop: a redirect's receiver validates against the URL it was sent to.
+    const headers = (hopUrl: URL): Record<string, string> => {
+      const h: Record<string, string> = {
+        [SIGNATURE_HEADER]: signature(
+          authToken,
+          signedUrl(hopUrl.href === parsed.href ? url : hopUrl.href, hopUrl),
+          post ? w.params : {},
+        ),
+        [IDEMPOTENCY_HEADER]: idempotencyToken(w),
+        'User-Agent': userAgent,
+        Accept: '*/*',
+      };
+      if (post) h['Content-Type'] = 'application/x-www-form-urlencoded';
+      return h;
     };
-    if (post) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
       const wantsBody = deps.onResponse?.kinds.includes(w.kind) ?? false;
       const limit = wantsBody ? TWIML_MAX_BYTES : EXCERPT_BYTES;
-      const res = await httpRequest({
+      // Redirects keep the method and body (unsourced for Twilio's webhooks).
+      const res = await outbound.request({
         url: parsed,
         method: target.method,
         headers,
         ...(post && { body: formEncode(w.params) }),
         timeoutMs,
-        limit,
+        maxBytes: limit,
+        maxRedirects: WEBHOOK_DEFAULTS.maxRedirects,
       });
       const bytes = res.body.subarray(0, EXCERPT_BYTES);
       return {
@@ -232,11 +267,13 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         responseStatus: res.status,
         // `stream: true` holds back a multi-byte character cut in half at the limit.
         responseExcerpt: new TextDecoder().decode(bytes, { stream: true }),
-        error: res.bodyError && `response body: ${describe(res.bodyError)}`,
+        error: res.bodyError && `response body: ${res.bodyError.message}`,
         latencyMs: latency(),
         ok: res.status >= 200 && res.status < 300,
         body: limit > EXCERPT_BYTES ? new TextDecoder().decode(res.body) : '',
         contentType: res.contentType,
+        documentUrl: loggedUrl(res.url.href, res.url),
+        truncated: res.truncated,
       };
     } catch (err) {
       return {
@@ -295,7 +332,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   const attemptRows = (r: Round, note?: string): Omit<WebhookAttempt, 'id'>[] => {
     const answered = r.sent.find((s) => s.ok);
     return r.sent.map((s, i) => {
-      const { ok: _ok, body: _b, contentType: _c, ...attempt } = s;
+      const { ok: _ok, body: _b, contentType: _c, documentUrl: _d, truncated: _t, ...attempt } = s;
       const last = i === r.sent.length - 1;
       const error =
         s === answered && note ? [attempt.error, note].filter(Boolean).join('; ') : attempt.error;
@@ -334,10 +371,11 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
           tx,
           w,
           {
-            url: answered.url,
+            url: answered.documentUrl ?? answered.url,
             status: answered.responseStatus ?? 0,
             contentType: answered.contentType ?? '',
             body: answered.body ?? '',
+            truncated: answered.truncated ?? false,
           },
           now,
         );

@@ -369,7 +369,8 @@ describe('webhook delivery', () => {
     await drain(handler());
     const [a] = await store.webhooks.attempts(m.sid);
     expect(a).toMatchObject({ responseStatus: null, nextRetryAt: T0 + 1000 });
-    expect(a?.error).toMatch(/ECONNREFUSED/);
+    // Twilio's debugger code, and nothing about the port (no ECONNREFUSED).
+    expect(a?.error).toBe('11205: HTTP connection failure');
   });
 
   it('tries the fallback URL in the same round when the primary returns 500', async () => {
@@ -501,16 +502,23 @@ describe('webhook delivery', () => {
     expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
   });
 
-  it('treats a redirect as a failure and does not follow it', async () => {
+  it('follows a redirect as Twilio does (11216), signed for the new URL, same method and body', async () => {
     const target = await startReceiver();
-    const rx = await startReceiver((_r, n) =>
-      n === 1 ? { status: 302, headers: { location: `${target.url}/elsewhere` } } : { status: 200 },
-    );
+    const rx = await startReceiver(() => ({
+      status: 307,
+      headers: { location: `${target.url}/elsewhere` },
+    }));
     const m = message();
     await enqueueStatusCallback(store, m, { url: `${rx.url}/s`, method: 'POST' }, T0);
     await settle(handler());
-    expect(target.requests).toHaveLength(0);
-    expect((await store.webhooks.attempts(m.sid)).map((a) => a.responseStatus)).toEqual([302, 200]);
+    expect(rx.requests).toHaveLength(1);
+    expect(target.requests).toHaveLength(1);
+    const r = target.requests[0]!;
+    expect(r.method).toBe('POST');
+    expect(r.params['MessageSid']).toBe(m.sid);
+    expect(validFor(TOKEN, r)).toBe(true);
+    const attempts = await store.webhooks.attempts(m.sid);
+    expect(attempts.map((a) => [a.url, a.responseStatus])).toEqual([[`${rx.url}/s`, 200]]);
   });
 
   it('keeps only the first 1 KiB of a response body', async () => {

@@ -34,6 +34,17 @@ export interface Hold {
 
 const SIX_MB = Buffer.alloc(6 * 1024 * 1024, 1);
 
+/** Answers a PNG that never ends (64 KB every millisecond); `onClose` when the client hangs up. */
+export function streamEndlessly(res: ServerResponse, onClose: () => void): void {
+  res.writeHead(200, { 'content-type': 'image/png' });
+  const chunk = Buffer.alloc(64 * 1024, 2);
+  const timer = setInterval(() => res.write(chunk), 1);
+  res.on('close', () => {
+    onClose();
+    clearInterval(timer);
+  });
+}
+
 /**
  * Paths: `/image.png`, `/photo.jpg`, `/page.html` (text/html), `/big.png` (6 MB, with
  * Content-Length), `/endless.png` (chunked, never ends), `/slow.png` (never answers),
@@ -81,16 +92,8 @@ export async function startMediaServer(): Promise<MediaServer> {
         return send(200, 'text/html; charset=utf-8', '<html><body>not media</body></html>');
       case '/big.png':
         return send(200, 'image/png', SIX_MB);
-      case '/endless.png': {
-        res.writeHead(200, { 'content-type': 'image/png' });
-        const chunk = Buffer.alloc(64 * 1024, 2);
-        const timer = setInterval(() => res.write(chunk), 1);
-        res.on('close', () => {
-          endlessClosed = true;
-          clearInterval(timer);
-        });
-        return;
-      }
+      case '/endless.png':
+        return streamEndlessly(res, () => (endlessClosed = true));
       case '/slow.png':
         return; // never answers
       case '/missing.png':

@@ -27,6 +27,16 @@ describe('loadConfig', () => {
     const c = loadConfig([], { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 'tok' });
     expect(c.mainAccount).toEqual({ sid, authToken: 'tok' });
   });
+  it('reads OUTBOUND_DENY: unset denies nothing (simulator on), empty too; flags win', () => {
+    expect(loadConfig([], {}).outboundDeny).toEqual([]);
+    expect(loadConfig([], { OUTBOUND_DENY: '' }).outboundDeny).toEqual([]);
+    const env = { OUTBOUND_DENY: '10.0.0.0/8, fc00::/7,*.internal' };
+    expect(loadConfig([], env).outboundDeny).toEqual(['10.0.0.0/8', 'fc00::/7', '*.internal']);
+    expect(loadConfig(['--outbound-deny', ''], env).outboundDeny).toEqual([]);
+    expect(() => loadConfig([], { OUTBOUND_DENY: '10.0.0.0/40' })).toThrow(
+      /OUTBOUND_DENY: '10.0.0.0\/40' is not a CIDR range/,
+    );
+  });
   it('fails fast on bad values', () => {
     expect(() => loadConfig(['--port', 'x'], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/PORT/);
