@@ -67,6 +67,9 @@ const NO_RECORD: TestCredentials = {
   dateCreated: 0,
 };
 
+/** The digest an unknown API key's secret is compared with. */
+const NO_KEY = digest('\u0000');
+
 /**
  * Constant-time check of a presented secret against a stored SHA-256 digest: the secret is
  * hashed first, so both sides are 32 bytes and lengths never leak.
@@ -102,7 +105,8 @@ export async function authenticate(
   if (!creds) throw unauthorized('Authentication Error - No credentials provided');
   if (creds.user.startsWith('SK')) {
     const key = await store.apiKeys.get(creds.user);
-    const ok = key !== undefined && matches(creds.pass, Buffer.from(key.secretHash, 'hex'));
+    // Compared for unknown keys too (against a digest nothing matches), like account tokens.
+    const ok = matches(creds.pass, key ? Buffer.from(key.secretHash, 'hex') : NO_KEY) && !!key;
     const account = ok ? await store.accounts.get(key.accountSid) : undefined;
     const standing = account && (await inStanding(store, account));
     if (!standing || standing.status === 'closed') throw unauthorized();
@@ -111,8 +115,8 @@ export async function authenticate(
   const account = await store.accounts.get(creds.user);
   const test = account ? undefined : await store.testCredentials.findByTestSid(creds.user);
   const live = account ?? (test && (await store.accounts.get(test.accountSid)));
-  // Compare even when the SID is unknown, so the comparison's own timing does not reveal
-  // which SIDs exist (the lookups before it still may: known accounts are usually cached).
+  // Compare even when the SID is unknown, so the comparison's own timing does not reveal which
+  // SIDs exist; the read cache keeps unknown SIDs too, so the lookups cost the same as well.
   const ok = matches(creds.pass, tokenDigest(account ?? test ?? NO_RECORD));
   if (!live || !ok) throw unauthorized();
   const standing = await inStanding(store, live);
