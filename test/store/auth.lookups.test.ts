@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountsService } from '../../src/accounts/accounts.service.js';
+import { systemClock } from '../../src/clock.js';
 import { authenticate, sha256 } from '../../src/http/auth.js';
+import { randomIds } from '../../src/ids.js';
 import { withReadCache } from '../../src/store/cached.store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store } from '../../src/store/store.js';
@@ -80,5 +83,24 @@ describe('credential lookups: unknown SIDs cost what wrong secrets cost', () => 
     await store.accounts.insert(later);
     const principal = await authenticate(store, header, ROUTE);
     expect(principal.account.sid).toBe(later.sid);
+  });
+});
+
+describe('main account recovery', () => {
+  it('TWILIO_AUTH_TOKEN at start-up replaces the stored token: the old one stops working', async () => {
+    const store = await withReadCache(await openSqliteStore({ path: ':memory:' }));
+    try {
+      const accounts = accountsService({ store, clock: systemClock, ids: randomIds() });
+      const sid = randomSid('AC');
+      await accounts.ensureMain({ sid, authToken: 'old-token' }); // first start
+      await authenticate(store, basic(sid, 'old-token'), ROUTE); // warm the cache
+      await accounts.ensureMain({ sid, authToken: 'new-token' }); // restart with a new token
+      await expect(authenticate(store, basic(sid, 'old-token'), ROUTE)).rejects.toMatchObject({
+        code: 20003,
+      });
+      expect((await authenticate(store, basic(sid, 'new-token'), ROUTE)).account.sid).toBe(sid);
+    } finally {
+      await store.close();
+    }
   });
 });
