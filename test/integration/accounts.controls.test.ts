@@ -172,4 +172,39 @@ describe('SIDs in parameters belong to the account', () => {
     // The parent, acting on A's path, is held to A's applications too.
     expectError(await t.http('POST', path, { SmsApplicationSid: mainApp }), 400, 22108);
   });
+
+  it('another account’s MessagingServiceSid (21701), ApplicationSid (21218), pool PhoneNumberSid (21421), key (404)', async () => {
+    const a = await subaccount();
+    const b = await subaccount();
+    const own = await buy(a.sid, a.auth);
+    const bNumber = await buy(b.sid, b.auth);
+    const bService = (await t.http('POST', '/v1/Services', { FriendlyName: 'b' }, b.auth)).json.sid;
+    const bApp = (await t.http('POST', `${acct(b.sid)}/Applications.json`, {}, b.auth)).json.sid;
+    const bKey = (await t.http('POST', `${acct(b.sid)}/Keys.json`, {}, b.auth)).json.sid;
+    const aService = (await t.http('POST', '/v1/Services', { FriendlyName: 'a' }, a.auth)).json.sid;
+    const create = (form: Record<string, string>, auth?: string) =>
+      t.http(
+        'POST',
+        `${acct(a.sid)}/Messages.json`,
+        { To: '+14155550100', Body: 'x', ...form },
+        auth,
+      );
+    // By A itself, and by the parent acting on A's path.
+    for (const auth of [a.auth, undefined]) {
+      expectError(await create({ MessagingServiceSid: bService }, auth), 400, 21701);
+      expectError(await create({ From: own.phone_number, ApplicationSid: bApp }, auth), 400, 21218);
+      expectError(
+        await t.http('GET', `${acct(a.sid)}/Keys/${bKey}.json`, undefined, auth),
+        404,
+        20404,
+      );
+    }
+    const pooled = await t.http(
+      'POST',
+      `/v1/Services/${aService}/PhoneNumbers`,
+      { PhoneNumberSid: bNumber.sid },
+      a.auth,
+    );
+    expectError(pooled, 400, 21421);
+  });
 });

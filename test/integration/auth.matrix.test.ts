@@ -640,4 +640,63 @@ describe('authorization matrix', () => {
       expect(got).toEqual(want);
     });
   }
+
+  // Last (it changes A): A's own credentials on every row while A is suspended, then closed.
+  // Suspended: as active, except sending and buying numbers (401/20005,
+  // twilio.com/docs/api/errors/20005). Closed: nothing (401/20003) but the 405s.
+  const NOT_ACTIVE = [401, 20005] as const;
+  const SUSPENDED_BLOCKS = new Set([
+    'POST /2010-04-01/Accounts/:AccountSid/Messages.json',
+    'POST /2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json',
+  ]);
+  it('a suspended, then closed, subaccount on every row', async () => {
+    const sub = CALLERS.indexOf('sub');
+    // Resources the DELETE rows act on, made while A may still create them: one set per pass.
+    // Two services: the DELETE row and the pool row each take one.
+    const stash = async (): Promise<Fx['fresh']> => {
+      const message = await f.fresh.message();
+      const number = await f.fresh.number();
+      const key = await f.fresh.key();
+      const app = await f.fresh.app();
+      const services = [await f.fresh.service(), await f.fresh.service()];
+      const pooled = await f.fresh.pooled();
+      return {
+        message: async () => message,
+        number: async () => number,
+        key: async () => key,
+        app: async () => app,
+        service: async () => services.pop()!,
+        pooled: async () => pooled,
+      };
+    };
+    // A number in no service yet, for the pool row's PhoneNumberSid (f.number joined one above).
+    const forSuspended: Fx = { ...f, number: await f.fresh.number(), fresh: await stash() };
+    const forClosed: Fx = { ...f, number: await f.fresh.number(), fresh: await stash() };
+    const pass = async (fx: Fx, want: (row: Row) => Cell) => {
+      const got: string[] = [];
+      const wanted: string[] = [];
+      for (const row of ROWS) {
+        const r = await t.http(row.method, await row.path(fx), row.form?.(fx), header('sub'));
+        const cell = want(row);
+        const [status, code] = typeof cell === 'number' ? [cell, undefined] : cell;
+        wanted.push(`${row.method} ${row.route} ${status}${code ? '/' + code : ''}`);
+        got.push(
+          `${row.method} ${row.route} ${r.status}${code ? '/' + (r.json?.code ?? '-') : ''}`,
+        );
+      }
+      expect(got).toEqual(wanted);
+    };
+    const suspend = await t.http('POST', `/2010-04-01/Accounts/${f.sub.sid}.json`, {
+      Status: 'suspended',
+    });
+    expect(suspend.status).toBe(200);
+    await pass(forSuspended, (row) =>
+      SUSPENDED_BLOCKS.has(`${row.method} ${row.route}`) ? NOT_ACTIVE : row.expect[sub]!,
+    );
+    const close = await t.http('POST', `/2010-04-01/Accounts/${f.sub.sid}.json`, {
+      Status: 'closed',
+    });
+    expect(close.status).toBe(200);
+    await pass(forClosed, (row) => (row.expect === X405 ? NA : U));
+  });
 });
