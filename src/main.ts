@@ -28,6 +28,21 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/** Log paths that may hold a secret (auth headers, tokens and key secrets in bodies). */
+const LOG_REDACT = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'req.body.AuthToken',
+    'req.body.Secret',
+    '*.auth_token',
+    '*.authToken',
+    '*.secret',
+    '*.password',
+  ],
+  censor: '[redacted]',
+};
+
 /** Optional overrides for tests: deterministic time and ids, quiet logs. */
 export interface ServerOverrides {
   clock?: Clock;
@@ -95,7 +110,8 @@ export async function startServer(
     callbacks: statusCallbacks,
     ...(delivery.pacer && { backlogMs: delivery.pacer.backlogMs.bind(delivery.pacer) }),
     network: delivery.network,
-    logger: overrides.logger ?? { level: config.logLevel },
+    // Credentials never reach the log, should a serializer or a debug line ever include them.
+    logger: overrides.logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.bodyLimit,
   });
   log.current = app.log;

@@ -44,8 +44,8 @@ export function accountRoutes(app: FastifyInstance, store: Store, accounts: Acco
     '/2010-04-01/Accounts/:Sid.json',
     {
       GET: async ({ account }) => ({ body: toAccountJson(account) }),
-      POST: async ({ account, path, params }) => ({
-        body: toAccountJson(await accounts.update(account, path, params)),
+      POST: async ({ principal, account, path, params }) => ({
+        body: toAccountJson(await accounts.update(principal.account, account, path, params)),
       }),
     },
     { accountParam: 'Sid', accountCredentialsOnly: true },

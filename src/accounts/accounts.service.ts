@@ -1,11 +1,48 @@
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { badRequest, notFound, TwilioError } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import type { Account, TestCredentials } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 const STATUSES: readonly Account['status'][] = ['active', 'suspended', 'closed'];
+
+/**
+ * Who may set `Status` to what, as on Twilio: 21475 for a value other than active, suspended or
+ * closed (twilio.com/docs/api/errors/21475); 21477 for a main account's own status
+ * (twilio.com/docs/api/errors/21477: "status updates restricted to subaccounts only"; the
+ * subaccounts docs: "you cannot suspend your main account", nor close it); a subaccount on its
+ * own status: 403 / 20403 (the docs require the main account's credentials; Twilio's answer is
+ * undocumented, so this code is unsourced); a closed account: 21479, it "can not be re-opened"
+ * (twilio.com/docs/api/errors/21479).
+ */
+function checkStatusChange(caller: Account, target: Account, status: string): void {
+  if (!STATUSES.includes(status as Account['status'])) {
+    throw badRequest(
+      21475,
+      `Unable to update Status, invalid Status '${status}': expected active, suspended or closed`,
+    );
+  }
+  if (target.sid === target.ownerAccountSid) {
+    throw badRequest(
+      21477,
+      'Unable to update Status for parent accounts, status updates restricted to subaccounts only',
+    );
+  }
+  if (caller.sid === target.sid) {
+    throw new TwilioError(
+      403,
+      20403,
+      "Only the parent account can update a subaccount's Status: use the parent's credentials",
+    );
+  }
+  if (target.status === 'closed' && status !== 'closed') {
+    throw badRequest(
+      21479,
+      'Unable to update Status for subaccount, subaccount is closed and can not be re-opened.',
+    );
+  }
+}
 
 /** Dependencies of the Accounts service. */
 export interface AccountsDeps {
@@ -27,8 +64,17 @@ function defaultName(ms: number): string {
 export function accountsService(deps: AccountsDeps) {
   const { store, clock, ids } = deps;
   return {
-    /** Creates a subaccount of `owner` with its own auth token. */
+    /**
+     * Creates a subaccount of `owner` with its own auth token. Only a main account has
+     * subaccounts: a subaccount asking is 400 / 21101 (twilio.com/docs/api/errors/21101).
+     */
     async createSubaccount(owner: Account, params: FormParams): Promise<Account> {
+      if (owner.sid !== owner.ownerAccountSid) {
+        throw badRequest(
+          21101,
+          'Subaccounts cannot contain subaccounts: only a main account may create them',
+        );
+      }
       const now = clock.now();
       const account: Account = {
         sid: ids.sid('AC'),
@@ -44,24 +90,42 @@ export function accountsService(deps: AccountsDeps) {
       return account;
     },
 
-    /** Updates FriendlyName and/or Status (active, suspended, closed; closed is final). */
-    async update(target: Account, path: string, params: FormParams): Promise<Account> {
+    /**
+     * Updates FriendlyName and/or Status as `caller` (the authenticated account). Only a parent
+     * changes a subaccount's Status; closing is final and releases the subaccount's numbers.
+     */
+    async update(
+      caller: Account,
+      target: Account,
+      path: string,
+      params: FormParams,
+    ): Promise<Account> {
       const friendlyName = single(params, 'FriendlyName');
       const status = single(params, 'Status');
-      if (status !== undefined && !STATUSES.includes(status as Account['status'])) {
-        throw badRequest(20001, `Invalid Status '${status}': expected active, suspended or closed`);
-      }
-      if (target.status === 'closed' && status !== undefined && status !== 'closed') {
-        throw badRequest(20001, 'A closed account cannot be reopened');
-      }
-      const updated = await store.accounts.update(
-        target.sid,
-        {
-          ...(friendlyName !== undefined && { friendlyName }),
-          ...(status !== undefined && { status: status as Account['status'] }),
-        },
-        clock.now(),
-      );
+      if (status !== undefined) checkStatusChange(caller, target, status);
+      const apply = async (s: Store): Promise<Account | undefined> =>
+        s.accounts.update(
+          target.sid,
+          {
+            ...(friendlyName !== undefined && { friendlyName }),
+            ...(status !== undefined && { status: status as Account['status'] }),
+          },
+          clock.now(),
+        );
+      // "Twilio will release all phone numbers assigned to it" (twilio.com/docs/iam/api/subaccounts).
+      const updated =
+        status === 'closed'
+          ? await store.transaction(async (tx) => {
+              for (;;) {
+                const page = await tx.phoneNumbers.list(target.sid, {}, { offset: 0, limit: 500 });
+                if (page.length === 0) return apply(tx);
+                for (const n of page) {
+                  await tx.phoneNumbers.delete(target.sid, n.sid);
+                  await tx.services.unlinkPhoneNumber(n.sid);
+                }
+              }
+            })
+          : await apply(store);
       if (!updated) throw notFound(path);
       return updated;
     },

@@ -21,3 +21,27 @@ export async function checkApplicationSid(
   }
   return found;
 }
+
+/**
+ * The application SIDs a phone number's form sets (`SmsApplicationSid`, `VoiceApplicationSid`)
+ * must be `account`'s applications, else inbound messages would be routed to another account's
+ * (or nowhere). On a purchase that is 400 / 21420 "ApplicationSid is not accessible"
+ * (twilio.com/docs/api/errors/21420); on an update 400 / 22108 "Invalid Application SID"
+ * (twilio.com/docs/api/errors/22108).
+ */
+export async function checkNumberApplications(
+  store: Store,
+  account: Account,
+  sids: ReadonlyArray<readonly [field: string, sid: string | null | undefined]>,
+  on: 'create' | 'update',
+): Promise<void> {
+  for (const [field, sid] of sids) {
+    if (!sid || (await store.applications.get(account.sid, sid))) continue;
+    throw on === 'create'
+      ? badRequest(
+          21420,
+          `${field} ${sid} is not accessible: it is not an application of this account`,
+        )
+      : badRequest(22108, `Invalid ${field} ${sid}: it is not an application of this account`);
+  }
+}

@@ -67,6 +67,9 @@ const NO_RECORD: TestCredentials = {
   dateCreated: 0,
 };
 
+/** The digest an unknown API key's secret is compared with. */
+const NO_KEY = digest('\u0000');
+
 /**
  * Constant-time check of a presented secret against a stored SHA-256 digest: the secret is
  * hashed first, so both sides are 32 bytes and lengths never leak.
@@ -102,21 +105,64 @@ export async function authenticate(
   if (!creds) throw unauthorized('Authentication Error - No credentials provided');
   if (creds.user.startsWith('SK')) {
     const key = await store.apiKeys.get(creds.user);
-    const ok = key !== undefined && matches(creds.pass, Buffer.from(key.secretHash, 'hex'));
+    // Compared for unknown keys too (against a digest nothing matches), like account tokens.
+    const ok = matches(creds.pass, key ? Buffer.from(key.secretHash, 'hex') : NO_KEY) && !!key;
     const account = ok ? await store.accounts.get(key.accountSid) : undefined;
-    if (!account || account.status === 'closed') throw unauthorized();
-    return { account, apiKeySid: key?.sid, credentials: 'live' };
+    const standing = account && (await inStanding(store, account));
+    if (!standing || standing.status === 'closed') throw unauthorized();
+    return { account: standing, apiKeySid: key?.sid, credentials: 'live' };
   }
   const account = await store.accounts.get(creds.user);
   const test = account ? undefined : await store.testCredentials.findByTestSid(creds.user);
   const live = account ?? (test && (await store.accounts.get(test.accountSid)));
-  // Compare even when the SID is unknown, so the comparison's own timing does not reveal
-  // which SIDs exist (the lookups before it still may: known accounts are usually cached).
+  // Compare even when the SID is unknown, so the comparison's own timing does not reveal which
+  // SIDs exist; the read cache keeps unknown SIDs too, so the lookups cost the same as well.
   const ok = matches(creds.pass, tokenDigest(account ?? test ?? NO_RECORD));
-  if (!live || !ok || live.status === 'closed') throw unauthorized();
-  if (!test) return { account: live, credentials: 'live' };
+  if (!live || !ok) throw unauthorized();
+  const standing = await inStanding(store, live);
+  if (standing.status === 'closed') throw unauthorized();
+  if (!test) return { account: standing, credentials: 'live' };
   if (!TEST_CREDENTIAL_ROUTES.has(route)) throw testCredentialsForbidden();
-  return { account: testAccount(live, test), credentials: 'test' };
+  return { account: testAccount(standing, test), credentials: 'test' };
+}
+
+const RANK: Record<Account['status'], number> = { active: 0, suspended: 1, closed: 2 };
+
+/** The longest owner chain followed (Loft creates one level; older stores may hold more). */
+const MAX_DEPTH = 8;
+
+/**
+ * `account` with the status it is held to: its own, or its parent's when that is worse. "If your
+ * main Twilio account is ever suspended, your subaccounts will also be suspended"
+ * (twilio.com/docs/iam/api/subaccounts); a closed parent closes them too (unsourced: the safe
+ * choice). Subaccounts nested by Loft before 21101 follow every ancestor the same way.
+ */
+export async function inStanding(store: Store, account: Account): Promise<Account> {
+  let status = account.status;
+  let owner = account.ownerAccountSid;
+  let sid = account.sid;
+  for (let depth = 0; owner !== sid && depth < MAX_DEPTH && status !== 'closed'; depth++) {
+    const parent = await store.accounts.get(owner);
+    // A parent that no longer exists leaves its subaccounts nothing to act for.
+    if (!parent) return { ...account, status: 'closed' };
+    if (RANK[parent.status] > RANK[status]) status = parent.status;
+    sid = parent.sid;
+    owner = parent.ownerAccountSid;
+  }
+  return status === account.status ? account : { ...account, status };
+}
+
+/**
+ * 401 / 20005 "Account not active" (twilio.com/docs/api/errors/20005) when `account` is
+ * suspended: it cannot send messages or buy numbers ("While an account is suspended it cannot
+ * make or receive phone calls or send and receive SMS messages", twilio.com/docs/iam/api/subaccounts).
+ * Twilio's HTTP status for 20005 is not documented; 401 is the one its 2000x authentication
+ * errors use (unsourced).
+ */
+export function requireActive(account: Account): void {
+  if (account.status !== 'active') {
+    throw new TwilioError(401, 20005, `Account ${account.sid} is not active`);
+  }
 }
 
 /**
@@ -138,7 +184,9 @@ export async function authorizeAccount(
     target.ownerAccountSid === principal.account.sid &&
     target.sid !== target.ownerAccountSid
   ) {
-    return target;
+    // The parent's standing passed down (the principal is the parent, already in standing).
+    const worst = RANK[principal.account.status] > RANK[target.status];
+    return worst ? { ...target, status: principal.account.status } : target;
   }
   throw unauthorized();
 }

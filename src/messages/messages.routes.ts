@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { requireActive } from '../http/auth.js';
 import { resource } from '../http/resource.js';
 import type { Store } from '../store/store.js';
 import { listMessages } from './messages.list.js';
@@ -13,12 +14,11 @@ export function messageRoutes(app: FastifyInstance, store: Store, messages: Mess
     store,
     '/2010-04-01/Accounts/:AccountSid/Messages.json',
     {
-      POST: async (ctx) => ({
-        status: 201,
-        body: toMessageJson(
-          await messages.create(ctx.account, ctx.params, ctx.principal.credentials),
-        ),
-      }),
+      POST: async (ctx) => {
+        requireActive(ctx.account); // a suspended account sends nothing
+        const created = await messages.create(ctx.account, ctx.params, ctx.principal.credentials);
+        return { status: 201, body: toMessageJson(created) };
+      },
       GET: async (ctx) => ({
         body: await listMessages(store, ctx.account.sid, ctx.path, ctx.params),
       }),

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { requireActive } from '../http/auth.js';
 import { resource } from '../http/resource.js';
 import type { Store } from '../store/store.js';
 import { toPhoneNumberJson } from './phone-numbers.mapper.js';
@@ -16,10 +17,10 @@ export function phoneNumberRoutes(
     store,
     '/2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json',
     {
-      POST: async ({ account, params }) => ({
-        status: 201,
-        body: toPhoneNumberJson(await service.create(account, params)),
-      }),
+      POST: async ({ account, params }) => {
+        requireActive(account); // a suspended account buys no numbers
+        return { status: 201, body: toPhoneNumberJson(await service.create(account, params)) };
+      },
       GET: async ({ account, path, params }) => ({
         body: await service.list(account, path, params),
       }),

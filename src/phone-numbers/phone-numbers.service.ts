@@ -4,7 +4,8 @@ import { badRequest, notFound } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import { offsetEnvelope, offsetPaging, readPageParams } from '../http/paging.js';
 import { readBoolean } from '../messages/messages.params.js';
-import type { Account, PhoneNumber } from '../store/records.js';
+import { checkNumberApplications } from '../applications/applications.check.js';
+import type { Account, PhoneNumber, PhoneNumberConfig } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { insertExact, insertInAreaCode, readNumberRequest } from './phone-numbers.create.js';
 import { defaultFriendlyName } from './phone-numbers.format.js';
@@ -30,6 +31,15 @@ export function phoneNumberPattern(raw: string): string | null | undefined {
   return `%${cleaned.replaceAll('*', '_')}%`;
 }
 
+/** The application SIDs a create/update form sets (as stored in `config`), by wire name. */
+const applicationsOf = (params: FormParams, config: PhoneNumberConfig) =>
+  (
+    [
+      ['SmsApplicationSid', config.smsApplicationSid],
+      ['VoiceApplicationSid', config.extra['VoiceApplicationSid']],
+    ] as const
+  ).filter(([field]) => single(params, field) !== undefined);
+
 /** The IncomingPhoneNumber resource's operations, independent of HTTP. */
 export function phoneNumbersService(deps: PhoneNumbersDeps) {
   const { store, clock, ids } = deps;
@@ -47,6 +57,7 @@ export function phoneNumbersService(deps: PhoneNumbersDeps) {
       const request = readNumberRequest(params);
       const friendlyName = readFriendlyName(params);
       const config = readConfig(params, defaultConfig());
+      await checkNumberApplications(store, account, applicationsOf(params, config), 'create');
       const now = clock.now();
       const sid = ids.sid('PN');
       const build = (e164: string): PhoneNumber => ({
@@ -84,13 +95,15 @@ export function phoneNumbersService(deps: PhoneNumbersDeps) {
         );
       }
       const name = readFriendlyName(params);
+      const config = readConfig(params, current.config);
+      await checkNumberApplications(store, account, applicationsOf(params, config), 'update');
       const updated: PhoneNumber = {
         ...current,
         friendlyName:
           name === undefined
             ? current.friendlyName
             : name || defaultFriendlyName(current.phoneNumber),
-        config: readConfig(params, current.config),
+        config,
         dateUpdated: clock.now(),
       };
       await store.phoneNumbers.update(updated);

@@ -51,6 +51,17 @@ const CACHED_MISSES: ReadonlySet<string> = new Set([
   'optOuts.getReplies',
 ]);
 
+/**
+ * Credential lookups by the username a request presents. Their "not found" is kept apart (in
+ * its own bounded cache, so unknown usernames never push real entries out): an unknown SID is
+ * then answered from memory like a known one, and a wrong token costs what an unknown SID does.
+ */
+const CREDENTIAL_LOOKUPS: ReadonlySet<string> = new Set([
+  'accounts.get',
+  'apiKeys.get',
+  'testCredentials.findByTestSid',
+]);
+
 /** Writes to the tables behind those reads; any of them drops the whole cache. */
 const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
   accounts: ['insert', 'update'],
@@ -87,10 +98,15 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
     max: options.max ?? 10_000,
     ttl: options.ttlMs ?? 5_000,
   });
+  const misses = new LRUCache<string, true>({
+    max: options.max ?? 10_000,
+    ttl: options.ttlMs ?? 5_000,
+  });
   let generation = 0;
   const clear = () => {
     generation++;
     cache.clear();
+    misses.clear();
   };
   const changed = () => {
     clear();
@@ -114,12 +130,16 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
     shared: boolean,
   ): AnyFn => {
     const keepMisses = CACHED_MISSES.has(`${repo}.${name}`);
+    const credential = CREDENTIAL_LOOKUPS.has(`${repo}.${name}`);
     const load = async (key: string, args: unknown[]) => {
       const gen = generation;
       const v = deepFreeze(await fn(...args));
-      // "Not found" is not kept (unknown usernames must not push real entries out), except for
-      // reads keyed by stored SIDs.
-      if ((v !== undefined || keepMisses) && gen === generation && active()) cache.set(key, { v });
+      // "Not found" is not kept with the records (unknown usernames must not push real entries
+      // out), except for reads keyed by stored SIDs; a credential miss goes to its own cache.
+      if (gen === generation && active()) {
+        if (v !== undefined || keepMisses) cache.set(key, { v });
+        else if (credential) misses.set(key, true);
+      }
       return v;
     };
     return async (...args) => {
@@ -129,6 +149,7 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
       if (key.length > MAX_KEY) return fn(...args);
       const hit = cache.get(key);
       if (hit) return hit.v;
+      if (credential && misses.get(key)) return undefined;
       if (!shared) return load(key, args);
       // A read begun before a clear may return what the write replaced: not shared past it.
       const pending = reading.get(key);

@@ -203,12 +203,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     authToken: string,
   ): Promise<Sent> {
     const url = requestUrl(target.url, target.method, w.params);
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseUrl(url);
     const base = {
       webhookId: w.id,
       accountSid: w.accountSid,
@@ -303,7 +298,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         webhookId: w.id,
         accountSid: w.accountSid,
         orderKey: w.orderKey,
-        url: w.url,
+        url: loggedUrl(w.url, parseUrl(w.url)),
         method: w.method,
         params: w.params,
         responseStatus: null,
@@ -541,6 +536,15 @@ interface Round {
   sent: Sent[];
   status: WebhookStatus;
   retryAt: number | null;
+}
+
+/** `url` parsed, or undefined when it is not a URL. */
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -140,8 +140,19 @@ describe('read cache (SQLite)', () => {
 
   it('does not keep "not found": a record inserted behind its back shows at once', async () => {
     const a = account();
-    expect(await store.accounts.get(a.sid)).toBeUndefined();
     await raw.accounts.insert(a);
+    const pn = phoneNumberRecord(a.sid, { phoneNumber: '+14155557771' });
+    expect(await store.phoneNumbers.findByNumber(pn.phoneNumber)).toBeUndefined();
+    await raw.phoneNumbers.insert(pn);
+    expect(await store.phoneNumbers.findByNumber(pn.phoneNumber)).toEqual(pn);
+  });
+
+  it('keeps an unknown credential SID (so it costs what a known one does) until a write through Loft', async () => {
+    const a = account();
+    expect(await store.accounts.get(a.sid)).toBeUndefined();
+    await raw.accounts.insert(a); // behind its back: still unknown until the TTL
+    expect(await store.accounts.get(a.sid)).toBeUndefined();
+    await store.accounts.insert(account()); // any write to the table through Loft
     expect(await store.accounts.get(a.sid)).toEqual(a);
   });
 

@@ -10,6 +10,7 @@ import {
   phoneNumbersService,
   type PhoneNumbersService,
 } from '../../src/phone-numbers/phone-numbers.service.js';
+import { defaultApplicationConfig } from '../../src/applications/applications.params.js';
 import type { Account, PhoneNumber } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store } from '../../src/store/store.js';
@@ -321,6 +322,16 @@ describe('phoneNumbersService', () => {
     const sid = String((await create({ PhoneNumber: '+14155552345' })).sid);
     const TK = 'TK' + 'a'.repeat(32);
     const AP = 'AP' + 'b'.repeat(32);
+    // A VoiceApplicationSid must name one of the account's applications (22108 otherwise).
+    const config = defaultApplicationConfig();
+    await store.applications.insert({
+      sid: AP,
+      accountSid: AC,
+      friendlyName: 'a',
+      config,
+      dateCreated: 0,
+      dateUpdated: 0,
+    });
     let json = toPhoneNumberJson(await service.update(acct, sid, item(sid), { TrunkSid: TK }));
     expect(json).toMatchObject({ trunk_sid: TK, voice_application_sid: '' });
     json = toPhoneNumberJson(
