@@ -14,6 +14,7 @@ import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
 import { applyDeliveryReport } from './delivery/lifecycle.js';
 import { scheduleRetention } from './delivery/retention.js';
 import { applyOptOut, isBlocked } from './optout/optout.service.js';
+import type { HttpLimits } from './http/limits.js';
 
 /** A running Loft server. */
 export interface Server {
@@ -37,6 +38,8 @@ export interface ServerOverrides {
   delivery?: 'auto' | 'manual';
   /** A store opened by the caller (e.g. a test harness's PGlite) instead of `config.databaseUrl`. */
   store?: Store;
+  /** Shorter HTTP timeouts or limits (the defaults are `HTTP_LIMITS`). */
+  http?: Partial<HttpLimits>;
 }
 
 /** Composition root: config → store → app → listen. */
@@ -94,6 +97,7 @@ export async function startServer(
     network: delivery.network,
     logger: overrides.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
+    ...(overrides.http && { http: overrides.http }),
   });
   log.current = app.log;
   try {

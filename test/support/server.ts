@@ -6,7 +6,7 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { ManualClock, systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { randomIds, type Ids } from '../../src/ids.js';
-import { startServer, type Server } from '../../src/main.js';
+import { startServer, type Server, type ServerOverrides } from '../../src/main.js';
 import { assertMatchesSpec, assertTwilioError, matchOperation } from './openapi.js';
 import {
   createTestDatabase,
@@ -101,6 +101,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     /** `manual` (default): messages stay put until `runDue()`; `auto`: runners work in the background. */
     delivery?: 'auto' | 'manual';
+    /** Shorter HTTP timeouts or limits for this server. */
+    http?: ServerOverrides['http'];
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
@@ -124,6 +126,7 @@ export async function startTestServer(
       logger: false,
       delivery: opts.delivery ?? 'manual',
       ...(pglite && { store: pglite.store }),
+      ...(opts.http && { http: opts.http }),
     });
   } catch (e) {
     await pglite?.store.close();
