@@ -4,8 +4,10 @@ import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
 import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { TwilioError } from './http/errors.js';
-import { parseForm } from './http/form.js';
+import { FORM_LIMITS, parseForm, tooManyParams } from './http/form.js';
 import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
+import { HTTP_LIMITS, serverOptions, urlTooLong, type HttpLimits } from './http/limits.js';
+import { installJsonParser } from './http/json.js';
 import { accountRoutes } from './accounts/accounts.routes.js';
 import type { AccountsService } from './accounts/accounts.service.js';
 import { keyRoutes } from './keys/keys.routes.js';
@@ -46,6 +48,8 @@ export interface AppDeps {
   /** Fastify logger option (`false` in tests). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
+  /** HTTP limits and timeouts; {@link HTTP_LIMITS} where not given (tests shorten them). */
+  http?: Partial<HttpLimits>;
 }
 
 const jsonOnly = () =>
@@ -55,12 +59,30 @@ const jsonOnly = () =>
     "Unsupported Content-Type: /sim takes application/json (curl: -H 'content-type: application/json')",
   );
 
-// A query string that failed strict decoding is marked so the request can be refused with 400.
-const MALFORMED_QUERY = Symbol('malformed-query');
+// A query string that cannot be used is marked with its error so the request can be refused.
+const QUERY_ERROR = Symbol('query-error');
+
+const tooMany = (what: string) =>
+  new TwilioError(400, 20001, `${what} has more than ${FORM_LIMITS.params} parameters`);
+
+function parseQuery(s: string): { [key: string]: unknown } {
+  if (tooManyParams(s)) return { [QUERY_ERROR]: tooMany('Query string') };
+  return (
+    parseForm(s) ?? {
+      [QUERY_ERROR]: new TwilioError(
+        400,
+        20001,
+        'Malformed query string: invalid percent-encoding',
+      ),
+    }
+  );
+}
 
 /** Builds the Fastify app with every route; does not listen. */
 export function createApp(deps: AppDeps): FastifyInstance {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...deps.http };
   const app = Fastify({
+    ...serverOptions(limits),
     logger: deps.logger ?? false,
     // One access line per request, with its Twilio-Request-Id as `reqId` (LOG_LEVEL=warn drops
     // them: at load they cost more than the request itself).
@@ -68,19 +90,23 @@ export function createApp(deps: AppDeps): FastifyInstance {
     ...requestIdOptions(deps.ids),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     frameworkErrors,
+    // Only the /sim JSON bodies have schemas: validate them as sent, never coerce types.
+    ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
     routerOptions: {
       ignoreTrailingSlash: false,
-      querystringParser: (s) => parseForm(s) ?? { [MALFORMED_QUERY]: true },
+      querystringParser: parseQuery,
     },
   });
   installErrorHandling(app);
   installRequestHeaders(app);
+  installJsonParser(app);
 
   // A callback hook, not an async one: it runs on every request, and a promise per request shows.
   app.addHook('onRequest', (req, _reply, done) => {
-    if ((req.query as Record<symbol, unknown>)[MALFORMED_QUERY]) {
-      done(new TwilioError(400, 20001, 'Malformed query string: invalid percent-encoding'));
-    } else done();
+    const error =
+      urlTooLong(req.url, limits) ??
+      (req.query as Record<symbol, TwilioError | undefined>)[QUERY_ERROR];
+    done(error);
   });
 
   app.get('/healthz', async () => {
@@ -105,6 +131,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
       'application/x-www-form-urlencoded',
       { parseAs: 'string' },
       (_req, body, done) => {
+        if (tooManyParams(body as string)) return done(tooMany('Form body'));
         const parsed = parseForm(body as string);
         if (parsed) done(null, parsed);
         else done(new TwilioError(400, 20001, 'Malformed form body: invalid percent-encoding'));

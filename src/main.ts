@@ -14,6 +14,7 @@ import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
 import { applyDeliveryReport } from './delivery/lifecycle.js';
 import { scheduleRetention } from './delivery/retention.js';
 import { applyOptOut, isBlocked } from './optout/optout.service.js';
+import type { HttpLimits } from './http/limits.js';
 
 /** A running Loft server. */
 export interface Server {
@@ -52,6 +53,8 @@ export interface ServerOverrides {
   delivery?: 'auto' | 'manual';
   /** A store opened by the caller (e.g. a test harness's PGlite) instead of `config.databaseUrl`. */
   store?: Store;
+  /** Shorter HTTP timeouts or limits (the defaults are `HTTP_LIMITS`). */
+  http?: Partial<HttpLimits>;
 }
 
 /** Composition root: config → store → app → listen. */
@@ -113,6 +116,7 @@ export async function startServer(
     // Credentials never reach the log, should a serializer or a debug line ever include them.
     logger: overrides.logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.bodyLimit,
+    ...(overrides.http && { http: overrides.http }),
   });
   log.current = app.log;
   try {

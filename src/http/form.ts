@@ -1,3 +1,18 @@
+/** Limits on a form body or a query string. */
+export const FORM_LIMITS = {
+  /** Most `&`-separated parameters (400 beyond). */
+  params: 1000,
+} as const;
+
+/** Whether `input` holds more than {@link FORM_LIMITS.params} `&`-separated parameters. */
+export function tooManyParams(input: string): boolean {
+  let pairs = 1;
+  for (let i = input.indexOf('&'); i !== -1; i = input.indexOf('&', i + 1)) {
+    if (++pairs > FORM_LIMITS.params) return true;
+  }
+  return false;
+}
+
 /** Decoded form or query parameters: repeated keys become arrays, in wire order. */
 export type FormParams = Record<string, string | string[]>;
 

@@ -42,7 +42,9 @@ export function readNumberRequest(params: FormParams): NumberRequest {
   if (raw !== undefined) {
     const parsed = parsePhone(raw);
     if (parsed?.channel) throw invalidNumber(raw);
-    const magic = MAGIC_PURCHASE[parsed?.e164 ?? raw];
+    const key = parsed?.e164 ?? raw;
+    // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+    const magic = Object.hasOwn(MAGIC_PURCHASE, key) ? MAGIC_PURCHASE[key] : undefined;
     if (magic) throw magic();
     if (!parsed) throw invalidNumber(raw);
     return { kind: 'number', e164: parsed.e164 };

@@ -39,7 +39,13 @@ const parser = new XMLParser({
   cdataPropName: CDATA,
 });
 
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const PREDEFINED: ReadonlyMap<string, string> = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 const REFERENCE = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);/g;
 
 class UndefinedEntity extends Error {}
@@ -57,7 +63,7 @@ function resolveReferences(raw: string): string {
       if (!valid) throw new UndefinedEntity(`invalid character reference ${ref}`);
       return String.fromCodePoint(code);
     }
-    const value = PREDEFINED[name];
+    const value = PREDEFINED.get(name);
     if (value === undefined) throw new UndefinedEntity(`undefined entity ${ref}`);
     return value;
   });

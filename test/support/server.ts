@@ -6,7 +6,7 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { ManualClock, systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { randomIds, type Ids } from '../../src/ids.js';
-import { startServer, type Server } from '../../src/main.js';
+import { startServer, type Server, type ServerOverrides } from '../../src/main.js';
 import { assertMatchesSpec, assertTwilioError, matchOperation } from './openapi.js';
 import {
   createTestDatabase,
@@ -103,6 +103,8 @@ export async function startTestServer(
     delivery?: 'auto' | 'manual';
     /** Fastify/pino logger options (default: no logs). */
     logger?: object;
+    /** Shorter HTTP timeouts or limits for this server. */
+    http?: ServerOverrides['http'];
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
@@ -126,6 +128,7 @@ export async function startTestServer(
       logger: opts.logger ?? false,
       delivery: opts.delivery ?? 'manual',
       ...(pglite && { store: pglite.store }),
+      ...(opts.http && { http: opts.http }),
     });
   } catch (e) {
     await pglite?.store.close();

@@ -164,6 +164,11 @@ describe('parseMessagingTwiml: documents that cannot be used', () => {
     ['text that is not XML', 'Thanks!'],
     ['a truncated document', '<Response><Message>hi'],
     ['a tag named like a JS prototype key', '<Response><__proto__>x</__proto__></Response>'],
+    [
+      'an entity named like a JS prototype key',
+      '<Response><Message>a&constructor;b</Message></Response>',
+    ],
+    ['an entity named __proto__', '<Response><Message>a&__proto__;b</Message></Response>'],
   ])('fails %s with 12100', (_what, xml) => {
     const r = parseMessagingTwiml(xml, XML);
     expect(r.ok).toBe(false);

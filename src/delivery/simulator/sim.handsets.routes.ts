@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../clock.js';
-import { badRequest } from '../../http/errors.js';
+import { badRequest, TwilioError } from '../../http/errors.js';
 import { toMessageJson } from '../../messages/messages.mapper.js';
 import type { Message } from '../../store/records.js';
 import type { SimDelivery, Store } from '../../store/store.js';
 import { EVENTS_CHANNEL } from '../../store/local-signals.js';
+import { LONG_POLL_LIMITS, LongPollLimiter } from './sim.longpoll.js';
+import { handsetMessageBody } from './sim.schemas.js';
 
 /** Most one-time codes are 4–8 digits standing alone ("Your code is 482913."). */
 const CODE = /(?<![\d-])\d{4,8}(?![\d-])/g;
@@ -60,34 +62,43 @@ export function simHandsetRoutes(
     }) => Promise<Message>;
   },
 ): void {
-  app.post('/sim/handsets/:number/messages', async (req, reply) => {
-    const { number } = req.params as { number: string };
-    const b = (req.body ?? {}) as { to?: unknown; body?: unknown; mediaUrls?: unknown };
-    if (typeof b.to !== 'string' || b.to === '')
-      throw badRequest(21604, "A 'to' number is required.");
-    if (b.body !== undefined && typeof b.body !== 'string')
-      throw badRequest(20001, 'body must be a string');
-    const mediaUrls = b.mediaUrls ?? [];
-    if (!Array.isArray(mediaUrls) || mediaUrls.some((u) => typeof u !== 'string')) {
-      throw badRequest(20001, 'mediaUrls must be an array of URLs');
-    }
-    if ((b.body ?? '') === '' && mediaUrls.length === 0) {
-      throw badRequest(21602, 'Message body is required.');
-    }
-    const m = await deps.ingest({
-      from: number,
-      to: b.to,
-      body: (b.body as string) ?? '',
-      mediaUrls,
-    });
-    return reply.code(201).send(toMessageJson(m));
-  });
+  const polls = new LongPollLimiter();
+  app.post<{
+    Params: { number: string };
+    Body: { to?: unknown; body?: unknown; mediaUrls?: unknown } | undefined;
+  }>(
+    '/sim/handsets/:number/messages',
+    { schema: { body: handsetMessageBody } },
+    async (req, reply) => {
+      const { number } = req.params;
+      const b = req.body ?? {};
+      if (typeof b.to !== 'string' || b.to === '')
+        throw badRequest(21604, "A 'to' number is required.");
+      if (b.body !== undefined && typeof b.body !== 'string')
+        throw badRequest(20001, 'body must be a string');
+      const mediaUrls = b.mediaUrls ?? [];
+      if (!Array.isArray(mediaUrls) || mediaUrls.some((u) => typeof u !== 'string')) {
+        throw badRequest(20001, 'mediaUrls must be an array of URLs');
+      }
+      if ((b.body ?? '') === '' && mediaUrls.length === 0) {
+        throw badRequest(21602, 'Message body is required.');
+      }
+      const m = await deps.ingest({
+        from: number,
+        to: b.to,
+        body: (b.body as string) ?? '',
+        mediaUrls,
+      });
+      return reply.code(201).send(toMessageJson(m));
+    },
+  );
 
   app.get('/sim/handsets/:number/messages', async (req) => {
     const { number } = req.params as { number: string };
     const q = req.query as Record<string, unknown>;
-    const limit = intParam(q['limit'], 'limit', 1, 1000, 100);
-    const waitMs = intParam(q['wait'], 'wait', 0, 60, 0) * 1000;
+    const { maxLimit, maxWaitSeconds } = LONG_POLL_LIMITS;
+    const limit = intParam(q['limit'], 'limit', 1, maxLimit, maxLimit);
+    const waitMs = intParam(q['wait'], 'wait', 0, maxWaitSeconds, 0) * 1000;
     const after = typeof q['after'] === 'string' && q['after'] !== '' ? q['after'] : undefined;
     let afterTime = -Infinity;
     if (after !== undefined) {
@@ -105,12 +116,15 @@ export function simHandsetRoutes(
     // Wake on the store's message events (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite);
     // a slow fallback poll covers a missed signal and deliveries that become due by time.
     let wake: (() => void) | undefined;
-    const off =
-      filtered && waitMs > 0
-        ? await deps.store.signals?.subscribe(EVENTS_CHANNEL, () => wake?.())
-        : undefined;
+    const release = filtered && waitMs > 0 ? polls.acquire(number) : undefined;
+    // twilio.com/docs/api/errors/20429: Twilio's answer when a client holds too many requests.
+    if (release === null) throw new TwilioError(429, 20429, 'Too Many Requests');
+    let off: (() => Promise<void>) | undefined;
     try {
+      if (release) off = await deps.store.signals?.subscribe(EVENTS_CHANNEL, () => wake?.());
+      let queried = 0;
       for (;;) {
+        queried = Date.now();
         const now = deps.clock.now();
         const all = (await deps.store.sim.listForHandset(number, limit)).filter((d) =>
           visible(d, now),
@@ -122,13 +136,17 @@ export function simHandsetRoutes(
         }
         await new Promise<void>((r) => {
           const t = setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now())));
+          // Every event wakes every waiting poll: each reads its handset at most once per
+          // `requeryMs`, so a burst of messages costs a bounded number of reads.
           wake = () => {
+            wake = undefined;
             clearTimeout(t);
-            r();
+            setTimeout(r, Math.max(0, queried + LONG_POLL_LIMITS.requeryMs - Date.now()));
           };
         });
       }
     } finally {
+      release?.();
       await off?.();
     }
   });

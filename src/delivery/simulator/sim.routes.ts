@@ -4,6 +4,7 @@ import { badRequest, notFound } from '../../http/errors.js';
 import type { Store } from '../../store/store.js';
 import type { SimNetwork } from './sim.network.js';
 import { SimRuleError } from './sim.rules.js';
+import { chaosBody, ruleBody, rulesBody, settingsBody } from './sim.schemas.js';
 
 const asBadRequest = <T>(fn: () => T): T => {
   try {
@@ -25,12 +26,16 @@ export function simRoutes(
   const { network } = deps;
 
   app.get('/sim/rules', async () => ({ rules: network.listRules() }));
-  app.put('/sim/rules', async (req) => {
-    const body = req.body as { rules?: unknown } | unknown[];
-    const rules = Array.isArray(body) ? body : (body as { rules?: unknown })?.rules;
-    return { rules: asBadRequest(() => network.setRules(rules ?? [])) };
-  });
-  app.post('/sim/rules', async (req, reply) => {
+  app.put<{ Body: { rules?: unknown[] } | unknown[] | undefined }>(
+    '/sim/rules',
+    { schema: { body: rulesBody } },
+    async (req) => {
+      const body = req.body;
+      const rules = Array.isArray(body) ? body : body?.rules;
+      return { rules: asBadRequest(() => network.setRules(rules ?? [])) };
+    },
+  );
+  app.post('/sim/rules', { schema: { body: ruleBody } }, async (req, reply) => {
     reply.code(201);
     return asBadRequest(() => network.addRule(req.body));
   });
@@ -45,7 +50,7 @@ export function simRoutes(
   });
 
   app.get('/sim/chaos', async () => ({ chaos: network.getChaos() }));
-  app.put('/sim/chaos', async (req) => ({
+  app.put('/sim/chaos', { schema: { body: chaosBody } }, async (req) => ({
     chaos: asBadRequest(() => network.setChaos(req.body ?? null)),
   }));
   app.delete('/sim/chaos', async (_req, reply) => {
@@ -54,19 +59,23 @@ export function simRoutes(
   });
 
   app.get('/sim/settings', async () => network.settings);
-  app.patch('/sim/settings', async (req) => {
-    const b = (req.body ?? {}) as { deliveryDelayMs?: unknown; seed?: unknown };
-    if (b.deliveryDelayMs !== undefined) {
-      const d = Number(b.deliveryDelayMs);
-      if (!(Number.isInteger(d) && d >= 0 && d <= 86_400_000))
-        throw badRequest(20001, 'deliveryDelayMs must be an integer from 0 to 86400000');
-      network.settings.deliveryDelayMs = d;
-    }
-    if (b.seed !== undefined) {
-      if (typeof b.seed !== 'string' && typeof b.seed !== 'number')
-        throw badRequest(20001, 'seed must be a string');
-      network.settings.seed = String(b.seed);
-    }
-    return network.settings;
-  });
+  app.patch<{ Body: { deliveryDelayMs?: unknown; seed?: unknown } | undefined }>(
+    '/sim/settings',
+    { schema: { body: settingsBody } },
+    async (req) => {
+      const b = req.body ?? {};
+      if (b.deliveryDelayMs !== undefined) {
+        const d = Number(b.deliveryDelayMs);
+        if (!(Number.isInteger(d) && d >= 0 && d <= 86_400_000))
+          throw badRequest(20001, 'deliveryDelayMs must be an integer from 0 to 86400000');
+        network.settings.deliveryDelayMs = d;
+      }
+      if (b.seed !== undefined) {
+        if (typeof b.seed !== 'string' && typeof b.seed !== 'number')
+          throw badRequest(20001, 'seed must be a string');
+        network.settings.seed = String(b.seed);
+      }
+      return network.settings;
+    },
+  );
 }

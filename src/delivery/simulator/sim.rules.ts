@@ -1,4 +1,5 @@
 import { mulberry32, MULBERRY32_STEP } from '../../random.js';
+import { compileMatch } from './sim.match.js';
 
 /** What the simulated network does with one message. */
 export type SimOutcome =
@@ -106,23 +107,9 @@ export function parseMix(input: unknown): SimMixEntry[] {
   return mix;
 }
 
-/** Compiles `match` into a predicate over E.164 numbers. */
+/** Compiles `match` into a predicate over E.164 numbers (linear globs, safe regexes only). */
 export function matcher(match: string): (number: string) => boolean {
-  if (match.length > 2 && match.startsWith('/') && match.endsWith('/')) {
-    let re: RegExp;
-    try {
-      re = new RegExp(match.slice(1, -1));
-    } catch {
-      throw new SimRuleError(`invalid regular expression ${match}`);
-    }
-    return (n) => re.test(n);
-  }
-  if (match.includes('*')) {
-    const escaped = match.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*');
-    const re = new RegExp(`^${escaped}$`);
-    return (n) => re.test(n);
-  }
-  return (n) => n === match;
+  return compileMatch(match, (message) => new SimRuleError(message));
 }
 
 /** Picks a mix branch with a uniform draw `u` in [0, 1). */
