@@ -23,6 +23,7 @@ import type { SimNetwork } from './delivery/simulator/sim.network.js';
 import type { StatusCallbacks } from './delivery/lifecycle.js';
 import { simRoutes } from './delivery/simulator/sim.routes.js';
 import { simHandsetRoutes } from './delivery/simulator/sim.handsets.routes.js';
+import { simAuth } from './delivery/simulator/sim.auth.js';
 import type { InboundInput } from './inbound/inbound.ingest.js';
 import type { Message } from './store/records.js';
 
@@ -77,9 +78,15 @@ export function createApp(deps: AppDeps): FastifyInstance {
     return { status: 'ok', store: deps.store.capabilities.engine };
   });
 
-  if (deps.network) simRoutes(app, { store: deps.store, clock: deps.clock, network: deps.network });
-  if (deps.ingest)
-    simHandsetRoutes(app, { store: deps.store, clock: deps.clock, ingest: deps.ingest });
+  // The simulator's API, behind the API's credentials; absent with SIM=off (404 as any route).
+  const { network, ingest } = deps;
+  if (network) {
+    void app.register(async (sim) => {
+      const caller = simAuth(sim, deps.store);
+      simRoutes(sim, { store: deps.store, clock: deps.clock, network, caller });
+      if (ingest) simHandsetRoutes(sim, { store: deps.store, clock: deps.clock, ingest, caller });
+    });
+  }
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {

@@ -22,6 +22,15 @@ export interface Config {
     readonly rules: unknown[];
     /** The global chaos mix, as accepted by `PUT /sim/chaos`. */
     readonly chaos: unknown;
+    /** `SIM=off`: no simulated carrier and no `/sim` API (production). */
+    readonly enabled: boolean;
+    /** Which of the settings above were given (those replace the stored ones at start-up). */
+    readonly given: {
+      readonly deliveryDelayMs: boolean;
+      readonly seed: boolean;
+      readonly rules: boolean;
+      readonly chaos: boolean;
+    };
   };
   /** Message retention per account: max age (ms) and/or max count; sweep interval (ms). */
   readonly retention: {
@@ -60,6 +69,7 @@ export const FLAGS = {
   'sim-seed': { type: 'string', env: 'SIM_SEED' },
   'sim-rules': { type: 'string', env: 'SIM_RULES' },
   'sim-chaos': { type: 'string', env: 'SIM_CHAOS' },
+  sim: { type: 'string', env: 'SIM' },
   prices: { type: 'string', env: 'PRICES' },
   workers: { type: 'string', env: 'WORKERS' },
   pacing: { type: 'string', env: 'PACING' },
@@ -205,6 +215,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       seed: get('sim-seed') ?? 'loft',
       rules,
       chaos: json('SIM_CHAOS', get('sim-chaos')) ?? null,
+      enabled: onOff('SIM', get('sim'), true),
+      given: Object.freeze({
+        deliveryDelayMs: get('sim-delay-ms') !== undefined,
+        seed: get('sim-seed') !== undefined,
+        rules: get('sim-rules') !== undefined,
+        chaos: get('sim-chaos') !== undefined,
+      }),
     }),
     prices,
     workers: onOff('WORKERS', get('workers'), true),

@@ -54,6 +54,19 @@ export interface RawResponse {
 export const basic = (user: string, pass: string): string =>
   'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 
+/**
+ * `fetch` with the main account's Basic auth, as `/sim` needs credentials (headers given in
+ * `init` win, so a test can pass another account's).
+ */
+export const fetchAsMain = (url: string, init: RequestInit = {}): Promise<Response> =>
+  fetch(url, {
+    ...init,
+    headers: {
+      authorization: basic(MAIN_SID, MAIN_TOKEN),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+
 /** Encodes a form the way twilio-node does (repeated keys, %20 for spaces). */
 export function encodeForm(form: Record<string, string | string[]>): string {
   const parts: string[] = [];

@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { badRequest } from '../../http/errors.js';
 import { toMessageJson } from '../../messages/messages.mapper.js';
 import type { Message } from '../../store/records.js';
 import type { SimDelivery, Store } from '../../store/store.js';
 import { EVENTS_CHANNEL } from '../../store/local-signals.js';
+import type { InboundInput } from '../../inbound/inbound.ingest.js';
+import { actsFor, type SimCaller } from './sim.auth.js';
 
 /** Most one-time codes are 4–8 digits standing alone ("Your code is 482913."). */
 const CODE = /(?<![\d-])\d{4,8}(?![\d-])/g;
@@ -43,24 +45,23 @@ const intParam = (raw: unknown, name: string, min: number, max: number, def: num
 };
 
 /**
- * Virtual handsets: text one of the accounts' numbers (`POST`), and read a handset's
+ * Virtual handsets: text one of the caller's numbers (`POST`), and read a handset's
  * conversation in both directions, newest first (`GET`), optionally long-polling with
  * `wait` (seconds) for messages newer than `after` (a message SID or an ISO timestamp).
+ * The caller is an account (or its API key): it texts only numbers it or its subaccounts own
+ * (another account's answers like an unknown number), and sees only their messages.
  */
 export function simHandsetRoutes(
   app: FastifyInstance,
   deps: {
     store: Store;
     clock: Clock;
-    ingest: (input: {
-      from: string;
-      to: string;
-      body: string;
-      mediaUrls: string[];
-    }) => Promise<Message>;
+    ingest: (input: InboundInput) => Promise<Message>;
+    caller: (req: FastifyRequest) => SimCaller;
   },
 ): void {
   app.post('/sim/handsets/:number/messages', async (req, reply) => {
+    const caller = deps.caller(req);
     const { number } = req.params as { number: string };
     const b = (req.body ?? {}) as { to?: unknown; body?: unknown; mediaUrls?: unknown };
     if (typeof b.to !== 'string' || b.to === '')
@@ -79,11 +80,14 @@ export function simHandsetRoutes(
       to: b.to,
       body: (b.body as string) ?? '',
       mediaUrls,
+      accepts: (accountSid) => actsFor(deps.store, caller, accountSid),
     });
     return reply.code(201).send(toMessageJson(m));
   });
 
   app.get('/sim/handsets/:number/messages', async (req) => {
+    const caller = deps.caller(req);
+    const family = caller.principal.account.sid;
     const { number } = req.params as { number: string };
     const q = req.query as Record<string, unknown>;
     const limit = intParam(q['limit'], 'limit', 1, 1000, 100);
@@ -91,9 +95,12 @@ export function simHandsetRoutes(
     const after = typeof q['after'] === 'string' && q['after'] !== '' ? q['after'] : undefined;
     let afterTime = -Infinity;
     if (after !== undefined) {
-      const ref = /^(SM|MM)[0-9a-f]{32}$/i.test(after)
+      const found = /^(SM|MM)[0-9a-f]{32}$/i.test(after)
         ? await deps.store.sim.get(after)
         : undefined;
+      // Another account's message is no reference point (it is not the caller's to see).
+      const ref =
+        found && (await actsFor(deps.store, caller, found.accountSid)) ? found : undefined;
       afterTime = ref ? ref.receivedAt : Date.parse(after);
       if (Number.isNaN(afterTime))
         throw badRequest(20001, 'after must be a message SID or an ISO timestamp');
@@ -112,7 +119,7 @@ export function simHandsetRoutes(
     try {
       for (;;) {
         const now = deps.clock.now();
-        const all = (await deps.store.sim.listForHandset(number, limit)).filter((d) =>
+        const all = (await deps.store.sim.listForHandset(number, limit, family)).filter((d) =>
           visible(d, now),
         );
         const fresh = all.filter((d) => d.receivedAt > since && d.messageSid !== after);

@@ -8,6 +8,7 @@ import { optout } from './006_optout.js';
 import { eventOrder } from './007_event_order.js';
 import { leanIndexes } from './008_lean_indexes.js';
 import { sentIndexes } from './009_sent_indexes.js';
+import { simRules } from './013_sim_rules.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -33,6 +34,7 @@ const steps: Record<string, MigrationStep> = {
   '007_event_order': eventOrder,
   '008_lean_indexes': leanIndexes,
   '009_sent_indexes': sentIndexes,
+  '013_sim_rules': simRules,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
