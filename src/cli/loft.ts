@@ -28,6 +28,7 @@ Flags (each mirrors an environment variable):
   --retention-interval D   RETENTION_INTERVAL (60s): time between sweeps
   --job-lease D            JOB_LEASE (30s): lease of a claimed job; a dead process's jobs wait this long
   --pacing on|off          PACING (off): Twilio-like per-sender rates (long code 1 segment/s)
+  --sim on|off             SIM (on): the simulated carrier and /sim; off in production
   --sim-delay-ms N         SIM_DELAY_MS (1000): simulated network delay before a delivery report
   --sim-seed S             SIM_SEED (loft): seed of probabilistic simulator outcomes
   --sim-rules JSON         SIM_RULES: failure-injection rules, e.g. '[{"match":"+1555*","outcome":"undelivered:30003"}]'

@@ -114,6 +114,10 @@ export async function startTestServer(
     env?: Record<string, string>;
     /** `manual` (default): messages stay put until `runDue()`; `auto`: runners work in the background. */
     delivery?: 'auto' | 'manual';
+    /** Extra flags (`--host 0.0.0.0`, …). */
+    argv?: string[];
+    /** Fastify logger options (default: no logging). */
+    logger?: object;
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
@@ -123,7 +127,7 @@ export async function startTestServer(
   const database = pgServer ? await createTestDatabase(pgServer) : undefined;
   const pglite = TEST_STORE === 'postgres' && !pgServer ? await openPGliteWithQuery() : undefined;
   const databaseUrl = database?.url ?? `sqlite:${join(dir, 'loft.db')}`;
-  const config = loadConfig(['--port', '0', '--database-url', databaseUrl], {
+  const config = loadConfig(['--port', '0', '--database-url', databaseUrl, ...(opts.argv ?? [])], {
     TWILIO_ACCOUNT_SID: MAIN_SID,
     TWILIO_AUTH_TOKEN: MAIN_TOKEN,
     SIM_DELAY_MS: '0',
@@ -134,7 +138,7 @@ export async function startTestServer(
     server = await startServer(config, {
       clock: opts.clock ?? systemClock,
       ids: opts.ids ?? randomIds(),
-      logger: false,
+      logger: opts.logger ?? false,
       delivery: opts.delivery ?? 'manual',
       ...(pglite && { store: pglite.store }),
     });
