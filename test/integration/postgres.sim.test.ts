@@ -52,6 +52,8 @@ it.skipIf(!pg)('a rule and a setting made through one server decide on the other
   };
   // B has read (and cached) the network: no rules yet.
   expect(await sendThroughB()).toBe('delivered:');
+  const before = await fetch(`${b.url}/sim/rules`, { headers: { authorization: MAIN } });
+  expect(await before.json()).toEqual({ rules: [] });
   const started = Date.now();
   expect(
     (await json(`${a.url}/sim/rules`, 'POST', { match: TO, outcome: 'failed:30006' })).status,
