@@ -26,6 +26,7 @@ import type { SimNetwork } from './delivery/simulator/sim.network.js';
 import type { StatusCallbacks } from './delivery/lifecycle.js';
 import { simRoutes } from './delivery/simulator/sim.routes.js';
 import { simHandsetRoutes } from './delivery/simulator/sim.handsets.routes.js';
+import { simAuth } from './delivery/simulator/sim.auth.js';
 import type { InboundInput } from './inbound/inbound.ingest.js';
 import type { Message } from './store/records.js';
 
@@ -114,15 +115,19 @@ export function createApp(deps: AppDeps): FastifyInstance {
     return { status: 'ok', store: deps.store.capabilities.engine };
   });
 
-  // The simulator's control API (Loft's own) speaks JSON only; anything else gets a 415 that
-  // says so (curl's -d sends a form unless told otherwise).
-  void app.register(async (sim) => {
-    sim.removeContentTypeParser('text/plain');
-    sim.addContentTypeParser('*', (_req, _body, done) => done(jsonOnly(), undefined));
-    const { store, clock, network, ingest } = deps;
-    if (network) simRoutes(sim, { store, clock, network });
-    if (ingest) simHandsetRoutes(sim, { store, clock, ingest });
-  });
+  // The simulator's API (Loft's own), behind the API's credentials; absent with SIM=off (404 as
+  // any route). It speaks JSON only; anything else gets a 415 that says so (curl's -d sends a
+  // form unless told otherwise).
+  const { network, ingest } = deps;
+  if (network) {
+    void app.register(async (sim) => {
+      sim.removeContentTypeParser('text/plain');
+      sim.addContentTypeParser('*', (_req, _body, done) => done(jsonOnly(), undefined));
+      const caller = simAuth(sim, deps.store);
+      simRoutes(sim, { store: deps.store, clock: deps.clock, network, caller });
+      if (ingest) simHandsetRoutes(sim, { store: deps.store, clock: deps.clock, ingest, caller });
+    });
+  }
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {

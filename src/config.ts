@@ -24,6 +24,15 @@ export interface Config {
     readonly rules: unknown[];
     /** The global chaos mix, as accepted by `PUT /sim/chaos`. */
     readonly chaos: unknown;
+    /** `SIM=off`: no simulated carrier and no `/sim` API (production). */
+    readonly enabled: boolean;
+    /** Which of the settings above were given (those replace the stored ones at start-up). */
+    readonly given: {
+      readonly deliveryDelayMs: boolean;
+      readonly seed: boolean;
+      readonly rules: boolean;
+      readonly chaos: boolean;
+    };
   };
   /** Message retention per account: max age (ms) and/or max count; sweep interval (ms). */
   readonly retention: {
@@ -167,6 +176,12 @@ export const FLAGS = {
     env: 'OUTBOUND_DENY',
     arg: 'LIST',
     help: 'CIDR ranges and host names webhooks and media fetches may not reach (none)',
+  },
+  sim: {
+    type: 'string',
+    env: 'SIM',
+    arg: 'on|off',
+    help: 'the simulated carrier and /sim (on); off in production',
   },
 } as const;
 
@@ -324,12 +339,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     maxCount: maxCountRaw === '0' ? undefined : Number(maxCountRaw),
     intervalMs: duration('RETENTION_INTERVAL', get('retention-interval') ?? '60s') ?? 60_000,
   });
+  const simEnabled = onOff('SIM', get('sim'), true);
   // An empty OUTBOUND_DENY is a setting (deny nothing), not an absent one.
   const outboundRaw = values['outbound-deny'] ?? env['OUTBOUND_DENY'];
   let outboundDeny: readonly string[];
   try {
-    // The simulator runs in every configuration for now: the default denies nothing.
-    outboundDeny = parseDenyList(outboundRaw ?? defaultOutboundDeny(true)).entries;
+    // Unset: nothing with the simulator on (local webhooks), private ranges with SIM=off.
+    outboundDeny = parseDenyList(outboundRaw ?? defaultOutboundDeny(simEnabled)).entries;
   } catch (e) {
     throw new ConfigError(`OUTBOUND_DENY: ${(e as Error).message}`);
   }
@@ -346,6 +362,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       seed: get('sim-seed') ?? 'loft',
       rules,
       chaos: json('SIM_CHAOS', get('sim-chaos')) ?? null,
+      enabled: simEnabled,
+      given: Object.freeze({
+        deliveryDelayMs: get('sim-delay-ms') !== undefined,
+        seed: get('sim-seed') !== undefined,
+        rules: get('sim-rules') !== undefined,
+        chaos: get('sim-chaos') !== undefined,
+      }),
     }),
     prices: prices(get('prices')),
     workers: onOff('WORKERS', get('workers'), true),

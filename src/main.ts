@@ -8,7 +8,7 @@ import type { Account, TestCredentials } from './store/records.js';
 import { openStore } from './store/open.js';
 import { withReadCache } from './store/cached.store.js';
 import type { Store } from './store/store.js';
-import { setupDelivery, type Delivery } from './delivery/delivery.setup.js';
+import { seedSimNetwork, setupDelivery, type Delivery } from './delivery/delivery.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
 import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
 import { applyDeliveryReport } from './delivery/lifecycle.js';
@@ -120,10 +120,18 @@ export async function startServer(
   });
   log.current = app.log;
   try {
+    await seedSimNetwork(delivery, config, store);
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
+    await app.close();
     await store.close();
     throw e;
+  }
+  if (config.sim.enabled && !isLoopback(config.host)) {
+    app.log.warn(
+      { host: config.host },
+      'SIM is on and HOST is not a loopback address: the simulated carrier and its /sim API are reachable from the network (set SIM=off in production)',
+    );
   }
   await scheduleRetention(store, clock.now());
   if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
@@ -190,6 +198,7 @@ export async function startWorker(
   const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   const delivery = setupDelivery({ config, store, clock, ids, onError: overrides.onError });
+  await seedSimNetwork(delivery, config, store);
   await scheduleRetention(store, clock.now());
   delivery.pipeline.start();
   return {
@@ -200,4 +209,12 @@ export async function startWorker(
       await store.close();
     },
   };
+}
+
+/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1'
+  );
 }

@@ -12,7 +12,8 @@ import { withJobHandOff } from '../jobs/handoff.store.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
 import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
-import { SimRuleError } from './simulator/sim.rules.js';
+import { SimRuleError, type SimRule } from './simulator/sim.rules.js';
+import { noCarrier } from './carrier.none.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { webhookHandler } from '../webhooks/webhooks.handler.js';
@@ -27,8 +28,9 @@ import { parseDenyList } from '../http/outbound.deny.js';
 
 /** The delivery side of a server: the simulated network and the pipeline that feeds it. */
 export interface Delivery {
-  network: SimNetwork;
-  /** The carrier messages are submitted to (the simulator). */
+  /** The simulated network; none with `SIM=off`. */
+  network?: SimNetwork;
+  /** The carrier messages are submitted to (the simulator, or none with `SIM=off`). */
   carrier: Carrier;
   pipeline: Pipeline;
   /** The effective price table. */
@@ -53,21 +55,18 @@ export function setupDelivery(deps: {
   // router, as the pipeline's own handlers queue status callbacks.
   const built: { pipeline?: Pipeline } = {};
   const webhookStore = withJobHandOff(store, () => built.pipeline?.router, deps.onError);
-  const network = new SimNetwork({
-    deliveryDelayMs: config.sim.deliveryDelayMs,
-    seed: config.sim.seed,
-  });
-  try {
-    network.setRules(config.sim.rules);
-    if (config.sim.chaos !== null) network.setChaos(config.sim.chaos);
-  } catch (e) {
-    if (e instanceof SimRuleError) throw new ConfigError(`SIM_RULES / SIM_CHAOS: ${e.message}`);
-    throw e;
-  }
+  const network = config.sim.enabled
+    ? new SimNetwork(
+        { deliveryDelayMs: config.sim.deliveryDelayMs, seed: config.sim.seed },
+        deps.ids,
+      )
+    : undefined;
+  // Validated now, so a bad SIM_RULES / SIM_CHAOS fails before anything starts.
+  if (network) startupRules(network, config);
   const prices = priceTable(config.prices);
   const outbound = createOutbound({ deny: parseDenyList(config.outboundDeny.join(',')) });
   const pacer = config.pacing ? new Pacer() : undefined;
-  const carrier = simulatorCarrier(network);
+  const carrier = network ? simulatorCarrier(network) : noCarrier;
   const pipeline = createPipeline({
     store,
     clock,
@@ -99,4 +98,33 @@ export function setupDelivery(deps: {
   });
   built.pipeline = pipeline;
   return { network, carrier, pipeline, prices, pacer, outbound };
+}
+
+/** SIM_RULES as network-wide rules; a malformed rule is a ConfigError. */
+function startupRules(network: SimNetwork, config: Config): SimRule[] {
+  try {
+    const rules = config.sim.rules.map((r) => network.parseRule(r, null));
+    if (config.sim.chaos !== null) network.parseChaos(config.sim.chaos);
+    return rules;
+  } catch (e) {
+    if (e instanceof SimRuleError) throw new ConfigError(`SIM_RULES / SIM_CHAOS: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Writes the simulator settings given at start-up (SIM_DELAY_MS, SIM_SEED, SIM_RULES as the
+ * network-wide rules, SIM_CHAOS) into the store, replacing what it held, so every process
+ * sharing it agrees. Settings not given keep their stored values.
+ */
+export async function seedSimNetwork(delivery: Delivery, config: Config, store: Store) {
+  const { network } = delivery;
+  if (!network) return;
+  const { given } = config.sim;
+  if (given.rules) await network.replaceRules(store, [null], startupRules(network, config));
+  if (given.chaos) await network.setChaos(store, config.sim.chaos);
+  await store.sim.setNetwork({
+    ...(given.deliveryDelayMs && { deliveryDelayMs: config.sim.deliveryDelayMs }),
+    ...(given.seed && { seed: config.sim.seed }),
+  });
 }

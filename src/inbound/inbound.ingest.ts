@@ -23,6 +23,11 @@ export interface InboundInput {
   to: string;
   body: string;
   mediaUrls: string[];
+  /**
+   * Whether a number of this account may receive it (the simulator's caller's own numbers);
+   * a refused one answers exactly like an unknown number. Absent: every account's.
+   */
+  accepts?: (accountSid: string) => Promise<boolean>;
 }
 
 /** What an opt-out keyword did, as the opt-out module reports it. */
@@ -73,7 +78,7 @@ export async function ingestInbound(deps: IngestDeps, input: InboundInput): Prom
   const to = parsePhone(input.to);
   if (!to) throw badRequest(21211, `The 'To' number ${input.to} is not a valid phone number.`);
   const number = await store.phoneNumbers.findByNumber(to.e164);
-  if (!number) {
+  if (!number || (input.accepts && !(await input.accepts(number.accountSid)))) {
     throw new TwilioError(
       404,
       20404,

@@ -25,11 +25,12 @@ type Repo = keyof Pick<
   | 'services'
   | 'optOuts'
   | 'applications'
+  | 'sim'
 >;
 
 /**
  * Reads that every API request or delivered message repeats (credentials, sender ownership,
- * Messaging Service pools, opt-outs) and that change rarely.
+ * Messaging Service pools, opt-outs, the simulator's rules and settings) and that change rarely.
  */
 const CACHED_READS: Record<Repo, readonly string[]> = {
   accounts: ['get'],
@@ -39,6 +40,7 @@ const CACHED_READS: Record<Repo, readonly string[]> = {
   services: ['get', 'findBySid', 'findByPhoneNumber', 'pool'],
   optOuts: ['isBlocked', 'getReplies'],
   applications: ['get', 'findBySid'],
+  sim: ['network'],
 };
 
 /**
@@ -78,6 +80,7 @@ const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
   ],
   optOuts: ['block', 'unblock', 'setReplies'],
   applications: ['insert', 'update', 'delete'],
+  sim: ['addRule', 'replaceRules', 'removeRule', 'setNetwork'],
 };
 
 type AnyFn = (...args: unknown[]) => Promise<unknown>;

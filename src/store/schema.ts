@@ -9,6 +9,7 @@ export interface Database {
   message_tags: MessageTagTable;
   outbox: OutboxTable;
   sim_deliveries: SimDeliveryTable;
+  sim_rules: SimRuleTable;
   message_events: MessageEventTable;
   settings: SettingTable;
   media: MediaTable;
@@ -111,6 +112,16 @@ export interface OutboxTable {
 export interface SettingTable {
   key: string;
   value: string;
+}
+
+/** A failure-injection rule of the simulated network; `seq` orders them. */
+export interface SimRuleTable {
+  seq: Generated<number>;
+  /** The account whose messages it applies to; `''` for a network-wide rule. */
+  owner: string;
+  id: string;
+  /** JSON of the validated rule. */
+  definition: string;
 }
 
 /** A message as a virtual handset received it. */

@@ -347,8 +347,45 @@ export interface SimRepository {
   /** Records many deliveries in one statement; returns the SIDs that were new (idempotent). */
   recordMany(deliveries: readonly SimDelivery[]): Promise<Set<string>>;
   get(messageSid: string): Promise<SimDelivery | undefined>;
-  /** What a handset received, newest first. */
-  listForHandset(handset: string, limit: number): Promise<SimDelivery[]>;
+  /**
+   * What a handset received and sent, newest first. With `family`, only the messages of that
+   * account and of its subaccounts (what an account may see of a handset's conversation).
+   */
+  listForHandset(handset: string, limit: number, family?: string): Promise<SimDelivery[]>;
+  /** The network's stored configuration: every rule in order, chaos and settings. */
+  network(): Promise<SimNetworkRecord>;
+  /** Appends a rule, replacing the rule of the same owner and id (which moves to the end). */
+  addRule(rule: SimRuleRecord): Promise<void>;
+  /** Removes the rules in `scope`, then appends `rules` in order (run it in a transaction). */
+  replaceRules(scope: SimRuleScope, rules: readonly SimRuleRecord[]): Promise<void>;
+  /** Removes the rules with this id in `scope`; false when there was none. */
+  removeRule(scope: SimRuleScope, id: string): Promise<boolean>;
+  /** Sets network-wide settings; `null` clears one (the process default applies again). */
+  setNetwork(patch: Partial<Omit<SimNetworkRecord, 'rules'>>): Promise<void>;
+}
+
+/** A failure-injection rule as stored: its owner and its validated definition (JSON). */
+export interface SimRuleRecord {
+  /** Unique per owner. */
+  id: string;
+  /** The account whose messages it applies to; `null` for a network-wide rule. */
+  accountSid: string | null;
+  /** What the simulator validated (match, outcome or mix, delay); opaque to the store. */
+  definition: Record<string, unknown>;
+}
+
+/** Which rules a replace or remove touches: every rule, or those of the listed owners. */
+export type SimRuleScope = 'all' | readonly (string | null)[];
+
+/** The simulated network's shared configuration, so every process decides alike. */
+export interface SimNetworkRecord {
+  /** In the order they are checked. */
+  rules: SimRuleRecord[];
+  /** The network-wide chaos mix (JSON as validated), or none. */
+  chaos: Record<string, unknown> | null;
+  /** Set at runtime or from start-up configuration; `null` = the process default. */
+  deliveryDelayMs: number | null;
+  seed: string | null;
 }
 
 /** How a webhook is requested. */

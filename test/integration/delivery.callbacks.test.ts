@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { MAIN_TOKEN, startTestServer, type TestServer, fetchAsMain } from '../support/server.js';
 import { until } from '../support/until.js';
 
 // Status callbacks end to end: a real receiver validating X-Twilio-Signature with the SDK.
@@ -79,7 +79,7 @@ describe('status callbacks', () => {
   });
 
   it('carries ErrorCode on undelivered', async () => {
-    await fetch(`${t.url}/sim/rules`, {
+    await fetchAsMain(`${t.url}/sim/rules`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ match: '+14155550177', outcome: 'undelivered:30007' }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { fetchAsMain, MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
 
 // Probabilistic outcomes: a global chaos mix and per-rule mixes, reproducible from the seed.
 let t: TestServer;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const put = (path: string, body: unknown, method = 'PUT') =>
-  fetch(`${t.url}${path}`, {
+  fetchAsMain(`${t.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -50,15 +50,17 @@ describe('chaos', () => {
     await put('/sim/rules', [{ match: '*', mix: [{ probability: 0.5, outcome: 'failed:30008' }] }]);
     const first = await sendMany(40, (i) => `+1415556${String(1000 + i)}`);
     // Re-deciding the same SIDs with the same seed gives the same answers…
-    const network = t.server.delivery.network;
+    const network = t.server.delivery.network!;
+    let view = await network.view(t.server.store);
     for (const [sid, result] of first) {
-      const decision = network.decide('+14155561000', sid);
+      const decision = view.decide('+14155561000', MAIN_SID, sid);
       expect(decision.outcome.status === 'failed' ? 'failed:30008' : 'delivered:').toBe(result);
     }
     // …and a different seed changes some of them.
     await put('/sim/settings', { seed: 'another-seed' }, 'PATCH');
+    view = await network.view(t.server.store);
     const changed = [...first].filter(([sid, r]) => {
-      const d = network.decide('+14155561000', sid);
+      const d = view.decide('+14155561000', MAIN_SID, sid);
       return (d.outcome.status === 'failed' ? 'failed:30008' : 'delivered:') !== r;
     });
     expect(changed.length).toBeGreaterThan(0);
@@ -70,10 +72,10 @@ describe('chaos', () => {
       rules: [{ id: 'a', match: '+1415*', outcome: 'delivered' }],
     });
     expect((await r.json()).rules).toEqual([
-      { id: 'a', match: '+1415*', outcome: { status: 'delivered' } },
+      { id: 'a', accountSid: null, match: '+1415*', outcome: { status: 'delivered' } },
     ]);
-    expect((await fetch(`${t.url}/sim/rules/a`, { method: 'DELETE' })).status).toBe(204);
-    expect((await fetch(`${t.url}/sim/rules/a`, { method: 'DELETE' })).status).toBe(404);
-    expect((await (await fetch(`${t.url}/sim/rules`)).json()).rules).toEqual([]);
+    expect((await fetchAsMain(`${t.url}/sim/rules/a`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetchAsMain(`${t.url}/sim/rules/a`, { method: 'DELETE' })).status).toBe(404);
+    expect((await (await fetchAsMain(`${t.url}/sim/rules`)).json()).rules).toEqual([]);
   });
 });

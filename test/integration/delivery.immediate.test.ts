@@ -21,12 +21,15 @@ const UNDELIVERED = '+14155559001';
 const NO_DLR = '+14155559002';
 const DELAYED = '+14155559003';
 
-function setup(store: Store) {
+async function setup(store: Store) {
   const clock = new ManualClock(Date.UTC(2025, 6, 1));
   const network = new SimNetwork({ deliveryDelayMs: 0, seed: 'immediate' });
-  network.addRule({ match: UNDELIVERED, outcome: 'undelivered:30005' });
-  network.addRule({ match: NO_DLR, outcome: 'no-dlr' });
-  network.addRule({ match: DELAYED, delayMs: 500 });
+  const rules = [
+    { match: UNDELIVERED, outcome: 'undelivered:30005' },
+    { match: NO_DLR, outcome: 'no-dlr' },
+    { match: DELAYED, delayMs: 500 },
+  ].map((r) => network.parseRule(r, null));
+  await network.replaceRules(store, 'all', rules);
   const calls: { sid: string; status: string; extras?: CallbackExtras }[] = [];
   const record = (m: Message, extras?: CallbackExtras) =>
     calls.push({ sid: m.sid, status: m.status, ...(extras && { extras }) });
@@ -72,7 +75,7 @@ describe('immediate delivery reports', () => {
   afterAll(() => store.close());
 
   it('batch dispatch: delivered and undelivered at once; no-dlr and delayed wait', async () => {
-    const { clock, calls, deps } = setup(store);
+    const { clock, calls, deps } = await setup(store);
     const pipeline = createPipeline({ ...deps, owner: 'immediate' });
     const delivered = await queue(store, clock, '+14155551234');
     const undelivered = await queue(store, clock, UNDELIVERED);
@@ -120,7 +123,7 @@ describe('immediate delivery reports', () => {
   });
 
   it('per-job dispatch applies the report in the same transaction too', async () => {
-    const { clock, calls, deps } = setup(store);
+    const { clock, calls, deps } = await setup(store);
     const sid = await queue(store, clock, '+14155554321');
     const [job] = await store.outbox.claim({
       kinds: ['dispatch'],
@@ -138,7 +141,7 @@ describe('immediate delivery reports', () => {
   });
 
   it('a repeated submit of the same message carries no second report', async () => {
-    const { clock, carrier } = setup(store);
+    const { clock, carrier } = await setup(store);
     const message = messageRecord(ACCOUNT, { sid: randomSid('SM'), status: 'sending' });
     const submission = { message, body: 'hi', mediaUrls: [], numSegments: 1 };
     const first = await store.transaction((tx) => carrier.submit(tx, submission, clock.now()));

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_SID, ManualClock, startTestServer, type TestServer } from '../support/server.js';
+import {
+  MAIN_SID,
+  ManualClock,
+  startTestServer,
+  type TestServer,
+  fetchAsMain,
+} from '../support/server.js';
 
 // The outbound lifecycle through the simulated network, driven by the official SDK with a
 // manual clock: every step happens when the test says so.
@@ -15,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const rule = (body: object) =>
-  fetch(`${t.url}/sim/rules`, {
+  fetchAsMain(`${t.url}/sim/rules`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -39,7 +45,7 @@ describe('lifecycle', () => {
     const done = await t.client.messages(m.sid).fetch();
     expect(done.status).toBe('delivered');
     expect(done.errorCode).toBeNull();
-    const inbox = await (await fetch(`${t.url}/sim/handsets/+14155550100/messages`)).json();
+    const inbox = await (await fetchAsMain(`${t.url}/sim/handsets/+14155550100/messages`)).json();
     expect(inbox.messages.map((x: { sid: string }) => x.sid)).toContain(m.sid);
   });
 
@@ -65,7 +71,7 @@ describe('lifecycle', () => {
     expect(f.errorCode).toBe(code);
     expect(f.errorMessage).toBeTruthy();
     const inbox = await (
-      await fetch(`${t.url}/sim/handsets/${encodeURIComponent(to)}/messages`)
+      await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(to)}/messages`)
     ).json();
     expect(inbox.messages).toEqual([]);
   });

@@ -6,6 +6,7 @@ import {
   MAIN_TOKEN,
   startTestServer,
   type TestServer,
+  fetchAsMain,
 } from '../support/server.js';
 
 // MMS through the pipeline: MediaUrl is fetched before submission; a bad URL fails the message.
@@ -46,7 +47,7 @@ describe('MMS delivery', () => {
     );
     expect(content.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await content.arrayBuffer()).equals(PNG)).toBe(true);
-    const inbox = await (await fetch(`${t.url}/sim/handsets/+14155550100/messages`)).json();
+    const inbox = await (await fetchAsMain(`${t.url}/sim/handsets/+14155550100/messages`)).json();
     const got = inbox.messages.find((x: { sid: string }) => x.sid === m.sid);
     expect(got.media_urls).toHaveLength(2);
   });

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_SID, ManualClock, startTestServer, type TestServer } from '../support/server.js';
+import {
+  MAIN_SID,
+  ManualClock,
+  startTestServer,
+  type TestServer,
+  fetchAsMain,
+} from '../support/server.js';
 
 // Messaging Services through the pipeline: accepted → queued with a pool sender, sticky
 // senders, scheduling at SendAt with an injected clock, and cancel.
@@ -108,7 +114,7 @@ describe('Messaging Service sends', () => {
     clock.advance(1_000_000);
     await t.runDue();
     expect(await status(m.sid)).toBe('canceled');
-    const inbox = await (await fetch(`${t.url}/sim/handsets/+14155550102/messages`)).json();
+    const inbox = await (await fetchAsMain(`${t.url}/sim/handsets/+14155550102/messages`)).json();
     expect(inbox.messages).toEqual([]);
     // 30409 once it is no longer scheduled.
     const again = await t.http('POST', `/2010-04-01/Accounts/${MAIN_SID}/Messages/${m.sid}.json`, {
@@ -152,7 +158,7 @@ describe('Messaging Service sends', () => {
     });
 
     it('counts them so when the sender is picked, also for a message the carrier then fails', async () => {
-      const rule = await fetch(`${t.url}/sim/rules`, {
+      const rule = await fetchAsMain(`${t.url}/sim/rules`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ match: '+14155550104', outcome: 'failed:30008' }),
@@ -169,7 +175,7 @@ describe('Messaging Service sends', () => {
       expect(failed.status).toBe('failed');
       expect(failed.errorCode).toBe(30008);
       expect(failed.numSegments).toBe('1');
-      expect((await fetch(`${t.url}/sim/rules`, { method: 'DELETE' })).status).toBe(204);
+      expect((await fetchAsMain(`${t.url}/sim/rules`, { method: 'DELETE' })).status).toBe(204);
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   MAIN_TOKEN,
   startTestServer,
   type TestServer,
+  fetchAsMain,
 } from '../support/server.js';
 
 // Conversations end to end: media both ways, reply status callbacks to `action`, opt-out on a
@@ -70,7 +71,7 @@ afterAll(async () => {
 });
 
 const text = async (to: string, body: string, extra: object = {}, from = HANDSET) => {
-  const r = await fetch(`${t.url}/sim/handsets/${encodeURIComponent(from)}/messages`, {
+  const r = await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(from)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ to, body, ...extra }),
@@ -80,7 +81,7 @@ const text = async (to: string, body: string, extra: object = {}, from = HANDSET
 const received = async (handset = HANDSET) =>
   (
     (await (
-      await fetch(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`)
+      await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`)
     ).json()) as {
       messages: { direction: string; body: string; from: string; media_urls: string[] }[];
     }

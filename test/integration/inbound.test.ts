@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 import express from 'express';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_SID, MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import {
+  MAIN_SID,
+  MAIN_TOKEN,
+  startTestServer,
+  type TestServer,
+  fetchAsMain,
+} from '../support/server.js';
 import { until } from '../support/until.js';
 
 // A webhook app written the way Twilio users write one: Express, twilio.webhook() validating
@@ -70,7 +76,7 @@ afterAll(async () => {
 });
 
 const text = async (body: string, extra: object = {}) => {
-  const r = await fetch(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages`, {
+  const r = await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ to: NUMBER, body, ...extra }),
@@ -80,7 +86,7 @@ const text = async (body: string, extra: object = {}) => {
 
 const conversation = async (query = '') =>
   (await (
-    await fetch(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages${query}`)
+    await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages${query}`)
   ).json()) as {
     messages: {
       sid: string;
@@ -146,7 +152,7 @@ describe('inbound', () => {
     await until(async () => (await conversation()).messages.find((m) => m.body === 'first'));
     const other = await until(async () => {
       const r = await (
-        await fetch(`${t.url}/sim/handsets/${encodeURIComponent('+14155550199')}/messages`)
+        await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent('+14155550199')}/messages`)
       ).json();
       return r.messages.find((m: { body: string }) => m.body === 'second to someone else');
     });
@@ -204,7 +210,7 @@ describe('inbound', () => {
   });
 
   it('texting a number nobody owns is a 404 in Twilio’s envelope', async () => {
-    const r = await fetch(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages`, {
+    const r = await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ to: '+14155559876', body: 'x' }),

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
+import { MAIN_SID, startTestServer, type TestServer, fetchAsMain } from '../support/server.js';
 
 // Redaction and deletion erase every copy of a message's text that Loft keeps: the message,
 // the handset inbox, the webhook queue and attempt log, and a TwiML reply's origin. Messages
@@ -83,12 +83,15 @@ interface InboxEntry {
   codes?: string[];
 }
 const inbox = async (handset: string): Promise<InboxEntry[]> =>
-  (await (await fetch(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`)).json())
-    .messages;
+  (
+    await (
+      await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`)
+    ).json()
+  ).messages;
 
 /** The handset texts Loft's number; returns the inbound message's SID. */
 async function text(handset: string, body: string): Promise<string> {
-  const r = await fetch(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`, {
+  const r = await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(handset)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ to: NUMBER, body, mediaUrls: [] }),
@@ -247,7 +250,7 @@ describe('deletion', () => {
 
   it('of a message sent without a final delivery report yet is refused (20009)', async () => {
     const to = '+14155550107';
-    const rule = await fetch(`${t.url}/sim/rules`, {
+    const rule = await fetchAsMain(`${t.url}/sim/rules`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ match: to, outcome: 'no-dlr' }),
@@ -262,6 +265,6 @@ describe('deletion', () => {
       message: 'Cannot delete this resource before it is complete',
     });
     expect((await t.client.messages(m.sid).fetch()).status).toBe('sent');
-    await fetch(`${t.url}/sim/rules/${(await rule.json()).id}`, { method: 'DELETE' });
+    await fetchAsMain(`${t.url}/sim/rules/${(await rule.json()).id}`, { method: 'DELETE' });
   });
 });

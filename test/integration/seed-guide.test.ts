@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomIds, type Ids } from '../../src/ids.js';
 import { startMediaServer, type MediaServer } from '../support/media-server.js';
 import { messageRecord } from '../support/records.js';
-import { MAIN_SID, ManualClock, startTestServer, type TestServer } from '../support/server.js';
+import {
+  MAIN_SID,
+  ManualClock,
+  startTestServer,
+  type TestServer,
+  fetchAsMain,
+} from '../support/server.js';
 
 // Every example of the seed guide (Twilio's "Message resource" guide: list, list filtered by
 // DateSent/From/To, fetch, delete, redact), run through twilio-node against a real Loft with the
@@ -36,7 +42,7 @@ async function raw(t: TestServer, method: string, path: string, data?: Record<st
 
 /** Adds a failure-injection rule to the simulated network. */
 async function rule(t: TestServer, body: object) {
-  const r = await fetch(`${t.url}/sim/rules`, {
+  const r = await fetchAsMain(`${t.url}/sim/rules`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -72,7 +78,7 @@ describe('the seed guide’s examples (its price: -0.00750 per SMS)', () => {
   it('lists messages with limit 20 (the guide’s two messages, newest first)', async () => {
     // The inbound one: "look mom I have media!" with three media, +12019235161 → +18182008801.
     ids.next('MMc26223853f8c46b4ab7dfaa6abba0a26');
-    const inbound = await fetch(
+    const inbound = await fetchAsMain(
       `${t.url}/sim/handsets/${encodeURIComponent('+12019235161')}/messages`,
       {
         method: 'POST',

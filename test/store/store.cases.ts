@@ -969,6 +969,85 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    name: "sim deliveries: a family reads only its own and its subaccounts' messages of a handset",
+    async run({ store }) {
+      const parent = account();
+      const child = account({ ownerAccountSid: parent.sid });
+      const stranger = account();
+      for (const a of [parent, child, stranger]) await store.accounts.insert(a);
+      const handset = phone();
+      const mine = simDelivery(parent.sid, sid('SM'), handset, { receivedAt: T0 + 1 });
+      const childs = simDelivery(child.sid, sid('SM'), handset, { receivedAt: T0 + 2 });
+      const theirs = simDelivery(stranger.sid, sid('SM'), handset, { receivedAt: T0 + 3 });
+      await store.sim.recordMany([mine, childs, theirs]);
+      const of = async (family?: string) =>
+        (await store.sim.listForHandset(handset, 10, family)).map((d) => d.messageSid);
+      expect(await of(parent.sid)).toEqual([childs.messageSid, mine.messageSid]);
+      expect(await of(child.sid)).toEqual([childs.messageSid]);
+      expect(await of(stranger.sid)).toEqual([theirs.messageSid]);
+      expect(await of()).toHaveLength(3);
+      expect(await store.sim.listForHandset(handset, 1, parent.sid)).toHaveLength(1);
+    },
+  },
+  {
+    name: 'sim network: rules in order, per owner; replace and remove by scope; settings set and cleared',
+    async run({ store }) {
+      const a = sid('AC');
+      const b = sid('AC');
+      const rule = (id: string, accountSid: string | null, match = '*') => ({
+        id,
+        accountSid,
+        definition: { match, outcome: { status: 'failed', errorCode: 30008 } },
+      });
+      const mine = (r: { rules: { accountSid: string | null }[] }) =>
+        r.rules.filter((x) => x.accountSid === a || x.accountSid === b || x.accountSid === null);
+      await store.sim.replaceRules([null], []);
+      await store.sim.addRule(rule('x', a));
+      await store.sim.addRule(rule('x', b)); // same id, another owner: both kept
+      await store.sim.addRule(rule('w', null, '+1555*'));
+      await store.sim.addRule(rule('x', a, '+1415*')); // replaces a's x, which moves last
+      expect(mine(await store.sim.network())).toEqual([
+        rule('x', b),
+        rule('w', null, '+1555*'),
+        rule('x', a, '+1415*'),
+      ]);
+      // Replace within a's scope only; order as given.
+      await store.transaction((tx) => tx.sim.replaceRules([a], [rule('y', a), rule('z', a)]));
+      expect(mine(await store.sim.network())).toEqual([
+        rule('x', b),
+        rule('w', null, '+1555*'),
+        rule('y', a),
+        rule('z', a),
+      ]);
+      expect(await store.sim.removeRule([b], 'y')).toBe(false);
+      expect(await store.sim.removeRule([a], 'y')).toBe(true);
+      expect(await store.sim.removeRule([null], 'w')).toBe(true);
+      expect(mine(await store.sim.network())).toEqual([rule('x', b), rule('z', a)]);
+      await store.sim.replaceRules([a, b], []);
+      expect(mine(await store.sim.network())).toEqual([]);
+
+      await store.sim.setNetwork({
+        chaos: { mix: [{ probability: 0.5, outcome: { status: 'no-dlr' } }], delayMs: 5 },
+        deliveryDelayMs: 0,
+        seed: 'seed',
+      });
+      expect(await store.sim.network()).toMatchObject({
+        chaos: { mix: [{ probability: 0.5, outcome: { status: 'no-dlr' } }], delayMs: 5 },
+        deliveryDelayMs: 0,
+        seed: 'seed',
+      });
+      await store.sim.setNetwork({ seed: 'other' });
+      expect((await store.sim.network()).seed).toBe('other');
+      expect((await store.sim.network()).deliveryDelayMs).toBe(0);
+      await store.sim.setNetwork({ chaos: null, deliveryDelayMs: null, seed: null });
+      expect(await store.sim.network()).toMatchObject({
+        chaos: null,
+        deliveryDelayMs: null,
+        seed: null,
+      });
+    },
+  },
+  {
     name: 'webhooks: chains per order key, rounds settle once, attempts are logged',
     async run({ store }) {
       const ac = sid('AC');

@@ -54,6 +54,19 @@ export interface RawResponse {
 export const basic = (user: string, pass: string): string =>
   'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 
+/**
+ * `fetch` with the main account's Basic auth, as `/sim` needs credentials (headers given in
+ * `init` win, so a test can pass another account's).
+ */
+export const fetchAsMain = (url: string, init: RequestInit = {}): Promise<Response> =>
+  fetch(url, {
+    ...init,
+    headers: {
+      authorization: basic(MAIN_SID, MAIN_TOKEN),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+
 /** Encodes a form the way twilio-node does (repeated keys, %20 for spaces). */
 export function encodeForm(form: Record<string, string | string[]>): string {
   const parts: string[] = [];
@@ -105,6 +118,8 @@ export async function startTestServer(
     logger?: object;
     /** Shorter HTTP timeouts or limits for this server. */
     http?: ServerOverrides['http'];
+    /** Extra flags (`--host 0.0.0.0`, …). */
+    argv?: string[];
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
@@ -114,7 +129,7 @@ export async function startTestServer(
   const database = pgServer ? await createTestDatabase(pgServer) : undefined;
   const pglite = TEST_STORE === 'postgres' && !pgServer ? await openPGliteWithQuery() : undefined;
   const databaseUrl = database?.url ?? `sqlite:${join(dir, 'loft.db')}`;
-  const config = loadConfig(['--port', '0', '--database-url', databaseUrl], {
+  const config = loadConfig(['--port', '0', '--database-url', databaseUrl, ...(opts.argv ?? [])], {
     TWILIO_ACCOUNT_SID: MAIN_SID,
     TWILIO_AUTH_TOKEN: MAIN_TOKEN,
     SIM_DELAY_MS: '0',

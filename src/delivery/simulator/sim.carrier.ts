@@ -43,8 +43,10 @@ export function simulatorCarrier(
       const results: SubmitResult[] = [];
       const records: SimDelivery[] = [];
       const accepted = new Map<string, { result: Accepted; outcome: SimOutcome; at: number }>();
+      // The rules and settings as stored (served from the read cache on almost every batch).
+      const view = await network.view(tx);
       for (const { message, body, mediaUrls, numSegments } of submissions) {
-        const { outcome, delayMs, by } = network.decide(message.to, message.sid);
+        const { outcome, delayMs, by } = view.decide(message.to, message.accountSid, message.sid);
         if (outcome.status === 'failed') {
           const { errorCode } = outcome;
           results.push({ ok: false, errorCode, errorMessage: errorMessage(errorCode) });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { badRequest, TwilioError } from '../../http/errors.js';
 import { toMessageJson } from '../../messages/messages.mapper.js';
@@ -7,6 +7,8 @@ import type { SimDelivery, Store } from '../../store/store.js';
 import { EVENTS_CHANNEL } from '../../store/local-signals.js';
 import { LONG_POLL_LIMITS, LongPollLimiter } from './sim.longpoll.js';
 import { handsetMessageBody } from './sim.schemas.js';
+import type { InboundInput } from '../../inbound/inbound.ingest.js';
+import { actsFor, type SimCaller } from './sim.auth.js';
 
 /** Most one-time codes are 4–8 digits standing alone ("Your code is 482913."). */
 const CODE = /(?<![\d-])\d{4,8}(?![\d-])/g;
@@ -45,21 +47,19 @@ const intParam = (raw: unknown, name: string, min: number, max: number, def: num
 };
 
 /**
- * Virtual handsets: text one of the accounts' numbers (`POST`), and read a handset's
+ * Virtual handsets: text one of the caller's numbers (`POST`), and read a handset's
  * conversation in both directions, newest first (`GET`), optionally long-polling with
  * `wait` (seconds) for messages newer than `after` (a message SID or an ISO timestamp).
+ * The caller is an account (or its API key): it texts only numbers it or its subaccounts own
+ * (another account's answers like an unknown number), and sees only their messages.
  */
 export function simHandsetRoutes(
   app: FastifyInstance,
   deps: {
     store: Store;
     clock: Clock;
-    ingest: (input: {
-      from: string;
-      to: string;
-      body: string;
-      mediaUrls: string[];
-    }) => Promise<Message>;
+    ingest: (input: InboundInput) => Promise<Message>;
+    caller: (req: FastifyRequest) => SimCaller;
   },
 ): void {
   const polls = new LongPollLimiter();
@@ -70,6 +70,7 @@ export function simHandsetRoutes(
     '/sim/handsets/:number/messages',
     { schema: { body: handsetMessageBody } },
     async (req, reply) => {
+      const caller = deps.caller(req);
       const { number } = req.params;
       const b = req.body ?? {};
       if (typeof b.to !== 'string' || b.to === '')
@@ -88,12 +89,15 @@ export function simHandsetRoutes(
         to: b.to,
         body: (b.body as string) ?? '',
         mediaUrls,
+        accepts: (accountSid) => actsFor(deps.store, caller, accountSid),
       });
       return reply.code(201).send(toMessageJson(m));
     },
   );
 
   app.get('/sim/handsets/:number/messages', async (req) => {
+    const caller = deps.caller(req);
+    const family = caller.principal.account.sid;
     const { number } = req.params as { number: string };
     const q = req.query as Record<string, unknown>;
     const { maxLimit, maxWaitSeconds } = LONG_POLL_LIMITS;
@@ -102,9 +106,12 @@ export function simHandsetRoutes(
     const after = typeof q['after'] === 'string' && q['after'] !== '' ? q['after'] : undefined;
     let afterTime = -Infinity;
     if (after !== undefined) {
-      const ref = /^(SM|MM)[0-9a-f]{32}$/i.test(after)
+      const found = /^(SM|MM)[0-9a-f]{32}$/i.test(after)
         ? await deps.store.sim.get(after)
         : undefined;
+      // Another account's message is no reference point (it is not the caller's to see).
+      const ref =
+        found && (await actsFor(deps.store, caller, found.accountSid)) ? found : undefined;
       afterTime = ref ? ref.receivedAt : Date.parse(after);
       if (Number.isNaN(afterTime))
         throw badRequest(20001, 'after must be a message SID or an ISO timestamp');
@@ -116,7 +123,7 @@ export function simHandsetRoutes(
     // Wake on the store's message events (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite);
     // a slow fallback poll covers a missed signal and deliveries that become due by time.
     let wake: (() => void) | undefined;
-    const release = filtered && waitMs > 0 ? polls.acquire(number) : undefined;
+    const release = filtered && waitMs > 0 ? polls.acquire(family) : undefined;
     // twilio.com/docs/api/errors/20429: Twilio's answer when a client holds too many requests.
     if (release === null) throw new TwilioError(429, 20429, 'Too Many Requests');
     let off: (() => Promise<void>) | undefined;
@@ -126,7 +133,7 @@ export function simHandsetRoutes(
       for (;;) {
         queried = Date.now();
         const now = deps.clock.now();
-        const all = (await deps.store.sim.listForHandset(number, limit)).filter((d) =>
+        const all = (await deps.store.sim.listForHandset(number, limit, family)).filter((d) =>
           visible(d, now),
         );
         const fresh = all.filter((d) => d.receivedAt > since && d.messageSid !== after);

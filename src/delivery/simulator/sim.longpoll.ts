@@ -1,7 +1,7 @@
 /** Bounds on handset long-polls (`GET /sim/handsets/{E164}/messages?wait=…`). */
 export const LONG_POLL_LIMITS = {
-  /** Long-polls waiting at once per key (a handset number today; an account once /sim has them). */
-  perKey: 4,
+  /** Long-polls waiting at once per key: the calling account. */
+  perKey: 16,
   /** Long-polls waiting at once in the whole process. */
   total: 64,
   /** Longest `wait`, in seconds. */

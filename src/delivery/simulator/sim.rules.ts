@@ -19,6 +19,8 @@ export interface SimMixEntry {
 /** A failure-injection rule for handset numbers matching `match`. */
 export interface SimRule {
   id: string;
+  /** The account whose messages it applies to; `null` for every account (network-wide). */
+  accountSid: string | null;
   /** An exact E.164 number, a glob with `*` (`+1555*`), or `/regex/`. */
   match: string;
   /** A fixed outcome… */

@@ -37,6 +37,7 @@ const rule = {
   type: 'object',
   properties: {
     id: { type: 'string', maxLength: 64 },
+    accountSid: { type: ['string', 'null'], maxLength: 64 },
     match: { type: 'string', maxLength: MATCH_LIMITS.length },
     outcome,
     mix,

@@ -9,6 +9,7 @@ import { eventOrder } from './007_event_order.js';
 import { leanIndexes } from './008_lean_indexes.js';
 import { sentIndexes } from './009_sent_indexes.js';
 import { testCredentials } from './010_test_credentials.js';
+import { simRules } from './011_sim_rules.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -35,6 +36,7 @@ const steps: Record<string, MigrationStep> = {
   '008_lean_indexes': leanIndexes,
   '009_sent_indexes': sentIndexes,
   '010_test_credentials': testCredentials,
+  '011_sim_rules': simRules,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
