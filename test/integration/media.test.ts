@@ -10,6 +10,7 @@ import {
   MAIN_TOKEN,
   startTestServer,
   type TestServer,
+  fetchAsMain,
 } from '../support/server.js';
 
 let t: TestServer;
@@ -344,7 +345,7 @@ describe('outbound MMS: num_media and the Media list', () => {
     const sent = await read(created.sid);
     expect(sent.message.status).toBe('delivered');
     expect(sent.media.map((m) => m.contentType)).toEqual(['image/jpeg']);
-    const inbox = await (await fetch(`${t.url}/sim/handsets/${TO}/messages`)).json();
+    const inbox = await (await fetchAsMain(`${t.url}/sim/handsets/${TO}/messages`)).json();
     const got = inbox.messages.find((x: { sid: string }) => x.sid === created.sid);
     expect(got.media_urls).toHaveLength(1);
 
@@ -360,7 +361,7 @@ describe('outbound MMS: num_media and the Media list', () => {
 
 describe('inbound MMS: num_media and the Media list', () => {
   const text = (mediaUrls: string[]) =>
-    fetch(`${t.url}/sim/handsets/${encodeURIComponent(TO)}/messages`, {
+    fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(TO)}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ to: FROM, body: 'pic', mediaUrls }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
+import { MAIN_SID, startTestServer, type TestServer, fetchAsMain } from '../support/server.js';
 import { startProbeServers, type ProbeServers } from '../support/probe-servers.js';
 
 // Outbound requests are bounded: MediaUrl fetches, status callbacks, inbound webhooks and TwiML
@@ -145,7 +145,7 @@ describe('inbound webhooks and TwiML', () => {
   /** A number whose SmsUrl is `path` on the probe server; a handset texts it. */
   async function inbound(number: string, smsUrl: string, smsMethod: 'GET' | 'POST' = 'POST') {
     await t.client.incomingPhoneNumbers.create({ phoneNumber: number, smsUrl, smsMethod });
-    const r = await fetch(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages`, {
+    const r = await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(HANDSET)}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ to: number, body: 'hello', mediaUrls: [] }),

@@ -5,6 +5,7 @@ import {
   MAIN_TOKEN,
   startTestServer,
   type TestServer,
+  fetchAsMain,
 } from '../support/server.js';
 
 // /sim speaks JSON, the Twilio API forms: each refuses the other's bodies with its own hint.
@@ -15,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const post = (path: string, type: string, body: string) =>
-  fetch(t.url + path, { method: 'POST', headers: { 'content-type': type }, body });
+  fetchAsMain(t.url + path, { method: 'POST', headers: { 'content-type': type }, body });
 
 describe('request body types', () => {
   it('/sim answers a form or text body with 415 saying to send application/json', async () => {
@@ -34,7 +35,7 @@ describe('request body types', () => {
   it('/sim still takes JSON', async () => {
     const r = await post('/sim/rules', 'application/json', '{"match":"+1555*","outcome":"failed"}');
     expect(r.status).toBe(201);
-    expect((await fetch(t.url + '/sim/rules', { method: 'DELETE' })).status).toBe(204);
+    expect((await fetchAsMain(t.url + '/sim/rules', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('the Twilio API answers JSON with 415 saying to send a form', async () => {

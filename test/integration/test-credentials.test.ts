@@ -2,7 +2,14 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTwilioError } from '../support/openapi.js';
-import { basic, MAIN_SID, sdkClient, startTestServer, type TestServer } from '../support/server.js';
+import {
+  basic,
+  MAIN_SID,
+  sdkClient,
+  startTestServer,
+  type TestServer,
+  fetchAsMain,
+} from '../support/server.js';
 
 // Twilio's test credentials (twilio.com/docs/iam/test-credentials): every account has a test
 // Account SID and token that only create messages, which are validated and never stored, sent
@@ -65,7 +72,7 @@ const readTestCredentials = (sid: string, user?: string, pass?: string) =>
   );
 
 const inbox = async (number: string): Promise<unknown[]> =>
-  (await (await fetch(`${t.url}/sim/handsets/${encodeURIComponent(number)}/messages`)).json())
+  (await (await fetchAsMain(`${t.url}/sim/handsets/${encodeURIComponent(number)}/messages`)).json())
     .messages;
 
 describe('the test credentials endpoint (GET /loft/v1/Accounts/{AC}/TestCredentials)', () => {
