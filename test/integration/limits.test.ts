@@ -280,10 +280,11 @@ describe('handset long-polls', () => {
       };
       await measure(0); // warm-up
       const idle = await measure(100);
-      // 1,000 long-polls on 250 handsets that nothing is sent to.
+      // 1,000 long-polls on 250 handsets that nothing is sent to; those let in wait 12 s, longer
+      // than all of them take to arrive, so at most perKey are let in.
       const polls = Array.from({ length: 1000 }, (_, i) =>
         fetchAsMain(
-          `${lp.url}/sim/handsets/${encodeURIComponent(`+1415666${1000 + (i % 250)}`)}/messages?wait=2`,
+          `${lp.url}/sim/handsets/${encodeURIComponent(`+1415666${1000 + (i % 250)}`)}/messages?wait=12`,
         ).then(async (r) => ({ status: r.status, json: await r.json() })),
       );
       const loaded = await measure(200);

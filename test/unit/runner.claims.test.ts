@@ -26,14 +26,18 @@ it('a burst of notify() calls costs a bounded number of claim queries', async ()
   });
   runner.start();
   try {
-    // 200 wake-ups over about 100 ms, as 200 creates would make.
+    // 200 wake-ups over about 100-200 ms, as 200 creates would make.
+    const start = performance.now();
     for (let i = 0; i < 200; i++) {
       runner.notify();
       await new Promise((r) => setTimeout(r, 0.5));
     }
-    // With a 10 ms gap between claims: about one per 10 ms, not one per notify().
+    // With a 10 ms gap between claims: about one per 10 ms of the burst, not one per notify().
+    // Bounded by the burst's own length, which a loaded host stretches.
+    const elapsed = performance.now() - start;
     expect(claims.length).toBeGreaterThan(0);
-    expect(claims.length).toBeLessThan(40);
+    expect(claims.length).toBeLessThanOrEqual(Math.ceil(elapsed / 10) + 5);
+    expect(claims.length).toBeLessThan(100);
   } finally {
     await runner.stop();
   }
