@@ -2,9 +2,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Clock } from './clock.js';
 import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
-import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
-import { TwilioError } from './http/errors.js';
-import { parseForm } from './http/form.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
+import { notFound, TwilioError } from './http/errors.js';
+import { hasNul, parseFormStrict } from './http/form.js';
 import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
 import { accountRoutes } from './accounts/accounts.routes.js';
 import type { AccountsService } from './accounts/accounts.service.js';
@@ -55,8 +55,13 @@ const jsonOnly = () =>
     "Unsupported Content-Type: /sim takes application/json (curl: -H 'content-type: application/json')",
   );
 
-// A query string that failed strict decoding is marked so the request can be refused with 400.
+// A query string that failed strict decoding carries its 400 so the request can be refused.
 const MALFORMED_QUERY = Symbol('malformed-query');
+
+const strictQuery = (s: string) => {
+  const parsed = parseFormStrict(s, 'query string');
+  return parsed instanceof TwilioError ? { [MALFORMED_QUERY]: parsed } : parsed;
+};
 
 /** Builds the Fastify app with every route; does not listen. */
 export function createApp(deps: AppDeps): FastifyInstance {
@@ -68,9 +73,10 @@ export function createApp(deps: AppDeps): FastifyInstance {
     ...requestIdOptions(deps.ids),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     frameworkErrors,
+    clientErrorHandler: clientErrorHandler(deps.ids),
     routerOptions: {
       ignoreTrailingSlash: false,
-      querystringParser: (s) => parseForm(s) ?? { [MALFORMED_QUERY]: true },
+      querystringParser: strictQuery,
     },
   });
   installErrorHandling(app);
@@ -78,9 +84,11 @@ export function createApp(deps: AppDeps): FastifyInstance {
 
   // A callback hook, not an async one: it runs on every request, and a promise per request shows.
   app.addHook('onRequest', (req, _reply, done) => {
-    if ((req.query as Record<symbol, unknown>)[MALFORMED_QUERY]) {
-      done(new TwilioError(400, 20001, 'Malformed query string: invalid percent-encoding'));
-    } else done();
+    const malformed = (req.query as Record<symbol, TwilioError | undefined>)[MALFORMED_QUERY];
+    if (malformed) done(malformed);
+    // A path segment holding U+0000 (`%00`) names no resource (see hasNul).
+    else if (hasNul(req.params as Record<string, string>)) done(notFound(req.url.split('?')[0]!));
+    else done();
   });
 
   app.get('/healthz', async () => {
@@ -105,9 +113,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
       'application/x-www-form-urlencoded',
       { parseAs: 'string' },
       (_req, body, done) => {
-        const parsed = parseForm(body as string);
-        if (parsed) done(null, parsed);
-        else done(new TwilioError(400, 20001, 'Malformed form body: invalid percent-encoding'));
+        const parsed = parseFormStrict(body as string, 'form body');
+        if (parsed instanceof TwilioError) done(parsed);
+        else done(null, parsed);
       },
     );
     const messages = messagesService(deps);

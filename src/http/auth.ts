@@ -100,6 +100,8 @@ export async function authenticate(
 ): Promise<Principal> {
   const creds = parseBasic(header);
   if (!creds) throw unauthorized('Authentication Error - No credentials provided');
+  // No SID holds U+0000, and PostgreSQL cannot even look one up.
+  if (creds.user.includes('\u0000')) throw unauthorized();
   if (creds.user.startsWith('SK')) {
     const key = await store.apiKeys.get(creds.user);
     const ok = key !== undefined && matches(creds.pass, Buffer.from(key.secretHash, 'hex'));
