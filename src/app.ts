@@ -2,9 +2,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Clock } from './clock.js';
 import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
-import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
-import { TwilioError } from './http/errors.js';
-import { FORM_LIMITS, parseForm, tooManyParams } from './http/form.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
+import { notFound, TwilioError } from './http/errors.js';
+import { FORM_LIMITS, hasNul, parseFormStrict, tooManyParams } from './http/form.js';
 import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
 import { HTTP_LIMITS, serverOptions, urlTooLong, type HttpLimits } from './http/limits.js';
 import { installJsonParser } from './http/json.js';
@@ -68,15 +68,8 @@ const tooMany = (what: string) =>
 
 function parseQuery(s: string): { [key: string]: unknown } {
   if (tooManyParams(s)) return { [QUERY_ERROR]: tooMany('Query string') };
-  return (
-    parseForm(s) ?? {
-      [QUERY_ERROR]: new TwilioError(
-        400,
-        20001,
-        'Malformed query string: invalid percent-encoding',
-      ),
-    }
-  );
+  const parsed = parseFormStrict(s, 'query string');
+  return parsed instanceof TwilioError ? { [QUERY_ERROR]: parsed } : parsed;
 }
 
 /** Builds the Fastify app with every route; does not listen. */
@@ -93,6 +86,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     frameworkErrors,
     // Only the /sim JSON bodies have schemas: validate them as sent, never coerce types.
     ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
+    clientErrorHandler: clientErrorHandler(deps.ids),
     routerOptions: {
       ignoreTrailingSlash: false,
       querystringParser: parseQuery,
@@ -107,7 +101,10 @@ export function createApp(deps: AppDeps): FastifyInstance {
     const error =
       urlTooLong(req.url, limits) ??
       (req.query as Record<symbol, TwilioError | undefined>)[QUERY_ERROR];
-    done(error);
+    if (error) done(error);
+    // A path segment holding U+0000 (`%00`) names no resource (see hasNul).
+    else if (hasNul(req.params as Record<string, string>)) done(notFound(req.url.split('?')[0]!));
+    else done();
   });
 
   app.get('/healthz', async () => {
@@ -137,9 +134,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
       { parseAs: 'string' },
       (_req, body, done) => {
         if (tooManyParams(body as string)) return done(tooMany('Form body'));
-        const parsed = parseForm(body as string);
-        if (parsed) done(null, parsed);
-        else done(new TwilioError(400, 20001, 'Malformed form body: invalid percent-encoding'));
+        const parsed = parseFormStrict(body as string, 'form body');
+        if (parsed instanceof TwilioError) done(parsed);
+        else done(null, parsed);
       },
     );
     const messages = messagesService(deps);

@@ -103,6 +103,8 @@ export async function authenticate(
 ): Promise<Principal> {
   const creds = parseBasic(header);
   if (!creds) throw unauthorized('Authentication Error - No credentials provided');
+  // No SID holds U+0000, and PostgreSQL cannot even look one up.
+  if (creds.user.includes('\u0000')) throw unauthorized();
   if (creds.user.startsWith('SK')) {
     const key = await store.apiKeys.get(creds.user);
     // Compared for unknown keys too (against a digest nothing matches), like account tokens.

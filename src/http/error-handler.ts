@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound, TwilioError } from './errors.js';
-import { logCompleted, stampReply } from './request-id.js';
+import type { Ids } from '../ids.js';
+import { logCompleted, REQUEST_ID_HEADER, stampReply } from './request-id.js';
 
 /** Fastify's own failures (body parsing, limits, bad URLs) translated to Twilio errors. */
 function fromFramework(err: FastifyError): TwilioError | undefined {
@@ -58,4 +61,31 @@ export function frameworkErrors(
   stampReply(req, reply);
   void sendTwilioError(reply, fromFramework(error) ?? new TwilioError(400, 20001, error.message));
   logCompleted(req, reply);
+}
+
+/**
+ * Fastify option: a request Node's HTTP parser refuses (a method it does not know, control bytes
+ * in the URL or a header, bad framing, headers over the size limit) never reaches Fastify; the
+ * socket gets Twilio's envelope and a request id instead of Fastify's own
+ * `{error, message, statusCode}` body, then closes.
+ */
+export function clientErrorHandler(ids: Ids) {
+  return (err: Error & { code?: string }, socket: Duplex): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const error =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? new TwilioError(431, 20001, 'Request header fields too large')
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new TwilioError(408, 20001, 'Request timeout')
+          : new TwilioError(400, 20001, 'Malformed HTTP request');
+    if (socket.writable) {
+      const body = JSON.stringify(error.toBody());
+      socket.write(
+        `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `${REQUEST_ID_HEADER}: ${ids.sid('RQ')}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  };
 }

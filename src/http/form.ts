@@ -1,3 +1,5 @@
+import { TwilioError } from './errors.js';
+
 /** Limits on a form body or a query string. */
 export const FORM_LIMITS = {
   /** Most `&`-separated parameters (400 beyond). */
@@ -38,6 +40,33 @@ export function parseForm(input: string): FormParams | null {
     else out[key] = [prev, value];
   }
   return out;
+}
+
+/**
+ * Whether a key or value holds U+0000. No Twilio parameter, SID or phone number contains one,
+ * and PostgreSQL cannot store it in text, so requests carrying one are refused at the edge
+ * (the same answer on every store) instead of failing in the database.
+ */
+export function hasNul(params: Record<string, string | string[] | undefined>): boolean {
+  for (const key in params) {
+    if (key.includes('\u0000')) return true;
+    const v = params[key];
+    if (v === undefined) continue;
+    if (Array.isArray(v) ? v.some((item) => item.includes('\u0000')) : v.includes('\u0000')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** {@link parseForm}, or the 400 / 20001 that refuses it: bad percent-encoding or a NUL. */
+export function parseFormStrict(input: string, what: string): FormParams | TwilioError {
+  const parsed = parseForm(input);
+  if (!parsed) return new TwilioError(400, 20001, `Malformed ${what}: invalid percent-encoding`);
+  if (hasNul(parsed)) {
+    return new TwilioError(400, 20001, `Malformed ${what}: NUL character (U+0000)`);
+  }
+  return parsed;
 }
 
 function decode(s: string): string | null {

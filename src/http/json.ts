@@ -33,10 +33,21 @@ export function jsonTooDeep(text: string, max: number): boolean {
   return false;
 }
 
+/** Whether any string (key or value) in a parsed JSON value holds U+0000. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || holdsNul(v));
+  }
+  return false;
+}
+
 /**
  * Replaces the app's `application/json` parser with Fastify's own (prototype poisoning refused)
  * behind a size limit and a nesting check, so a deeply nested body is a 400, not a stack
- * overflow later in a handler or a serializer.
+ * overflow later in a handler or a serializer. A string holding U+0000 is a 400 too, as in a form:
+ * PostgreSQL text cannot store it, and SQLite would, so the stores would disagree.
  */
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -50,7 +61,16 @@ export function installJsonParser(app: FastifyInstance): void {
           new TwilioError(400, 20001, `JSON body nests deeper than ${JSON_LIMITS.depth} levels`),
           undefined,
         );
-      } else parse(req, body as string, done);
+      } else {
+        parse(req, body as string, (err, parsed) => {
+          if (!err && holdsNul(parsed)) {
+            done(
+              new TwilioError(400, 20001, 'Malformed JSON body: NUL character (U+0000)'),
+              undefined,
+            );
+          } else done(err, parsed);
+        });
+      }
     },
   );
 }

@@ -1,5 +1,4 @@
-import { STATUS_CODES, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
 import type { FastifyHttpOptions } from 'fastify';
 import { TwilioError } from './errors.js';
 
@@ -43,7 +42,6 @@ export function serverOptions(limits: HttpLimits): FastifyHttpOptions<Server> {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
-    clientErrorHandler,
   };
 }
 
@@ -51,26 +49,4 @@ export function serverOptions(limits: HttpLimits): FastifyHttpOptions<Server> {
 export function urlTooLong(url: string, limits: HttpLimits): TwilioError | undefined {
   if (url.length <= limits.urlLength) return undefined;
   return new TwilioError(414, 20001, `URL is longer than ${limits.urlLength} characters`);
-}
-
-/**
- * Errors Node raises before a request exists (oversized headers, timeouts, unparsable HTTP),
- * answered with Twilio's error body when the socket can still take it, then closed.
- */
-function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const error =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? new TwilioError(431, 20001, 'Request header fields are too large')
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new TwilioError(408, 20001, 'Request timed out')
-        : new TwilioError(400, 20001, 'Malformed HTTP request');
-  if (socket.writable) {
-    const body = JSON.stringify(error.toBody());
-    socket.write(
-      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nConnection: close\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
 }

@@ -110,6 +110,16 @@ describe('keys named like Object.prototype members', () => {
 });
 
 describe('JSON bodies on /sim', () => {
+  // PostgreSQL text cannot hold U+0000 (it was a 500 there, stored on SQLite): 400 on both.
+  it('refuses a string holding U+0000 with 400 / 20001', async () => {
+    const number = encodeURIComponent('+14155550100');
+    for (const text of ['{"to":"+15017122661","body":"a\\u0000b"}', '{"to\\u0000":"x"}']) {
+      const r = await sendJson('POST', `/sim/handsets/${number}/messages`, text);
+      expect(r.status).toBe(400);
+      assertTwilioError(r.json, 400, 20001);
+    }
+  });
+
   it.each([
     ['PATCH', '/sim/settings'],
     ['PUT', '/sim/chaos'],

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTwilioError } from '../support/openapi.js';
-import { basic, MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
+import { hostPort, rawExchange } from '../support/raw-http.js';
+import {
+  basic,
+  MAIN_SID,
+  MAIN_TOKEN,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 // Byte-level checks of what goes over the wire: dates, envelopes, status codes, error bodies.
 let t: TestServer;
@@ -211,6 +218,51 @@ describe('status codes and errors', () => {
     expect(pathBad.status).toBeGreaterThanOrEqual(400);
     expect(pathBad.status).toBeLessThan(500);
     expect((await t.http('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('NUL (%00) in a form body, a query, a path segment or a Basic username: never a 5xx', async () => {
+    // PostgreSQL cannot store or look up U+0000 in text; every store answers the same.
+    for (const form of ['FriendlyName=a%00b', 'To=%2B14155550100&From=%2B14155552345&Body=a%00b']) {
+      for (const path of ['/Applications.json', '/Messages.json']) {
+        const r = await t.http('POST', base + path, form);
+        expect(r.status, `${path} ${form}`).toBe(400);
+        assertTwilioError(r.json, 400, 20001);
+        expect(r.json.message).toMatch(/NUL/);
+      }
+    }
+    const query = await t.http('GET', `${base}/Messages.json?To=a%00b`);
+    expect(query.status).toBe(400);
+    expect(query.json.message).toMatch(/NUL/);
+    for (const path of [
+      `${base}/Messages/SM${'0'.repeat(32)}%00.json`,
+      `${base}%00/Messages.json`,
+    ]) {
+      const r = await t.http('GET', path);
+      expect(r.status, path).toBe(404);
+      assertTwilioError(r.json, 404, 20404);
+    }
+    const auth = await t.http('GET', `${base}/Messages.json`, undefined, basic('a\0b', MAIN_TOKEN));
+    expect(auth.status).toBe(401);
+    expect((await t.http('GET', '/healthz')).status).toBe(200);
+  });
+
+  it("requests Node's parser refuses get Twilio's envelope: bad method, NUL, huge headers", async () => {
+    const cases: [string, number][] = [
+      ['FOO / HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      [`GET ${base}/Messages.json HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n`, 400],
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 400],
+      [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Huge: ${'h'.repeat(20_000)}\r\n\r\n`, 431],
+    ];
+    for (const [request, status] of cases) {
+      const r = await rawExchange(hostPort(t.url), Buffer.from(request, 'latin1'), {
+        timeoutMs: 5000,
+      });
+      expect(r.kind, request.slice(0, 40)).toBe('response');
+      if (r.kind !== 'response') continue;
+      expect(r.status).toBe(status);
+      expect(r.headers['twilio-request-id']).toMatch(/^RQ[0-9a-f]{32}$/);
+      assertTwilioError(JSON.parse(r.body.toString()), status, 20001);
+    }
   });
 
   it('a JSON body on a Twilio endpoint is refused with 415, not parsed', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseForm } from '../../src/http/form.js';
+import { TwilioError } from '../../src/http/errors.js';
+import { hasNul, parseForm, parseFormStrict } from '../../src/http/form.js';
 import { parseDateFilter, rfc2822 } from '../../src/http/dates.js';
 
 describe('parseForm', () => {
@@ -24,6 +25,25 @@ describe('parseForm', () => {
     const p = parseForm('__proto__=x&constructor=y');
     expect(p?.['__proto__']).toBe('x');
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+});
+
+describe('parseFormStrict', () => {
+  it('refuses a NUL in a key or a value, and bad escapes, with 400 / 20001', () => {
+    for (const input of ['a=x%00', '%00=1', 'a=1&a=%00', 'a=%ZZ']) {
+      const r = parseFormStrict(input, 'form body');
+      expect(r, input).toBeInstanceOf(TwilioError);
+      expect(r).toMatchObject({ status: 400, code: 20001 });
+    }
+    expect((parseFormStrict('a=%00', 'query string') as TwilioError).message).toBe(
+      'Malformed query string: NUL character (U+0000)',
+    );
+    expect(parseFormStrict('a=%2500&b=0', 'form body')).toEqual({ a: '%00', b: '0' });
+  });
+  it('hasNul looks at keys, values and repeated values', () => {
+    expect(hasNul({ a: 'x', b: ['y', 'z'] })).toBe(false);
+    expect(hasNul({ a: ['y', '\u0000'] })).toBe(true);
+    expect(hasNul({ 'a\u0000': 'x' })).toBe(true);
   });
 });
 
