@@ -10,6 +10,7 @@ import {
   MAIN_TOKEN,
   startTestServer,
   type TestServer,
+  fetchAsMain,
 } from '../support/server.js';
 import { TEST_STORE } from '../support/stores.js';
 
@@ -67,11 +68,12 @@ beforeAll(async () => {
   const ap = await made(`${base}/Applications.json`, { FriendlyName: 'fuzz' });
   const sk = await made(`${base}/Keys.json`, { FriendlyName: 'fuzz' });
   const sub = await t.http('POST', '/2010-04-01/Accounts.json', { FriendlyName: 'fuzz sub' });
-  const rule = await fetch(`${t.url}/sim/rules`, {
+  const rule = await fetchAsMain(`${t.url}/sim/rules`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{"match":"+1555*","outcome":"failed"}',
   });
+  expect(rule.status).toBe(201);
   const tree = t.server.app.printRoutes({ commonPrefix: false });
   target = {
     routes: routesFromTree(tree),
