@@ -13,7 +13,7 @@ import {
   type StatusCallbacks,
 } from './lifecycle.js';
 import type { PriceTable } from './pricing.js';
-import { EXPIRED, onAir, resultPatch } from './dispatch.rules.js';
+import { ACCOUNT_SUSPENDED, EXPIRED, maySend, onAir, resultPatch } from './dispatch.rules.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
@@ -83,6 +83,12 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
       } else if (m.status === 'queued') {
         // Live views (handset long-polls, the console) learn of every send at once.
         const announce = () => store.signals?.publish(EVENTS_CHANNEL);
+        // Suspended or closed since it was queued: it never reaches the carrier.
+        if (!(await maySend(store, m.accountSid))) {
+          await fail(m, ACCOUNT_SUSPENDED.code, ACCOUNT_SUSPENDED.message);
+          announce();
+          return { done: true };
+        }
         if (deps.pacer && m.from && job.payload['paced'] === undefined) {
           // Twilio fails a Messaging Service send whose sender queue is over 10 h with 30001.
           if (m.messagingServiceSid && deps.pacer.backlogMs(m.from, now) > MAX_BACKLOG_MS) {
@@ -123,8 +129,10 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
     const found = await store.messages.findManyBySid(jobs.map((j) => j.ref));
     const messages = new Map(found.map((m) => [m.sid, m]));
     const serviceOf = memoize((sid) => store.services.findBySid(sid));
+    const active = memoize((sid) => maySend(store, sid));
     const finished: number[] = [];
     const expired: Message[] = [];
+    const suspended: Message[] = [];
     const toSend: { m: Message; body: string; segments: number }[] = [];
     const taken = new Set<string>();
     for (const job of jobs) {
@@ -139,6 +147,10 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       }
       taken.add(m.sid);
       finished.push(job.id);
+      if (!(await active(m.accountSid))) {
+        suspended.push(m);
+        continue;
+      }
       const service = m.messagingServiceSid ? await serviceOf(m.messagingServiceSid) : undefined;
       const air = onAir(m, service, clock.now());
       if (air === 'expired') expired.push(m);
@@ -150,11 +162,10 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       await advanceMany(
         tx,
         callbacks,
-        expired.map((m) => ({
-          sid: m.sid,
-          message: m,
-          patch: { status: 'failed', errorCode: EXPIRED.code, errorMessage: EXPIRED.message },
-        })),
+        [
+          ...expired.map((m) => failure(m, EXPIRED)),
+          ...suspended.map((m) => failure(m, ACCOUNT_SUSPENDED)),
+        ],
         now,
         ['queued'],
       );
@@ -199,10 +210,18 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
       await tx.outbox.completeMany(finished, owner);
     });
     // Live views (handset long-polls, the console) learn of the sends at once.
-    if (toSend.length + expired.length > 0) store.signals?.publish(EVENTS_CHANNEL);
+    if (toSend.length + expired.length + suspended.length > 0)
+      store.signals?.publish(EVENTS_CHANNEL);
     return outcomes;
   };
 }
+
+/** A queued message failed with `error` before it reaches the carrier. */
+const failure = (m: Message, error: { code: number; message: string }): AdvanceItem => ({
+  sid: m.sid,
+  message: m,
+  patch: { status: 'failed', errorCode: error.code, errorMessage: error.message },
+});
 
 async function submitEach(
   tx: Store,

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import { badRequest, TwilioError } from '../http/errors.js';
+import { inStanding, requireActive } from '../http/auth.js';
 import { parsePhone } from '../messages/addresses.js';
 import { createReply, type OptOutCheck } from '../messages/messages.reply.js';
 import { httpUrl } from '../messages/messages.params.js';
@@ -77,14 +78,19 @@ export async function ingestInbound(deps: IngestDeps, input: InboundInput): Prom
     throw badRequest(21211, `The 'From' number ${input.from} is not a valid phone number.`);
   const to = parsePhone(input.to);
   if (!to) throw badRequest(21211, `The 'To' number ${input.to} is not a valid phone number.`);
+  const unknownNumber = () =>
+    new TwilioError(404, 20404, `The number ${to.e164} is not a phone number of any account here`);
   const number = await store.phoneNumbers.findByNumber(to.e164);
   if (!number || (input.accepts && !(await input.accepts(number.accountSid)))) {
-    throw new TwilioError(
-      404,
-      20404,
-      `The number ${to.e164} is not a phone number of any account here`,
-    );
+    throw unknownNumber();
   }
+  // A suspended or closed account (or one whose parent is) receives nothing: "While an account
+  // is suspended it cannot [...] send and receive SMS messages" (twilio.com/docs/iam/api/subaccounts).
+  // The sender is refused with the API's 401 / 20005, as a suspended account's own sends are;
+  // only a caller that may act for the account gets this far, so it reveals nothing new.
+  const owner = await store.accounts.get(number.accountSid);
+  if (!owner) throw unknownNumber();
+  requireActive(await inStanding(store, owner));
   if ([...input.body].length > 1600) {
     throw badRequest(21617, 'The concatenated message body exceeds the 1600 character limit.');
   }
