@@ -7,21 +7,26 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-// The authorization matrix: every API route of the route table (all but /sim and /healthz), every
-// kind of caller, one exact answer each. The path's account is the subaccount A; "sub" is A's own
-// credentials, "sibling" another subaccount's, "key" the main account's API key, "test" A's test
-// credentials. A route added without a row here fails the first test.
+// The authorization matrix: every route of the route table (the API, Loft's own /loft API and the
+// simulator's /sim; all but /healthz), every kind of caller, one exact answer each. The path's
+// account is the subaccount A; "sub" is A's own credentials, "sibling" another subaccount's (B),
+// "key" the main account's API key, "test" A's test credentials. A route added without a row here
+// fails the first test.
 
 const CALLERS = ['main', 'sub', 'sibling', 'key', 'wrong', 'unknown', 'none', 'test'] as const;
 type Caller = (typeof CALLERS)[number];
 /** A status, or a status with its Twilio error code. */
 type Cell = number | readonly [number, number];
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const METHODS: ReadonlySet<string> = new Set<Method>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const API_METHODS: ReadonlySet<string> = new Set<Method>(['GET', 'POST', 'DELETE']);
 
 const U = [401, 20003] as const; // twilio.com/docs/api/errors/20003
 const T = [403, 20008] as const; // twilio.com/docs/api/errors/20008 (test credentials)
 const NF = [404, 20404] as const;
 const NA = [405, 20004] as const;
+/** Valid credentials without the main account's auth token, on network-wide /sim settings. */
+const F = [403, 20403] as const; // twilio.com/docs/api/errors/20403
 const X405: Cell[] = [NA, NA, NA, NA, NA, NA, NA, NA];
 
 /** The fixture every row's path and form are built from. */
@@ -37,6 +42,7 @@ interface Fx {
   subKey: string; // A's SK
   service: string; // A's MG (A's own credentials made it)
   poolNumber: string; // A's PN in that service's pool
+  handset: string; // a /sim handset that has texted the main account, A and B
   fresh: {
     message(): Promise<string>;
     number(): Promise<string>;
@@ -44,6 +50,8 @@ interface Fx {
     app(): Promise<string>;
     service(): Promise<string>;
     pooled(): Promise<[string, string]>;
+    /** A /sim rule of A's, made by the main account: its id. */
+    rule(): Promise<string>;
   };
 }
 
@@ -53,6 +61,8 @@ interface Row {
   /** The request path for one cell (may create a resource for it to act on). */
   path: (f: Fx) => string | Promise<string>;
   form?: (f: Fx) => Record<string, string>;
+  /** A JSON body (the /sim routes) instead of a form. */
+  json?: (f: Fx) => unknown;
   /** main, sub, sibling, key, wrong, unknown, none, test */
   expect: Cell[];
 }
@@ -502,12 +512,87 @@ const ROWS: Row[] = [
     path: (f) => `/v1/Services/${f.service}/OptOutReplies`,
     expect: X405,
   },
+  // The simulator. Handsets: A's number is A's and its parent's (and the main account's key's)
+  // to text; to B it answers as a number nobody owns (404, checked word for word below). Rules
+  // naming A are A's and its parent's; B naming A is 401 as on an /Accounts/{A} path. Chaos and
+  // settings are network-wide: the main account's auth token only (403 / 20403 for the rest).
+  ...(['POST', 'GET'] as const).map((method): Row => ({
+    method,
+    route: '/sim/handsets/:number/messages',
+    path: (f) => `/sim/handsets/${encodeURIComponent(f.handset)}/messages`,
+    ...(method === 'POST' && { json: (f: Fx) => ({ to: f.phone, body: 'matrix' }) }),
+    expect: method === 'POST' ? [201, 201, NF, 201, U, U, U, T] : [200, 200, 200, 200, U, U, U, T],
+  })),
+  {
+    method: 'GET',
+    route: '/sim/rules',
+    path: () => '/sim/rules',
+    expect: [200, 200, 200, 200, U, U, U, T],
+  },
+  {
+    method: 'POST',
+    route: '/sim/rules',
+    path: () => '/sim/rules',
+    json: (f) => ({ accountSid: f.sub.sid, match: '+19995550001', outcome: 'delivered' }),
+    expect: [201, 201, U, 201, U, U, U, T],
+  },
+  {
+    method: 'PUT',
+    route: '/sim/rules',
+    path: () => '/sim/rules',
+    json: (f) => [{ accountSid: f.sub.sid, match: '+19995550002', outcome: 'delivered' }],
+    expect: [200, 200, U, 200, U, U, U, T],
+  },
+  {
+    method: 'DELETE',
+    route: '/sim/rules',
+    path: () => '/sim/rules',
+    expect: [204, 204, 204, 204, U, U, U, T],
+  },
+  {
+    method: 'DELETE',
+    route: '/sim/rules/:id',
+    path: async (f) => `/sim/rules/${await f.fresh.rule()}`,
+    expect: [204, 204, NF, 204, U, U, U, T],
+  },
+  {
+    method: 'GET',
+    route: '/sim/chaos',
+    path: () => '/sim/chaos',
+    expect: [200, F, F, F, U, U, U, T],
+  },
+  {
+    method: 'PUT',
+    route: '/sim/chaos',
+    path: () => '/sim/chaos',
+    json: () => ({ mix: [] }),
+    expect: [200, F, F, F, U, U, U, T],
+  },
+  {
+    method: 'DELETE',
+    route: '/sim/chaos',
+    path: () => '/sim/chaos',
+    expect: [204, F, F, F, U, U, U, T],
+  },
+  {
+    method: 'GET',
+    route: '/sim/settings',
+    path: () => '/sim/settings',
+    expect: [200, F, F, F, U, U, U, T],
+  },
+  {
+    method: 'PATCH',
+    route: '/sim/settings',
+    path: () => '/sim/settings',
+    json: () => ({ seed: 'matrix' }),
+    expect: [200, F, F, F, U, U, U, T],
+  },
 ];
 
 /** Route patterns compare with their parameters' names erased (Fastify prints `:Sid|:ServiceSid`). */
 const shape = (route: string): string => route.replace(/:[A-Za-z|:]+/g, ':');
 
-/** `METHOD shape` of every GET/POST/DELETE route Fastify has, from its printed route tree. */
+/** `METHOD shape` of every route Fastify has (see `methods` below), from its printed route tree. */
 function routeTable(printed: string): Set<string> {
   const out = new Set<string>();
   const stack: string[] = [];
@@ -518,11 +603,12 @@ function routeTable(printed: string): Set<string> {
     stack.length = depth;
     const full = (stack[depth - 1] ?? '') + (m[2] ?? '');
     stack.push(full);
-    if (full === '/healthz' || full.startsWith('/sim')) continue;
+    if (full === '/healthz') continue;
+    // The API's routes also register PUT and PATCH, 405 for every caller like their DELETE rows
+    // here; /sim has every method it registers.
+    const methods = full.startsWith('/sim/') ? METHODS : API_METHODS;
     for (const method of (m[3] ?? '').split(', ')) {
-      if (method === 'GET' || method === 'POST' || method === 'DELETE') {
-        out.add(`${method} ${shape(full)}`);
-      }
+      if (methods.has(method)) out.add(`${method} ${shape(full)}`);
     }
   }
   return out;
@@ -537,6 +623,32 @@ async function ok(r: Promise<{ status: number; json: any; text: string }>, statu
   return res.json;
 }
 
+/** A JSON request (the /sim API); `auth` null sends no credentials. */
+async function json(method: string, path: string, auth: string | null, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (auth !== null) headers['authorization'] = auth;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(t.url + path, {
+    method,
+    headers,
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** One cell's request: `row` on `fx` as the caller whose Authorization header is `auth`. */
+async function call(row: Row, fx: Fx, auth: string | null) {
+  const path = await row.path(fx);
+  return row.json
+    ? json(row.method, path, auth, row.json(fx))
+    : t.http(row.method, path, row.form?.(fx), auth);
+}
+
+const HANDSET = '+14155559999';
+let mainPhone: string;
+let siblingPhone: string;
+
 beforeAll(async () => {
   t = await startTestServer({ validate: false });
   const asMain = (m: string, p: string, form?: Record<string, string>) => t.http(m, p, form);
@@ -550,6 +662,36 @@ beforeAll(async () => {
   const buy = async () =>
     ok(asMain('POST', `${a}/IncomingPhoneNumbers.json`, { AreaCode: '415' }), 201);
   const number = await buy();
+  mainPhone = (
+    await ok(
+      asMain('POST', `/2010-04-01/Accounts/${MAIN_SID}/IncomingPhoneNumbers.json`, {
+        AreaCode: '415',
+      }),
+      201,
+    )
+  ).phone_number;
+  const sibAuth = basic(sib.sid, sib.auth_token);
+  siblingPhone = (
+    await ok(
+      t.http(
+        'POST',
+        `/2010-04-01/Accounts/${sib.sid}/IncomingPhoneNumbers.json`,
+        { AreaCode: '415' },
+        sibAuth,
+      ),
+      201,
+    )
+  ).phone_number;
+  // The handset has texted the main account, A and B, each as itself.
+  const handsetPath = `/sim/handsets/${encodeURIComponent(HANDSET)}/messages`;
+  const texts: [string, string][] = [
+    [mainPhone, basic(MAIN_SID, MAIN_TOKEN)],
+    [number.phone_number, basic(sub.sid, sub.auth_token)],
+    [siblingPhone, sibAuth],
+  ];
+  for (const [to, auth] of texts) {
+    await ok(json('POST', handsetPath, auth, { to, body: 'fixture' }), 201);
+  }
   const message = async () => {
     const m = await ok(
       asMain('POST', `${a}/Messages.json`, {
@@ -583,6 +725,7 @@ beforeAll(async () => {
     subKey: (await ok(asSub('POST', `${a}/Keys.json`, {}), 201)).sid,
     service: mg,
     poolNumber: pn,
+    handset: HANDSET,
     fresh: {
       message,
       number: async () => (await buy()).sid,
@@ -590,6 +733,17 @@ beforeAll(async () => {
       app: async () => (await ok(asSub('POST', `${a}/Applications.json`, {}), 201)).sid,
       service,
       pooled,
+      rule: async () =>
+        (
+          await ok(
+            json('POST', '/sim/rules', basic(MAIN_SID, MAIN_TOKEN), {
+              accountSid: sub.sid,
+              match: '+19995550003',
+              outcome: 'delivered',
+            }),
+            201,
+          )
+        ).id as string,
     },
   };
 });
@@ -630,8 +784,7 @@ describe('authorization matrix', () => {
       const got: string[] = [];
       const want: string[] = [];
       for (const [i, caller] of CALLERS.entries()) {
-        const path = await row.path(f);
-        const r = await t.http(row.method, path, row.form?.(f), header(caller));
+        const r = await call(row, f, header(caller));
         const cell = row.expect[i]!;
         const [status, code] = typeof cell === 'number' ? [cell, undefined] : cell;
         want.push(`${caller} ${status}${code ? '/' + code : ''}`);
@@ -641,13 +794,51 @@ describe('authorization matrix', () => {
     });
   }
 
+  it('a handset texting another account’s number gets what a number nobody owns gets, word for word', async () => {
+    const path = `/sim/handsets/${encodeURIComponent(HANDSET)}/messages`;
+    const nobody = '+14155550199';
+    const unknown = (n: string) => ({
+      code: 20404,
+      message: `The number ${n} is not a phone number of any account here`,
+      more_info: 'https://www.twilio.com/docs/errors/20404',
+      status: 404,
+    });
+    // [caller, a number that is another account's to it]
+    const cases: [Caller, string][] = [
+      ['sub', mainPhone],
+      ['sub', siblingPhone],
+      ['sibling', f.phone],
+      ['sibling', mainPhone],
+    ];
+    for (const [caller, to] of [...cases, ['sub', nobody] as [Caller, string]]) {
+      const r = await json('POST', path, header(caller), { to, body: 'probe' });
+      expect([caller, to, r.status, r.json]).toEqual([caller, to, 404, unknown(to)]);
+    }
+  });
+
+  it('reading a handset’s conversation shows only the caller’s (and its subaccounts’) messages', async () => {
+    const path = `/sim/handsets/${encodeURIComponent(HANDSET)}/messages`;
+    const seen = async (caller: Caller) => {
+      const r = await json('GET', path, header(caller));
+      expect(r.status).toBe(200);
+      const sids = (r.json.messages as { account_sid: string }[]).map((m) => m.account_sid);
+      return [...new Set(sids)].sort();
+    };
+    const family = [MAIN_SID, f.sub.sid, f.sibling.sid].sort();
+    expect(await seen('main')).toEqual(family);
+    expect(await seen('key')).toEqual(family);
+    expect(await seen('sub')).toEqual([f.sub.sid]);
+    expect(await seen('sibling')).toEqual([f.sibling.sid]);
+  });
+
   // Last (it changes A): A's own credentials on every row while A is suspended, then closed.
-  // Suspended: as active, except sending and buying numbers (401/20005,
-  // twilio.com/docs/api/errors/20005). Closed: nothing (401/20003) but the 405s.
+  // Suspended: as active, except sending, buying numbers and receiving (a handset texting A's
+  // number) (401/20005, twilio.com/docs/api/errors/20005). Closed: nothing (401/20003) but the 405s.
   const NOT_ACTIVE = [401, 20005] as const;
   const SUSPENDED_BLOCKS = new Set([
     'POST /2010-04-01/Accounts/:AccountSid/Messages.json',
     'POST /2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json',
+    'POST /sim/handsets/:number/messages',
   ]);
   it('a suspended, then closed, subaccount on every row', async () => {
     const sub = CALLERS.indexOf('sub');
@@ -667,6 +858,7 @@ describe('authorization matrix', () => {
         app: async () => app,
         service: async () => services.pop()!,
         pooled: async () => pooled,
+        rule: f.fresh.rule,
       };
     };
     // A number in no service yet, for the pool row's PhoneNumberSid (f.number joined one above).
@@ -676,7 +868,7 @@ describe('authorization matrix', () => {
       const got: string[] = [];
       const wanted: string[] = [];
       for (const row of ROWS) {
-        const r = await t.http(row.method, await row.path(fx), row.form?.(fx), header('sub'));
+        const r = await call(row, fx, header('sub'));
         const cell = want(row);
         const [status, code] = typeof cell === 'number' ? [cell, undefined] : cell;
         wanted.push(`${row.method} ${row.route} ${status}${code ? '/' + code : ''}`);
