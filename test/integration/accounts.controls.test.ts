@@ -106,6 +106,15 @@ describe('account controls', () => {
     expect(again.status).toBe(201);
   });
 
+  it('an AuthToken parameter changes no token (Twilio’s update takes FriendlyName and Status only)', async () => {
+    const a = await subaccount();
+    const r = await t.http('POST', `${acct(a.sid)}.json`, { AuthToken: 'e7'.repeat(16) });
+    expect([r.status, r.json.auth_token]).toEqual([200, a.token]);
+    expect((await t.http('GET', `${acct(a.sid)}.json`, undefined, a.auth)).status).toBe(200);
+    const other = basic(a.sid, 'e7'.repeat(16));
+    expectError(await t.http('GET', `${acct(a.sid)}.json`, undefined, other), 401, 20003);
+  });
+
   it('an invalid Status is 21475', async () => {
     const a = await subaccount();
     expectError(await setStatus(a.sid, 'paused'), 400, 21475);
