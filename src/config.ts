@@ -175,7 +175,7 @@ export const FLAGS = {
     type: 'string',
     env: 'OUTBOUND_DENY',
     arg: 'LIST',
-    help: 'CIDR ranges and host names webhooks and media fetches may not reach (none)',
+    help: 'CIDR ranges and host names webhooks and media fetches may not reach (none; the private ranges with SIM=off)',
   },
   sim: {
     type: 'string',
