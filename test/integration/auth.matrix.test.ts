@@ -7,7 +7,7 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-// The authorization matrix: every API route of the route table (all but /sim and /healthz), every
+// The authorization matrix: every API route of the route table (all but /sim, /healthz and /readyz), every
 // kind of caller, one exact answer each. The path's account is the subaccount A; "sub" is A's own
 // credentials, "sibling" another subaccount's, "key" the main account's API key, "test" A's test
 // credentials. A route added without a row here fails the first test.
@@ -518,7 +518,7 @@ function routeTable(printed: string): Set<string> {
     stack.length = depth;
     const full = (stack[depth - 1] ?? '') + (m[2] ?? '');
     stack.push(full);
-    if (full === '/healthz' || full.startsWith('/sim')) continue;
+    if (full === '/healthz' || full === '/readyz' || full.startsWith('/sim')) continue;
     for (const method of (m[3] ?? '').split(', ')) {
       if (method === 'GET' || method === 'POST' || method === 'DELETE') {
         out.add(`${method} ${shape(full)}`);
