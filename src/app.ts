@@ -29,6 +29,8 @@ import { simHandsetRoutes } from './delivery/simulator/sim.handsets.routes.js';
 import { simAuth } from './delivery/simulator/sim.auth.js';
 import type { InboundInput } from './inbound/inbound.ingest.js';
 import type { Message } from './store/records.js';
+import type { StoreHealth } from './store/health.js';
+import { healthRoutes } from './health/health.routes.js';
 
 /** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
 export interface AppDeps {
@@ -46,6 +48,8 @@ export interface AppDeps {
   ingest?: (input: InboundInput) => Promise<Message>;
   /** The simulated carrier network, whose control API is mounted under `/sim`. */
   network?: SimNetwork;
+  /** The store's write health, reported by `/healthz` and `/readyz`. */
+  health?: StoreHealth;
   /** Fastify logger option (`false` in tests). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
@@ -107,10 +111,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     else done();
   });
 
-  app.get('/healthz', async () => {
-    await deps.store.ping();
-    return { status: 'ok', store: deps.store.capabilities.engine };
-  });
+  healthRoutes(app, deps.store, deps.health);
 
   // The simulator's API (Loft's own), behind the API's credentials; absent with SIM=off (404 as
   // any route). It speaks JSON only; anything else gets a 415 that says so (curl's -d sends a

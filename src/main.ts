@@ -15,6 +15,8 @@ import { applyDeliveryReport } from './delivery/lifecycle.js';
 import { scheduleRetention } from './delivery/retention.js';
 import { applyOptOut, isBlocked } from './optout/optout.service.js';
 import type { HttpLimits } from './http/limits.js';
+import { storeHealth, type HealthLog } from './store/health.js';
+import { storeUnavailable } from './store/unavailable.js';
 
 /** A running Loft server. */
 export interface Server {
@@ -71,14 +73,18 @@ export async function startServer(
   // A single-process store: leases left by a crashed predecessor are ours to take now. Not in an
   // API-only process: a `loft worker` beside it on the same file holds leases it still runs.
   if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
-  // Background failures are logged through the app's logger once it exists.
-  const log: { current?: { error: (obj: object, msg: string) => void } } = {};
+  // Background failures are logged through the app's logger once it exists; the store's
+  // unavailability (a full disk, a lost connection) once per burst by its health, not per job.
+  const log: { current?: HealthLog } = {};
+  const health = storeHealth({ store, clock, log: () => log.current });
   const delivery = setupDelivery({
     config,
     store,
     clock,
     ids,
-    onError: (err) => log.current?.error({ err }, 'background job failed'),
+    onError: (err) => {
+      if (!storeUnavailable(err)) log.current?.error({ err }, 'background job failed');
+    },
   });
   // The one path every inbound message takes, from the simulator's handsets or a carrier.
   const ingest = (input: InboundInput) =>
@@ -113,6 +119,7 @@ export async function startServer(
     callbacks: statusCallbacks,
     ...(delivery.pacer && { backlogMs: delivery.pacer.backlogMs.bind(delivery.pacer) }),
     network: delivery.network,
+    health,
     // Credentials never reach the log, should a serializer or a debug line ever include them.
     logger: overrides.logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.bodyLimit,
@@ -123,6 +130,7 @@ export async function startServer(
     await seedSimNetwork(delivery, config, store);
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
+    health.close();
     await app.close();
     await store.close();
     throw e;
@@ -147,6 +155,7 @@ export async function startServer(
     async close() {
       await app.close();
       await delivery.pipeline.stop();
+      health.close();
       await store.close();
     },
   };
@@ -191,13 +200,21 @@ export interface Worker {
  */
 export async function startWorker(
   config: Config,
-  overrides: ServerOverrides & { onError?: (err: unknown) => void } = {},
+  overrides: ServerOverrides & {
+    onError?: (err: unknown) => void;
+    /** Where the store's unavailability is logged (once per burst). */
+    log?: HealthLog;
+  } = {},
 ): Promise<Worker> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
   const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
-  const delivery = setupDelivery({ config, store, clock, ids, onError: overrides.onError });
+  const health = storeHealth({ store, clock, log: () => overrides.log });
+  const onError = (err: unknown) => {
+    if (!storeUnavailable(err)) overrides.onError?.(err);
+  };
+  const delivery = setupDelivery({ config, store, clock, ids, onError });
   await seedSimNetwork(delivery, config, store);
   await scheduleRetention(store, clock.now());
   delivery.pipeline.start();
@@ -206,6 +223,7 @@ export async function startWorker(
     delivery,
     async close() {
       await delivery.pipeline.stop();
+      health.close();
       await store.close();
     },
   };

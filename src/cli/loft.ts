@@ -48,6 +48,16 @@ Exit codes: 0 done, 1 unexpected failure, 2 invalid configuration,
 3 something the configuration names is unavailable (port in use, database unreachable or
 missing, data directory not writable).`;
 
+/** The configured store, for start-up failures met after it opened (see `explain`). */
+let databaseUrl: string | undefined;
+
+/** The store's unavailability in the worker's output, as one line each (see `storeHealth`). */
+const workerLog = {
+  error: (_: object, msg: string) => console.error(`loft worker: ${msg}`),
+  warn: (_: object, msg: string) => console.error(`loft worker: ${msg}`),
+  info: (_: object, msg: string) => console.log(`loft worker: ${msg}`),
+};
+
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first === undefined || first.startsWith('-') ? 'serve' : first;
@@ -65,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'seed') return (await import('./seed.js')).seedCommand(flags, process.env);
   const config = loadConfig(flags, process.env);
+  databaseUrl = config.databaseUrl;
   if (command === 'migrate') {
     const store = await openStore(config.databaseUrl);
     await store.close();
@@ -74,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'worker') {
     const worker = await startWorker(config, {
       onError: (err) => console.error('loft worker: background job failed:', err),
+      log: workerLog,
     });
     console.log(`Loft worker running (store: ${worker.store.capabilities.engine})`);
     const stopWorker = () => {
@@ -113,7 +125,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     // Known failures (bad settings, a port in use, a database out of reach) in one line.
-    const known = explain(e);
+    const known = explain(e, databaseUrl);
     if (known) console.error(`loft: ${known.line}`);
     else console.error('loft: failed to start:', e);
     process.exitCode = known?.code ?? EXIT.failure;

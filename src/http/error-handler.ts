@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notFound, TwilioError } from './errors.js';
+import { notFound, RETRY_AFTER_SECONDS, serviceUnavailable, TwilioError } from './errors.js';
+import { storeUnavailable } from '../store/unavailable.js';
 import type { Ids } from '../ids.js';
 import { logCompleted, REQUEST_ID_HEADER, stampReply } from './request-id.js';
 
@@ -33,13 +34,18 @@ export function sendTwilioError(reply: FastifyReply, err: TwilioError): FastifyR
 
 /**
  * The one place errors become responses: TwilioError → its envelope; framework 4xx → mapped;
- * anything else → logged, 500/20500, and the process carries on.
+ * the store unavailable → 503/20503 with `Retry-After` (logged once per burst by the store's
+ * health, not per request); anything else → logged, 500/20500, and the process carries on.
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof TwilioError) return sendTwilioError(reply, error);
     const mapped = fromFramework(error);
     if (mapped) return sendTwilioError(reply, mapped);
+    if (storeUnavailable(error)) {
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendTwilioError(reply, serviceUnavailable());
+    }
     req.log.error({ err: error }, 'unhandled error');
     return sendTwilioError(reply, new TwilioError(500, 20500, 'Internal Server Error'));
   });

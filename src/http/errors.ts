@@ -47,3 +47,19 @@ export const notFound = (path: string): TwilioError =>
 /** 401 / 20003. Twilio adds a `detail` key to authentication errors only. */
 export const unauthorized = (message = 'Authentication Error - invalid username'): TwilioError =>
   new TwilioError(401, 20003, message, 'Your AccountSid or AuthToken was incorrect.');
+
+/** Seconds a client is told to wait (`Retry-After`) before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * 503 / 20503 while the store cannot take writes (a full disk, a read-only database, a lost
+ * database connection). Twilio's 20503 is "Service unavailable: The requested Twilio Service is
+ * temporarily unavailable", to be retried "a few times with exponential back-off"
+ * (twilio.com/docs/api/errors/20503); the central handler adds a `Retry-After` header.
+ */
+export const serviceUnavailable = (): TwilioError =>
+  new TwilioError(
+    503,
+    20503,
+    'Service unavailable: storage is temporarily unable to save changes; retry later',
+  );

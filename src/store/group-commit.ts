@@ -1,3 +1,5 @@
+import { storeUnavailable } from './unavailable.js';
+
 /** Settings of a {@link groupCommit} batcher. */
 export interface GroupCommitOptions {
   /** Most items written by one flush; the rest wait for the next. */
@@ -11,7 +13,9 @@ export interface GroupCommitOptions {
  * arrive during one event-loop turn (and while earlier flushes run) are written together by one
  * call of `flush`, typically one transaction. With every flush slot busy, batches grow by
  * themselves under load, and stay single items when idle. When a batch fails, its items are
- * retried one by one, so a bad item fails alone and good ones are still committed.
+ * retried one by one, so a bad item fails alone and good ones are still committed; but not when
+ * the store is unavailable (a full disk, a lost connection): that is no item's fault, and every
+ * item gets the error at once instead of one more failed write each.
  */
 export function groupCommit<I, O>(
   flush: (items: I[]) => Promise<O[]>,
@@ -29,7 +33,7 @@ export function groupCommit<I, O>(
       const out = await flush(batch.map((w) => w.item));
       batch.forEach((w, i) => w.resolve(out[i] as O));
     } catch (e) {
-      if (batch.length === 1) batch[0]?.reject(e);
+      if (batch.length === 1 || storeUnavailable(e)) for (const w of batch) w.reject(e);
       else for (const w of batch) await write([w]);
     }
   };

@@ -7,6 +7,7 @@ import type {
   TestCredentials,
 } from './records.js';
 import type { Application, MessagingService, ServicePhoneNumber } from './services.records.js';
+import type { StoreUnavailableError } from './unavailable.js';
 
 /** What differs between store engines, declared by each adapter instead of `if (engine)` checks. */
 export interface StoreCapabilities {
@@ -720,5 +721,11 @@ export interface Store {
   afterCommit(hook: () => void): void;
   /** Liveness probe for `/healthz`. */
   ping(): Promise<void>;
+  /**
+   * Calls `listener` with every StoreUnavailableError the engine raises from now on (one per
+   * failed operation: a full disk, a read-only database, a lost connection); returns the
+   * unsubscribe function. The store's health (`src/store/health.ts`) listens here.
+   */
+  onUnavailable(listener: (err: StoreUnavailableError) => void): () => void;
   close(): Promise<void>;
 }

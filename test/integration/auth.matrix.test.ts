@@ -8,7 +8,7 @@ import {
 } from '../support/server.js';
 
 // The authorization matrix: every route of the route table (the API, Loft's own /loft API and the
-// simulator's /sim; all but /healthz), every kind of caller, one exact answer each. The path's
+// simulator's /sim; all but /healthz and /readyz), every kind of caller, one exact answer each. The path's
 // account is the subaccount A; "sub" is A's own credentials, "sibling" another subaccount's (B),
 // "key" the main account's API key, "test" A's test credentials. A route added without a row here
 // fails the first test.
@@ -603,7 +603,7 @@ function routeTable(printed: string): Set<string> {
     stack.length = depth;
     const full = (stack[depth - 1] ?? '') + (m[2] ?? '');
     stack.push(full);
-    if (full === '/healthz') continue;
+    if (full === '/healthz' || full === '/readyz') continue;
     // The API's routes also register PUT and PATCH, 405 for every caller like their DELETE rows
     // here; /sim has every method it registers.
     const methods = full.startsWith('/sim/') ? METHODS : API_METHODS;

@@ -1,9 +1,11 @@
-import { chmodSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliHarness, root } from '../support/cli.js';
 import { postgresServerUrl } from '../support/stores.js';
+import { openStore } from '../../src/store/open.js';
 
 // What a newcomer meets first: --version, each command's --help, and start-up failures that
 // say in one line what to do (exit 2: a bad setting; 3: something a setting names is missing).
@@ -116,6 +118,52 @@ describe('start-up failures: one line, a distinct exit code', () => {
       r.out,
       /cannot create or write the SQLite database .*make its directory writable/,
     );
+  });
+
+  it('a read-only database file: exit 3, says so', async () => {
+    const dir = tempDir();
+    const url = `sqlite:${join(dir, 'loft.db')}`;
+    await (await openStore(url)).close(); // a migrated database
+    chmodSync(dir, 0o777); // the -wal and -shm files could be created: only the file is read-only
+    chmodSync(join(dir, 'loft.db'), 0o444);
+    const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = await finish(['serve', '--port', '0', '--database-url', url], {}, nobody);
+    expect(r.code).toBe(3);
+    expectOneLine(
+      r.out,
+      /the SQLite database .*loft\.db is read-only \(SQLITE_READONLY: attempt to write a readonly database\): make it/,
+    );
+  });
+
+  it('a full disk: exit 3, says so', async (ctx) => {
+    // A real full disk: a 4 MB tmpfs, filled after the migrations. Mounting needs root.
+    const dir = tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch (e) {
+      console.log(`skipped: cannot mount a tmpfs here (${String(e).trim()}); needs root`);
+      ctx.skip();
+    }
+    try {
+      const url = `sqlite:${join(dir, 'loft.db')}`;
+      await (await openStore(url)).close(); // a migrated database
+      const fd = openSync(join(dir, 'filler'), 'w');
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(1 << 16));
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('ENOSPC');
+      } finally {
+        closeSync(fd);
+      }
+      const r = await finish(['serve', '--port', '0', '--database-url', url]);
+      expect(r.code).toBe(3);
+      expectOneLine(
+        r.out,
+        /the disk holding the SQLite database .*loft\.db is full \(SQLITE_\w+: .*\): free space on it/,
+      );
+    } finally {
+      execFileSync('umount', ['-l', dir]);
+    }
   });
 
   it('an invalid PRICES: exit 2 at start-up', async () => {

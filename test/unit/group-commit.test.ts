@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupCommit } from '../../src/store/group-commit.js';
+import { StoreUnavailableError } from '../../src/store/unavailable.js';
 
 /** A flush that records its batches and answers each item with its double. */
 function recorder(fail?: (n: number) => boolean) {
@@ -51,6 +52,18 @@ describe('groupCommit', () => {
     ]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: 2 });
     expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+  });
+
+  it('fails a whole batch at once when the store is unavailable (no item is to blame)', async () => {
+    const batches: number[][] = [];
+    const full = new StoreUnavailableError('disk_full', 'SQLITE_FULL', new Error('disk full'));
+    const write = groupCommit(async (items: number[]) => {
+      batches.push([...items]);
+      throw full;
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => write(n)));
+    expect(results).toEqual(Array(4).fill({ status: 'rejected', reason: full }));
+    expect(batches).toEqual([[1, 2, 3, 4]]);
   });
 
   it('keeps working after a failure', async () => {

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store, StoreCapabilities, StoreSignals } from '../store.js';
+import type { UnavailabilityFeed } from '../unavailable.js';
 import { migrationProvider, type MigrationDialect } from '../migrations/index.js';
 import { accountRepository } from './accounts.repo.js';
 import { apiKeyRepository } from './api-keys.repo.js';
@@ -26,6 +27,8 @@ export interface KyselyStoreHooks {
   close?: () => Promise<void>;
   /** Cross-process wake-ups (PostgreSQL LISTEN/NOTIFY). */
   signals?: StoreSignals;
+  /** Where the adapter's dialect reports the failures it raised as StoreUnavailableError. */
+  unavailable?: UnavailabilityFeed;
 }
 
 /** Builds the shared Kysely-backed Store over a dialect-specific Kysely instance. */
@@ -77,6 +80,7 @@ export function kyselyStore(
     async ping() {
       await sql`select 1`.execute(db);
     },
+    onUnavailable: (listener) => hooks.unavailable?.subscribe(listener) ?? (() => undefined),
     close: hooks.close ?? (() => db.destroy()),
   };
 }

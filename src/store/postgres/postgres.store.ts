@@ -6,6 +6,9 @@ import type { MigrationDialect } from '../migrations/index.js';
 import { kyselyStore, migrateToLatest, type KyselyStoreHooks } from '../kysely/kysely.store.js';
 import { postgresSignals } from './postgres.signals.js';
 import { parsePostgresUrl } from './postgres.url.js';
+import { POSTGRES_FAILURES } from './postgres.failures.js';
+import { withEngineFailures } from '../kysely/failures.dialect.js';
+import { unavailabilityFeed } from '../unavailable.js';
 
 /** Options of the PostgreSQL store. */
 export interface PostgresStoreOptions {
@@ -101,11 +104,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle pooled connection that breaks (server restart, network) is discarded by the pool;
   // without a listener the 'error' event would crash the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // So would one that breaks while checked out (the pool listens only to idle ones): the
+  // backend terminated (57P01), the server restarted. The query under way gets the error (a
+  // StoreUnavailableError, 503), and the pool discards the connection when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  // SQLSTATEs such as 53100 (disk full), 25006 (read-only) and lost connections surface as
+  // StoreUnavailableError (503), reported to `feed`.
+  const feed = unavailabilityFeed();
+  const db = new Kysely<Database>({
+    dialect: withEngineFailures(new PostgresDialect({ pool }), POSTGRES_FAILURES, feed),
+  });
   const signals = postgresSignals(pool, connectionString);
   try {
     return await postgresStore(db, {
       signals,
+      unavailable: feed,
       close: async () => {
         await signals.close();
         await db.destroy();

@@ -9,6 +9,9 @@ import { withStatementCache } from './statement-cache.js';
 import { localSignals } from '../local-signals.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { startStatistics, type StatisticsOptions } from './statistics.js';
+import { sqliteFailures, sqliteUnavailable } from './sqlite.failures.js';
+import { withEngineFailures } from '../kysely/failures.dialect.js';
+import { unavailabilityFeed } from '../unavailable.js';
 
 /** What the embedded store declares (see {@link StoreCapabilities}). */
 export const SQLITE_CAPABILITIES: StoreCapabilities = {
@@ -53,8 +56,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       onFailure: () => conn.pragma('wal_autocheckpoint = 1000'),
     });
   }
+  // A full disk or a read-only file surfaces as StoreUnavailableError (503), reported to `feed`.
+  const feed = unavailabilityFeed();
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(conn) }),
+    dialect: withEngineFailures(
+      new SqliteDialect({ database: withStatementCache(conn) }),
+      sqliteFailures(conn, options.path),
+      feed,
+    ),
   });
   await withWriteLock(conn, () =>
     migrateToLatest(db, {
@@ -66,6 +75,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const statistics = await startStatistics(db, options.statistics);
   return kyselyStore(db, SQLITE_CAPABILITIES, {
     signals: localSignals(),
+    unavailable: feed,
     close: async () => {
       statistics.stop();
       await checkpointer?.stop();
@@ -91,7 +101,7 @@ async function withWriteLock<T>(conn: SQLite.Database, fn: () => Promise<T>): Pr
       conn.exec('BEGIN IMMEDIATE');
       break;
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw sqliteUnavailable(e) ?? e;
     }
   }
   try {
@@ -100,7 +110,7 @@ async function withWriteLock<T>(conn: SQLite.Database, fn: () => Promise<T>): Pr
     return result;
   } catch (e) {
     if (conn.inTransaction) conn.exec('ROLLBACK');
-    throw e;
+    throw sqliteUnavailable(e) ?? e;
   }
 }
 
