@@ -64,15 +64,26 @@ export async function startServer(
 ): Promise<Server> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
+  // Background failures are logged through the app's logger once it exists.
+  const log: {
+    current?: {
+      error: (obj: object, msg: string) => void;
+      warn: (msg: string) => void;
+    };
+  } = {};
+  const store = await withReadCache(
+    overrides.store ??
+      (await openStore(config.databaseUrl, {
+        sqliteWalLimitMb: config.sqliteWalLimitMb,
+        onWarning: (msg) => log.current?.warn(msg),
+      })),
+  );
   const accounts = accountsService({ store, clock, ids });
   const ensured = await accounts.ensureMain(config.mainAccount);
   const main = { ...ensured, test: await accounts.testCredentials(ensured.account) };
   // A single-process store: leases left by a crashed predecessor are ours to take now. Not in an
   // API-only process: a `loft worker` beside it on the same file holds leases it still runs.
   if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
-  // Background failures are logged through the app's logger once it exists.
-  const log: { current?: { error: (obj: object, msg: string) => void } } = {};
   const delivery = setupDelivery({
     config,
     store,
@@ -195,7 +206,13 @@ export async function startWorker(
 ): Promise<Worker> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
+  const store = await withReadCache(
+    overrides.store ??
+      (await openStore(config.databaseUrl, {
+        sqliteWalLimitMb: config.sqliteWalLimitMb,
+        onWarning: (msg) => console.warn(`loft worker: ${msg}`),
+      })),
+  );
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   const delivery = setupDelivery({ config, store, clock, ids, onError: overrides.onError });
   await seedSimNetwork(delivery, config, store);

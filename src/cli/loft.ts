@@ -66,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'seed') return (await import('./seed.js')).seedCommand(flags, process.env);
   const config = loadConfig(flags, process.env);
   if (command === 'migrate') {
-    const store = await openStore(config.databaseUrl);
+    const store = await openStore(config.databaseUrl, {
+      sqliteWalLimitMb: config.sqliteWalLimitMb,
+    });
     await store.close();
     console.log(`migrations applied to ${redactUrl(config.databaseUrl)}`);
     return 0;
