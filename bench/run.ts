@@ -16,6 +16,7 @@ import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js
 import { dropAll, pgUnavailable, pgVersion } from './bench.pg.js';
 import { prismPhase, prismUnavailable } from './bench.prism.js';
 import { stopAll } from './bench.proc.js';
+import { walRun } from './bench.wal.js';
 import { evaluateTargets, render, type Results, type StoreResult } from './bench.report.js';
 
 const env = process.env;
@@ -58,6 +59,10 @@ const settings = {
   skipPrism: flag('BENCH_SKIP_PRISM'),
   skipList: flag('BENCH_SKIP_LIST'),
   skipE2e: flag('BENCH_SKIP_E2E'),
+  walSeconds: num('BENCH_WAL_SECONDS', 60),
+  walLimitMb: num('BENCH_WAL_LIMIT_MB', 64),
+  skipWal: flag('BENCH_SKIP_WAL'),
+  skipWalUnbounded: flag('BENCH_SKIP_WAL_UNBOUNDED'),
   build: !flag('BENCH_NO_BUILD'),
 };
 
@@ -76,6 +81,7 @@ function machine(): Record<string, string | number> {
 }
 
 const step = (s: string) => console.log(`\n▶ ${s}`);
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 /** `l` with its rate as a share of the ceiling's, to three decimals. */
 const withRatio = <L extends Load>(l: L, ceiling: number) => ({
@@ -213,6 +219,36 @@ async function main(): Promise<number> {
         }
       }
     }
+  }
+
+  if (settings.skipWal || settings.skipSqlite) {
+    results.skipped['SQLite WAL'] = settings.skipWal ? 'BENCH_SKIP_WAL is set' : 'SQLite skipped';
+  } else {
+    // Bounded first: the unbounded run leaves gigabytes of dirty pages for the disk to absorb.
+    const limits = settings.skipWalUnbounded ? [settings.walLimitMb] : [settings.walLimitMb, 0];
+    const runs = [];
+    for (const limitMb of limits) {
+      const bound = limitMb === 0 ? 'unbounded' : `bound ${limitMb} MB`;
+      step(`sqlite: WAL under full load, ${bound}, c=${connections}, ${settings.walSeconds} s`);
+      const w = await walRun({ limitMb, connections, seconds: settings.walSeconds });
+      runs.push(w);
+      console.log(
+        `  ${w.reqPerSec} req/s; WAL peak ${mb(w.walPeakBytes)}, at the end ${mb(w.walAtEndBytes)}, ` +
+          `final ${mb(w.walFinalBytes)} (${w.settleSeconds} s after the load)`,
+      );
+      warnFailed(results, `sqlite WAL run (${bound})`, w);
+      if (w.settleTimedOut) {
+        results.warnings.push(`sqlite WAL run (${bound}): the WAL never settled after the load`);
+      }
+    }
+    const [bounded, unbounded] = runs;
+    results.wal = {
+      runs,
+      ...(bounded &&
+        unbounded && {
+          throughputRatio: Math.round((bounded.reqPerSec / unbounded.reqPerSec) * 1000) / 1000,
+        }),
+    };
   }
 
   const noPrism = settings.skipPrism ? 'BENCH_SKIP_PRISM is set' : prismUnavailable();
