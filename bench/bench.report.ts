@@ -115,20 +115,23 @@ export function evaluateTargets(r: Results): Target[] {
       });
     }
   }
-  for (const w of r.wal?.runs ?? []) {
-    if (w.limitMb === 0) continue;
+  const bounded = (r.wal?.runs ?? []).filter((w) => w.limitMb > 0);
+  if (bounded.length > 0) {
+    const w = bounded[0] as WalRun;
     const limit = w.limitMb * 1048576;
+    const peak = Math.max(...bounded.map((b) => b.walPeakBytes));
+    const final = Math.max(...bounded.map((b) => b.walFinalBytes));
     targets.push({
       measure: `SQLite WAL peak, ${w.seconds} s full load (issue 16)`,
       target: `≤ ${w.limitMb} MB`,
-      value: mb(w.walPeakBytes),
-      pass: w.walPeakBytes <= limit,
+      value: mb(peak),
+      pass: peak <= limit,
     });
     targets.push({
       measure: 'SQLite WAL once idle after the load (issue 16)',
       target: `≤ ${w.limitMb / 8} MB`,
-      value: mb(w.walFinalBytes),
-      pass: w.walFinalBytes <= limit / 8,
+      value: mb(final),
+      pass: final <= limit / 8,
     });
   }
   if (r.wal?.throughputRatio !== undefined) {

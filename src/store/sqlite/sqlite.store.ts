@@ -85,6 +85,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           walPath,
           limitBytes: walLimit,
           checkpointer,
+          inTransaction: () => conn.inTransaction,
           ...(options.walIdleMs !== undefined && { idleMs: options.walIdleMs }),
           ...(options.onWarning && { onWarning: options.onWarning }),
         }

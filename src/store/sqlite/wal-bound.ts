@@ -23,6 +23,11 @@ export interface WalBoundOptions {
   retryMs?: number;
   /** Told when the WAL stays past its restart size because a checkpoint could not complete. */
   onWarning?: (message: string) => void;
+  /**
+   * Whether the connection is inside a transaction begun outside Kysely (the migrations'
+   * `BEGIN IMMEDIATE`): no checkpoint is asked for then, as it would wait for that very one.
+   */
+  inTransaction?: () => boolean;
 }
 
 const MB = 1024 * 1024;
@@ -100,14 +105,17 @@ export function boundedWal(inner: Driver, options: WalBoundOptions): Driver {
 
   /** Whether the query about to run must first wait for a RESTART checkpoint. */
   const mustRestart = (): boolean => {
-    if (!checkpointer.alive || performance.now() < retryAt) return false;
+    if (!checkpointer.alive || performance.now() < retryAt || options.inTransaction?.()) {
+      return false;
+    }
     const f = walFile();
     return f !== undefined && f.size > restartAt && signature(f) !== restarted;
   };
 
   const idle = setInterval(() => {
     const seen = signature(walFile());
-    if (seen === '' || seen.startsWith('0:') || idleRun || !checkpointer.alive) {
+    const busy = idleRun || !checkpointer.alive || options.inTransaction?.();
+    if (seen === '' || seen.startsWith('0:') || busy) {
       idleSeen = undefined;
       return;
     }
