@@ -1,12 +1,6 @@
 import { statSync, type Stats } from 'node:fs';
 import { SqliteDialect } from 'kysely';
-import type {
-  DatabaseConnection,
-  Driver,
-  QueryCompiler,
-  SqliteDialectConfig,
-  TransactionSettings,
-} from 'kysely';
+import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
 import type { Checkpointer } from './checkpointer.js';
 
 /** Options of {@link boundedWal}. */
@@ -46,15 +40,18 @@ export const restartBytes = (limitBytes: number): number => Math.floor(limitByte
  * SQLite appends every commit to the WAL and starts it over from the top only when a
  * checkpoint has copied all of it into the database file and no reader still reads from it; the
  * PASSIVE checkpoints of checkpointer.ts never get there under continuous writes, so the WAL grew
- * without end (600 MB in 12 s at full load), and the file never shrinks by itself.
+ * without end (643 MB in 12 s at full load in issue 16's probe), and the file never shrinks by
+ * itself (sqlite.org/wal.html, "Avoiding Excessively Large WAL Files").
  *
  * Here, each time the connection is handed to a query or a transaction, the WAL file's size is
  * read (one `stat`, ~2 µs). Past {@link restartBytes}, that query waits, holding the connection,
- * while the checkpointer copies what is left and completes a RESTART checkpoint (a few ms: the
- * PASSIVE checkpoints have copied most of it); every query after it waits for the connection as
- * usual. That is the back-pressure: writes go no faster than the checkpoints. The next commit
+ * while the checkpointer copies what is left and completes a RESTART checkpoint (a few to a few
+ * tens of ms: the PASSIVE checkpoints have copied most of it); every query after it waits for the
+ * connection as usual. RESTART waits for readers still using the WAL, so that the next writer
+ * starts it over (sqlite.org/c3ref/wal_checkpoint_v2.html). That is the back-pressure: writes go no faster than the checkpoints. The next commit
  * writes the WAL from the top and cuts the file back to {@link restartBytes}
- * (`journal_size_limit`), so the file never passes that size by more than one transaction.
+ * (`journal_size_limit`, sqlite.org/pragma.html#pragma_journal_size_limit), so the file passes
+ * that size by no more than the transactions already under way: one per process on the file.
  * Holding the connection means no transaction of this process is open during the checkpoint
  * (the checkpoint would wait for it, or it for the checkpoint). A RESTART rather than a TRUNCATE
  * under load: truncating a 30 MB file and growing it again costs ~10 ms each time.
@@ -137,7 +134,7 @@ export function boundedWal(inner: Driver, options: WalBoundOptions): Driver {
   idle.unref();
 
   return {
-    init: () => inner.init(),
+    init: inner.init.bind(inner),
     async acquireConnection(): Promise<DatabaseConnection> {
       const conn = await inner.acquireConnection();
       try {
@@ -148,29 +145,13 @@ export function boundedWal(inner: Driver, options: WalBoundOptions): Driver {
       }
       return conn;
     },
-    beginTransaction: (c: DatabaseConnection, s: TransactionSettings) =>
-      inner.beginTransaction(c, s),
-    commitTransaction: (c: DatabaseConnection) => inner.commitTransaction(c),
-    rollbackTransaction: (c: DatabaseConnection) => inner.rollbackTransaction(c),
-    ...(inner.savepoint && {
-      savepoint: (c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
-        inner.savepoint!(c, name, compile),
-    }),
-    ...(inner.rollbackToSavepoint && {
-      rollbackToSavepoint: (
-        c: DatabaseConnection,
-        name: string,
-        compile: QueryCompiler['compileQuery'],
-      ) => inner.rollbackToSavepoint!(c, name, compile),
-    }),
-    ...(inner.releaseSavepoint && {
-      releaseSavepoint: (
-        c: DatabaseConnection,
-        name: string,
-        compile: QueryCompiler['compileQuery'],
-      ) => inner.releaseSavepoint!(c, name, compile),
-    }),
-    releaseConnection: (c: DatabaseConnection) => inner.releaseConnection(c),
+    beginTransaction: inner.beginTransaction.bind(inner),
+    commitTransaction: inner.commitTransaction.bind(inner),
+    rollbackTransaction: inner.rollbackTransaction.bind(inner),
+    savepoint: inner.savepoint?.bind(inner),
+    rollbackToSavepoint: inner.rollbackToSavepoint?.bind(inner),
+    releaseSavepoint: inner.releaseSavepoint?.bind(inner),
+    releaseConnection: inner.releaseConnection.bind(inner),
     async destroy() {
       clearInterval(idle);
       await idleRun;
