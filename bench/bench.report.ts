@@ -3,6 +3,7 @@ import type { ListResult, Variant } from './bench.list.js';
 import { VARIANTS } from './bench.list.js';
 import type { Load } from './bench.load.js';
 import type { PrismResult } from './bench.prism.js';
+import type { WalRun } from './bench.wal.js';
 
 /** One store's figures (SQLite or PostgreSQL). */
 export interface StoreResult {
@@ -27,6 +28,8 @@ export interface Results {
   stores: Partial<Record<'sqlite' | 'postgres', StoreResult>>;
   skipped: Record<string, string>;
   prism?: PrismResult;
+  /** SQLite under full create load: bounded WAL, then unbounded (Loft before issue 16). */
+  wal?: { runs: WalRun[]; throughputRatio?: number };
   targets: Target[];
   warnings: string[];
   totalSeconds?: number;
@@ -112,8 +115,37 @@ export function evaluateTargets(r: Results): Target[] {
       });
     }
   }
+  const bounded = (r.wal?.runs ?? []).filter((w) => w.limitMb > 0);
+  if (bounded.length > 0) {
+    const w = bounded[0] as WalRun;
+    const limit = w.limitMb * 1048576;
+    const peak = Math.max(...bounded.map((b) => b.walPeakBytes));
+    const final = Math.max(...bounded.map((b) => b.walFinalBytes));
+    targets.push({
+      measure: `SQLite WAL peak, ${w.seconds} s full load (issue 16)`,
+      target: `≤ ${w.limitMb} MB`,
+      value: mb(peak),
+      pass: peak <= limit,
+    });
+    targets.push({
+      measure: 'SQLite WAL once idle after the load (issue 16)',
+      target: `≤ ${w.limitMb / 8} MB`,
+      value: mb(final),
+      pass: final <= limit / 8,
+    });
+  }
+  if (r.wal?.throughputRatio !== undefined) {
+    targets.push({
+      measure: 'create throughput, bounded / unbounded WAL (issue 16)',
+      target: '≥ 0.95',
+      value: ratio(r.wal.throughputRatio),
+      pass: r.wal.throughputRatio >= 0.95,
+    });
+  }
   return targets;
 }
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 /** The human-readable report printed at the end of a run. */
 export function render(r: Results): string {
@@ -186,10 +218,8 @@ export function render(r: Results): string {
       `c=${r.prism.list.connections}, status ${r.prism.checks.list}`,
     ]);
   }
-  out.push(
-    'POST Messages.json (and Prism)',
-    table(['', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', '/ceiling', 'notes'], rows),
-  );
+  const loadHead = ['req/s', 'p50 ms', 'p99 ms', 'CPU µs/req'];
+  out.push('POST Messages.json (and Prism)', table(['', ...loadHead, '/ceiling', 'notes'], rows));
   for (const [name, s] of Object.entries(r.stores)) {
     if (s.lists.length === 0) continue;
     const ratios = listRatios(s.lists);
@@ -254,6 +284,27 @@ export function render(r: Results): string {
         e2eRows,
       ),
     );
+  }
+  if (r.wal && r.wal.runs.length > 0) {
+    const first = r.wal.runs[0] as WalRun;
+    out.push(
+      '',
+      `SQLite WAL under full create load (c=${first.connections}, ${first.seconds} s, delivering)`,
+      table(
+        ['WAL', ...loadHead, 'peak', 'at end', 'final', 'settled after s'],
+        r.wal.runs.map((w) => [
+          w.limitMb === 0 ? 'unbounded' : `bound ${w.limitMb} MB`,
+          ...load(w),
+          mb(w.walPeakBytes),
+          mb(w.walAtEndBytes),
+          mb(w.walFinalBytes),
+          w.settleTimedOut ? `> ${w.settleSeconds}` : w.settleSeconds,
+        ]),
+      ),
+    );
+    if (r.wal.throughputRatio !== undefined) {
+      out.push(`throughput bounded / unbounded: ${ratio(r.wal.throughputRatio)}`);
+    }
   }
   out.push(
     '',

@@ -16,6 +16,7 @@ import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js
 import { dropAll, pgUnavailable, pgVersion } from './bench.pg.js';
 import { prismPhase, prismUnavailable } from './bench.prism.js';
 import { stopAll } from './bench.proc.js';
+import { walRun, type WalRun } from './bench.wal.js';
 import { evaluateTargets, render, type Results, type StoreResult } from './bench.report.js';
 
 const env = process.env;
@@ -58,6 +59,11 @@ const settings = {
   skipPrism: flag('BENCH_SKIP_PRISM'),
   skipList: flag('BENCH_SKIP_LIST'),
   skipE2e: flag('BENCH_SKIP_E2E'),
+  walSeconds: num('BENCH_WAL_SECONDS', 60),
+  walLimitMb: num('BENCH_WAL_LIMIT_MB', 64),
+  walRounds: Math.max(1, num('BENCH_WAL_ROUNDS', 1)),
+  skipWal: flag('BENCH_SKIP_WAL'),
+  skipWalUnbounded: flag('BENCH_SKIP_WAL_UNBOUNDED'),
   build: !flag('BENCH_NO_BUILD'),
 };
 
@@ -76,6 +82,7 @@ function machine(): Record<string, string | number> {
 }
 
 const step = (s: string) => console.log(`\n▶ ${s}`);
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 /** `l` with its rate as a share of the ceiling's, to three decimals. */
 const withRatio = <L extends Load>(l: L, ceiling: number) => ({
@@ -213,6 +220,42 @@ async function main(): Promise<number> {
         }
       }
     }
+  }
+
+  if (settings.skipWal || settings.skipSqlite) {
+    results.skipped['SQLite WAL'] = settings.skipWal ? 'BENCH_SKIP_WAL is set' : 'SQLite skipped';
+  } else {
+    // Bounded first: the unbounded run leaves gigabytes of dirty pages for the disk to absorb.
+    // Rounds alternate, so a change in the machine's speed hits both sides alike.
+    const limits = settings.skipWalUnbounded ? [settings.walLimitMb] : [settings.walLimitMb, 0];
+    const runs: WalRun[] = [];
+    for (let round = 1; round <= settings.walRounds; round++) {
+      for (const limitMb of limits) {
+        const bound = limitMb === 0 ? 'unbounded' : `bound ${limitMb} MB`;
+        step(
+          `sqlite: WAL under full load, ${bound}, c=${connections}, ${settings.walSeconds} s` +
+            (settings.walRounds > 1 ? `, round ${round}` : ''),
+        );
+        const w = await walRun({ limitMb, connections, seconds: settings.walSeconds });
+        runs.push(w);
+        console.log(
+          `  ${w.reqPerSec} req/s; WAL peak ${mb(w.walPeakBytes)}, at the end ` +
+            `${mb(w.walAtEndBytes)}, final ${mb(w.walFinalBytes)} (${w.settleSeconds} s after)`,
+        );
+        warnFailed(results, `sqlite WAL run (${bound})`, w);
+        if (w.settleTimedOut) {
+          results.warnings.push(`sqlite WAL run (${bound}): the WAL never settled after the load`);
+        }
+      }
+    }
+    const requests = (bounded: boolean) =>
+      runs.filter((w) => w.limitMb > 0 === bounded).reduce((n, w) => n + w.requests, 0);
+    results.wal = {
+      runs,
+      ...(!settings.skipWalUnbounded && {
+        throughputRatio: Math.round((requests(true) / requests(false)) * 1000) / 1000,
+      }),
+    };
   }
 
   const noPrism = settings.skipPrism ? 'BENCH_SKIP_PRISM is set' : prismUnavailable();

@@ -52,6 +52,8 @@ export interface Config {
   readonly prices: PriceOverrides | undefined;
   /** OUTBOUND_DENY: CIDR ranges and host names media fetches and webhooks may not reach. */
   readonly outboundDeny: readonly string[];
+  /** Bound of the SQLite WAL file in MB (0: unbounded); see src/store/sqlite/wal-bound.ts. */
+  readonly sqliteWalLimitMb: number;
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -176,6 +178,12 @@ export const FLAGS = {
     env: 'OUTBOUND_DENY',
     arg: 'LIST',
     help: 'CIDR ranges and host names webhooks and media fetches may not reach (none; the private ranges with SIM=off)',
+  },
+  'sqlite-wal-limit-mb': {
+    type: 'string',
+    env: 'SQLITE_WAL_LIMIT_MB',
+    arg: 'MB',
+    help: 'most the SQLite WAL file may hold; writes wait for checkpoints (64; 0 = unbounded)',
   },
   sim: {
     type: 'string',
@@ -339,6 +347,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     maxCount: maxCountRaw === '0' ? undefined : Number(maxCountRaw),
     intervalMs: duration('RETENTION_INTERVAL', get('retention-interval') ?? '60s') ?? 60_000,
   });
+  const walLimitRaw = get('sqlite-wal-limit-mb') ?? '64';
+  if (!/^\d+$/.test(walLimitRaw) || Number(walLimitRaw) > 1_000_000) {
+    throw new ConfigError(
+      `SQLITE_WAL_LIMIT_MB must be a whole number of MB (0 = unbounded), got '${walLimitRaw}'`,
+    );
+  }
   const simEnabled = onOff('SIM', get('sim'), true);
   // An empty OUTBOUND_DENY is a setting (deny nothing), not an absent one.
   const outboundRaw = values['outbound-deny'] ?? env['OUTBOUND_DENY'];
@@ -377,5 +391,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     retention,
     jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
     outboundDeny: Object.freeze([...outboundDeny]),
+    sqliteWalLimitMb: Number(walLimitRaw),
   });
 }

@@ -66,16 +66,22 @@ export async function startServer(
 ): Promise<Server> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
+  // Background failures are logged through the app's logger once it exists; the store's
+  // unavailability (a full disk, a lost connection) once per burst by its health, not per job.
+  const log: { current?: HealthLog } = {};
+  const store = await withReadCache(
+    overrides.store ??
+      (await openStore(config.databaseUrl, {
+        sqliteWalLimitMb: config.sqliteWalLimitMb,
+        onWarning: (msg) => log.current?.warn({}, msg),
+      })),
+  );
   const accounts = accountsService({ store, clock, ids });
   const ensured = await accounts.ensureMain(config.mainAccount);
   const main = { ...ensured, test: await accounts.testCredentials(ensured.account) };
   // A single-process store: leases left by a crashed predecessor are ours to take now. Not in an
   // API-only process: a `loft worker` beside it on the same file holds leases it still runs.
   if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
-  // Background failures are logged through the app's logger once it exists; the store's
-  // unavailability (a full disk, a lost connection) once per burst by its health, not per job.
-  const log: { current?: HealthLog } = {};
   const health = storeHealth({ store, clock, log: () => log.current });
   const delivery = setupDelivery({
     config,
@@ -208,7 +214,13 @@ export async function startWorker(
 ): Promise<Worker> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = await withReadCache(overrides.store ?? (await openStore(config.databaseUrl)));
+  const store = await withReadCache(
+    overrides.store ??
+      (await openStore(config.databaseUrl, {
+        sqliteWalLimitMb: config.sqliteWalLimitMb,
+        onWarning: (msg) => console.warn(`loft worker: ${msg}`),
+      })),
+  );
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   const health = storeHealth({ store, clock, log: () => overrides.log });
   const onError = (err: unknown) => {

@@ -77,7 +77,9 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(flags, process.env);
   databaseUrl = config.databaseUrl;
   if (command === 'migrate') {
-    const store = await openStore(config.databaseUrl);
+    const store = await openStore(config.databaseUrl, {
+      sqliteWalLimitMb: config.sqliteWalLimitMb,
+    });
     await store.close();
     console.log(`migrations applied to ${redactUrl(config.databaseUrl)}`);
     return 0;

@@ -278,7 +278,10 @@ export async function seedCommand(argv: string[], env: NodeJS.ProcessEnv): Promi
   const seed = positive('seed', own.seed, 1);
   const days = positive('days', own.days, 90);
   const concurrency = positive('concurrency', own.concurrency, 1);
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, {
+    sqliteWalLimitMb: config.sqliteWalLimitMb,
+    onWarning: (msg) => console.warn(msg),
+  });
   try {
     const main = await accountsService({ store, clock: systemClock, ids: randomIds() }).ensureMain(
       config.mainAccount,

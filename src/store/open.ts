@@ -16,12 +16,27 @@ export class StoreOpenError extends Error {
   }
 }
 
+/** Settings of {@link openStore} beyond the URL. */
+export interface OpenStoreOptions {
+  /** SQLite: bound of the WAL file in MB, 0 = unbounded (64; `SQLITE_WAL_LIMIT_MB`). */
+  sqliteWalLimitMb?: number;
+  /** SQLite: told when the WAL cannot be kept within its bound. */
+  onWarning?: (message: string) => void;
+}
+
 /** Opens the store a DATABASE_URL names and runs its migrations; throws StoreOpenError. */
-export async function openStore(databaseUrl: string): Promise<Store> {
+export async function openStore(
+  databaseUrl: string,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
   try {
     if (databaseUrl.startsWith('sqlite:')) {
       return await openSqliteStore({
         path: databaseUrl.slice('sqlite:'.length) || './data/loft.db',
+        ...(options.sqliteWalLimitMb !== undefined && {
+          walLimitBytes: options.sqliteWalLimitMb * 1024 * 1024,
+        }),
+        ...(options.onWarning && { onWarning: options.onWarning }),
       });
     }
     if (isPostgresUrl(databaseUrl)) return await openPostgresStore({ url: databaseUrl });

@@ -37,6 +37,15 @@ describe('loadConfig', () => {
       /OUTBOUND_DENY: '10.0.0.0\/40' is not a CIDR range/,
     );
   });
+  it('reads SQLITE_WAL_LIMIT_MB (64 by default, 0 = unbounded); flags win', () => {
+    expect(loadConfig([], {}).sqliteWalLimitMb).toBe(64);
+    expect(loadConfig([], { SQLITE_WAL_LIMIT_MB: '0' }).sqliteWalLimitMb).toBe(0);
+    const env = { SQLITE_WAL_LIMIT_MB: '16' };
+    expect(loadConfig([], env).sqliteWalLimitMb).toBe(16);
+    expect(loadConfig(['--sqlite-wal-limit-mb', '8'], env).sqliteWalLimitMb).toBe(8);
+    expect(() => loadConfig([], { SQLITE_WAL_LIMIT_MB: '1.5' })).toThrow(/SQLITE_WAL_LIMIT_MB/);
+    expect(() => loadConfig([], { SQLITE_WAL_LIMIT_MB: '-1' })).toThrow(/SQLITE_WAL_LIMIT_MB/);
+  });
   it('fails fast on bad values', () => {
     expect(() => loadConfig(['--port', 'x'], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/PORT/);

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store, StoreCapabilities } from '../store.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
@@ -12,6 +12,7 @@ import { startStatistics, type StatisticsOptions } from './statistics.js';
 import { sqliteFailures, sqliteUnavailable } from './sqlite.failures.js';
 import { withEngineFailures } from '../kysely/failures.dialect.js';
 import { unavailabilityFeed } from '../unavailable.js';
+import { BoundedWalDialect, restartBytes, type WalBoundOptions } from './wal-bound.js';
 
 /** What the embedded store declares (see {@link StoreCapabilities}). */
 export const SQLITE_CAPABILITIES: StoreCapabilities = {
@@ -28,7 +29,19 @@ export interface SqliteStoreOptions {
   path: string;
   /** Timing of the planner statistics checks (see statistics.ts). */
   statistics?: StatisticsOptions;
+  /**
+   * Most bytes the WAL file may hold (see wal-bound.ts): 64 MB; 0 leaves it unbounded (only
+   * the background PASSIVE checkpoints, which cannot keep up with a sustained write load).
+   */
+  walLimitBytes?: number;
+  /** A WAL left unwritten this long is truncated (1 s). */
+  walIdleMs?: number;
+  /** Told when the WAL cannot be kept within its bound (a reader holds an old snapshot). */
+  onWarning?: (message: string) => void;
 }
+
+/** The default bound of the WAL file: 64 MB. */
+export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * The embedded store: one better-sqlite3 connection in WAL mode. Single-process: jobs are
@@ -48,19 +61,43 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   // 32 MB of page cache (default 2 MB): the list indexes' upper levels and the newest pages
   // stay in memory at a million messages, and inserts stop re-reading them.
   conn.pragma('cache_size = -32000');
+  const walLimit = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
+  const file = options.path !== ':memory:';
+  const walPath = `${options.path}-wal`;
+  if (file && walLimit > 0) {
+    // The first commit after the WAL starts over from the top cuts the file back to this size
+    // (see wal-bound.ts; also with SQLite's own checkpoints, should the checkpointer fail).
+    conn.pragma(`journal_size_limit = ${restartBytes(walLimit)}`);
+    // A WAL left past half its bound (a crash under load, or another process's): fold it into
+    // the database file and truncate it before anything else is written.
+    if ((statSync(walPath, { throwIfNoEntry: false })?.size ?? 0) > restartBytes(walLimit)) {
+      conn.pragma('wal_checkpoint(TRUNCATE)');
+    }
+  }
   let checkpointer: Checkpointer | undefined;
-  if (options.path !== ':memory:') {
+  if (file) {
     // Checkpoints run on a worker thread (see checkpointer.ts); SQLite's own again if it fails.
     conn.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(options.path, {
       onFailure: () => conn.pragma('wal_autocheckpoint = 1000'),
     });
   }
+  const bound: WalBoundOptions | undefined =
+    checkpointer && walLimit > 0
+      ? {
+          walPath,
+          limitBytes: walLimit,
+          checkpointer,
+          inTransaction: () => conn.inTransaction,
+          ...(options.walIdleMs !== undefined && { idleMs: options.walIdleMs }),
+          ...(options.onWarning && { onWarning: options.onWarning }),
+        }
+      : undefined;
   // A full disk or a read-only file surfaces as StoreUnavailableError (503), reported to `feed`.
   const feed = unavailabilityFeed();
   const db = new Kysely<Database>({
     dialect: withEngineFailures(
-      new SqliteDialect({ database: withStatementCache(conn) }),
+      new BoundedWalDialect({ database: withStatementCache(conn) }, bound),
       sqliteFailures(conn, options.path),
       feed,
     ),
