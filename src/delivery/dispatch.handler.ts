@@ -18,7 +18,7 @@ import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
 import { memoize } from '../jobs/memo.js';
-import { GateAborted, originOf, type OutboundGate } from '../http/outbound.gate.js';
+import { calledOff, originOf, type OutboundGate } from '../http/outbound.gate.js';
 import { mediaUrlsOf } from '../media/media.fetch.js';
 import { MEDIA_LIMITS } from '../media/media.types.js';
 
@@ -48,8 +48,6 @@ export interface DispatchDeps {
    * but the MMS waiting on the same origin. Without one, media are fetched on the spot.
    */
   mediaGate?: OutboundGate;
-  /** How long a media fetch may take: an MMS the gate has no waiting place for waits this long. */
-  mediaTimeoutMs?: number;
 }
 
 /**
@@ -119,7 +117,7 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
         if (running) return { later: running.catch((e: unknown) => calledOff(e, clock.now())) };
         // Every waiting place is taken: back after one fetch timeout, the longest a slot stays
         // taken (its pacing slot, if any, is kept).
-        const retryAt = now + (deps.mediaTimeoutMs ?? MEDIA_LIMITS.fetchTimeoutMs);
+        const retryAt = now + MEDIA_LIMITS.fetchTimeoutMs;
         return { retryAt, payload: deps.pacer ? { ...job.payload, paced: now } : job.payload };
       } else {
         return { done: true };
@@ -129,12 +127,6 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
   };
   // Paced sends wait for their sender's slot one by one: no batch to gain there.
   return deps.pacer ? single : Object.assign(single, { batch: dispatchBatch(deps) });
-}
-
-/** Background work called off by a stopping runner before it started: due again at once. */
-function calledOff(err: unknown, now: number): JobOutcome {
-  if (err instanceof GateAborted) return { retryAt: now };
-  throw err;
 }
 
 /** Statuses a dispatch job still has work for. */

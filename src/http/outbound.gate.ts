@@ -22,6 +22,15 @@ export class GateAborted extends Error {
   override name = 'GateAborted';
 }
 
+/**
+ * A job's outcome when its work was called off before it started (a stopping runner aborted
+ * its wait for a slot): due again at once, for this or another process. Rethrows anything else.
+ */
+export function calledOff(err: unknown, now: number): { retryAt: number } {
+  if (err instanceof GateAborted) return { retryAt: now };
+  throw err;
+}
+
 /** The origin of an http(s) URL (`scheme://host[:port]`, without userinfo), else undefined. */
 export function originOf(url: string): string | undefined {
   try {

@@ -17,6 +17,7 @@ import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
 import { defaultOutbound, OutboundError, type Outbound } from '../http/outbound.js';
 import { memoize } from '../jobs/memo.js';
 import {
+  calledOff,
   GateAborted,
   originOf,
   OutboundGate,
@@ -225,11 +226,6 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
    * timeout, the longest a slot stays taken (instead of circling through the database).
    */
   const crowded = (): JobOutcome => ({ retryAt: clock.now() + timeoutMs });
-  /** Work called off by a stopping runner before it started: the job is due again at once. */
-  const calledOff = (err: unknown): JobOutcome => {
-    if (err instanceof GateAborted) return { retryAt: clock.now() };
-    throw err;
-  };
 
   async function send(
     w: Webhook,
@@ -392,7 +388,9 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     if (await store.webhooks.hasPendingBefore(w.orderKey, w.id)) return { done: true };
     const account = await store.accounts.get(w.accountSid);
     const running = gate.run(keysOf(w), () => deliver(w, account), ctx?.signal);
-    return running ? { later: running.catch(calledOff) } : crowded();
+    return running
+      ? { later: running.catch((e: unknown) => calledOff(e, clock.now())) }
+      : crowded();
   };
 
   /** One round of a webhook and its settlement, in its own transaction. */
