@@ -54,6 +54,20 @@ export interface Config {
   readonly outboundDeny: readonly string[];
   /** Bound of the SQLite WAL file in MB (0: unbounded); see src/store/sqlite/wal-bound.ts. */
   readonly sqliteWalLimitMb: number;
+
+  /**
+   * Webhook requests in flight at once per receiving origin (scheme, host and port) and per
+   * account: a receiver that hangs takes only its own slots.
+   */
+  readonly webhookLimits: OutboundLimits;
+  /** MMS media fetches in flight at once per MediaUrl origin and per account (likewise). */
+  readonly mediaLimits: OutboundLimits;
+}
+
+/** Slots of outbound work per destination origin and per account. */
+export interface OutboundLimits {
+  readonly perOrigin: number;
+  readonly perAccount: number;
 }
 
 /** A configuration problem; the CLI prints it and exits with status 2. */
@@ -184,6 +198,30 @@ export const FLAGS = {
     env: 'SQLITE_WAL_LIMIT_MB',
     arg: 'MB',
     help: 'most the SQLite WAL file may hold; writes wait for checkpoints (64; 0 = unbounded)',
+  },
+  'webhook-origin-limit': {
+    type: 'string',
+    env: 'WEBHOOK_ORIGIN_LIMIT',
+    arg: 'N',
+    help: 'webhook requests in flight at once to one origin (128)',
+  },
+  'webhook-account-limit': {
+    type: 'string',
+    env: 'WEBHOOK_ACCOUNT_LIMIT',
+    arg: 'N',
+    help: 'webhook requests in flight at once for one account (512)',
+  },
+  'media-origin-limit': {
+    type: 'string',
+    env: 'MEDIA_ORIGIN_LIMIT',
+    arg: 'N',
+    help: 'MMS media fetches in flight at once from one origin (8)',
+  },
+  'media-account-limit': {
+    type: 'string',
+    env: 'MEDIA_ACCOUNT_LIMIT',
+    arg: 'N',
+    help: 'MMS media fetches in flight at once for one account (32)',
   },
   sim: {
     type: 'string',
@@ -363,6 +401,21 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   } catch (e) {
     throw new ConfigError(`OUTBOUND_DENY: ${(e as Error).message}`);
   }
+  const limit = (name: keyof typeof FLAGS, def: number): number => {
+    const raw = get(name) ?? String(def);
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100_000) {
+      throw new ConfigError(`${FLAGS[name].env} must be an integer from 1 to 100000, got '${raw}'`);
+    }
+    return Number(raw);
+  };
+  const webhookLimits = Object.freeze({
+    perOrigin: limit('webhook-origin-limit', 128),
+    perAccount: limit('webhook-account-limit', 512),
+  });
+  const mediaLimits = Object.freeze({
+    perOrigin: limit('media-origin-limit', 8),
+    perAccount: limit('media-account-limit', 32),
+  });
   return Object.freeze({
     port,
     host,
@@ -392,5 +445,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
     outboundDeny: Object.freeze([...outboundDeny]),
     sqliteWalLimitMb: Number(walLimitRaw),
+
+    webhookLimits,
+    mediaLimits,
   });
 }

@@ -16,15 +16,16 @@ import { SimRuleError, type SimRule } from './simulator/sim.rules.js';
 import { noCarrier } from './carrier.none.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
-import { webhookHandler } from '../webhooks/webhooks.handler.js';
+import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
 import { WEBHOOK_JOB_KIND } from '../webhooks/webhooks.enqueue.js';
-import { prepareMediaUrls } from '../media/media.fetch.js';
+import { MEDIA_GATE, prepareMediaUrls } from '../media/media.fetch.js';
 import { senderForMessage } from '../services/services.sender.js';
 import { twimlResponseHandler } from '../twiml/twiml.execute.js';
 import { createReply } from '../messages/messages.reply.js';
 import { isBlocked } from '../optout/optout.service.js';
 import { createOutbound, type Outbound } from '../http/outbound.js';
 import { parseDenyList } from '../http/outbound.deny.js';
+import { OutboundGate } from '../http/outbound.gate.js';
 
 /** The delivery side of a server: the simulated network and the pipeline that feeds it. */
 export interface Delivery {
@@ -79,6 +80,7 @@ export function setupDelivery(deps: {
         clock,
         timeoutMs: config.webhookTimeoutMs,
         outbound,
+        gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
       }),
     },
@@ -87,6 +89,7 @@ export function setupDelivery(deps: {
       [RETENTION_JOB]: retentionHandler({ store, clock, policy: config.retention }),
     },
     pacer,
+    mediaGate: new OutboundGate({ ...MEDIA_GATE, ...config.mediaLimits }),
     prepareMedia: (m) =>
       prepareMediaUrls(
         { store, clock, ids: deps.ids, publicBaseUrl: config.publicBaseUrl, outbound },

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs/job.js';
+import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome, Later } from '../jobs/job.js';
 import { countSegments, smartEncoded } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
@@ -18,6 +18,9 @@ import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
 import { memoize } from '../jobs/memo.js';
+import { calledOff, originOf, type OutboundGate } from '../http/outbound.gate.js';
+import { mediaUrlsOf } from '../media/media.fetch.js';
+import { MEDIA_LIMITS } from '../media/media.types.js';
 
 /** Outbox job kind that sends a message. */
 export const DISPATCH_JOB = 'dispatch';
@@ -39,6 +42,12 @@ export interface DispatchDeps {
   pacer?: Pacer;
   /** Fetches and stores MediaUrl content; the URLs handed to the carrier on success. */
   prepareMedia?: (message: Message) => Promise<MediaResult>;
+  /**
+   * Slots of media fetches per MediaUrl origin and per account: an MMS is sent (its media
+   * fetched) as background work once it has them, so a MediaUrl that hangs holds up nothing
+   * but the MMS waiting on the same origin. Without one, media are fetched on the spot.
+   */
+  mediaGate?: OutboundGate;
 }
 
 /**
@@ -54,7 +63,10 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
       advance(tx, callbacks, m, { status: 'failed', errorCode, errorMessage }, clock.now()),
     );
 
-  const single = async (job: OutboxJob): Promise<JobOutcome> => {
+  const single = async (
+    job: OutboxJob,
+    ctx?: { signal?: AbortSignal },
+  ): Promise<JobOutcome | Later> => {
     let m = await store.messages.findBySid(job.ref);
     for (let step = 0; m && step < 4; step++) {
       const now = clock.now();
@@ -98,9 +110,21 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
           const slot = deps.pacer.reserve(m.from, m.numSegments, now);
           if (slot > now) return { retryAt: slot, payload: { ...job.payload, paced: slot } };
         }
-        await send(deps, m, fail);
-        announce();
-        return { done: true };
+        const message = m;
+        const sendNow = async (): Promise<JobOutcome> => {
+          await send(deps, message, fail);
+          announce();
+          return { done: true };
+        };
+        if (message.numMedia === 0 || !deps.prepareMedia || !deps.mediaGate) return sendNow();
+        // Fetching media may take long (a MediaUrl that never answers: the whole timeout).
+        const keys = { origins: mediaUrlsOf(message).map(originOf), account: message.accountSid };
+        const running = deps.mediaGate.run(keys, sendNow, ctx?.signal);
+        if (running) return { later: running.catch((e: unknown) => calledOff(e, clock.now())) };
+        // Every waiting place is taken: back after one fetch timeout, the longest a slot stays
+        // taken (its pacing slot, if any, is kept).
+        const retryAt = now + MEDIA_LIMITS.fetchTimeoutMs;
+        return { retryAt, payload: deps.pacer ? { ...job.payload, paced: now } : job.payload };
       } else {
         return { done: true };
       }
@@ -120,7 +144,8 @@ const DISPATCHABLE = new Set(['queued', 'scheduled', 'accepted']);
  * multi-row statements — `sending` with its callbacks, the carrier's records, `sent` (or
  * `failed`) with their callbacks (an immediate delivery report folded into the same update,
  * with its own history entry and callback), and the removal of the jobs. Every other job
- * (scheduled, accepted, MMS) goes through the per-job handler.
+ * (scheduled, accepted, MMS) goes through the per-job handler, where an MMS fetching its media
+ * goes on in the background: this batch, and the next, never wait for a MediaUrl.
  */
 function dispatchBatch(deps: DispatchDeps): BatchHandler {
   const { store, clock, callbacks } = deps;

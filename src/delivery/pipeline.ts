@@ -45,7 +45,9 @@ export interface Pipeline extends MessageSink {
 
 /**
  * Wires the job runners: one for dispatch and delivery reports, one for webhooks (network-bound,
- * so it gets its own concurrency). A new message's job goes to the delivery runner (handed over
+ * so it gets its own concurrency). Neither waits on a slow destination: an MMS fetching its
+ * media and a webhook waiting for its receiver go on in the background, within their origin's
+ * and account's slots (`mediaGate`, the webhook handler's gate). A new message's job goes to the delivery runner (handed over
  * in memory when it was stored leased to it, else announced by notify()); creating a message
  * never waits for its delivery. The jobs the delivery handlers queue (status callbacks) reach
  * the runners through {@link Pipeline.router} (`withJobHandOff`); give the extra handlers a
@@ -79,7 +81,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       handlers: deps.extraHandlers,
       owner: `${deps.owner}:webhooks`,
       concurrency: deps.extraConcurrency ?? 32,
-      // Network-bound: several batches in flight, so one slow receiver holds up only its own.
+      // Network-bound: several batches in flight. One slow receiver holds up only its own
+      // webhooks: it has a bounded number of slots per origin and per account (the handler's
+      // gate), the others wait for those in memory, and a batch hands whatever is still
+      // unsettled after a moment to the background instead of holding its lane.
       batchSize: deps.extraBatchSize ?? 128,
       batchLanes: deps.extraBatchLanes ?? 4,
       leaseMs: deps.leaseMs,

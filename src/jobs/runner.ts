@@ -1,6 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { OutboxJob, OutboxLease, Store } from '../store/store.js';
-import type { BatchHandler, BatchOutcome, JobHandler, JobNotifier, JobOutcome } from './job.js';
+import type {
+  BatchHandler,
+  BatchOutcome,
+  JobContext,
+  JobHandler,
+  JobNotifier,
+  JobOutcome,
+} from './job.js';
 
 /** Settings of one runner (one group of job kinds sharing a concurrency budget). */
 export interface RunnerOptions {
@@ -86,8 +93,11 @@ export class Waker {
  * the leases of jobs still running, then completes or reschedules each job — only while it still
  * holds the lease. Kinds whose handler has a `batch` function are claimed up to `batchSize` at a
  * time and run together (the batch settles its jobs in its own transaction); the others run one
- * by one with bounded concurrency (a free slot is refilled without waiting for slower jobs). It
- * never runs on the request path; `notify()` wakes it after new work commits.
+ * by one with bounded concurrency (a free slot is refilled without waiting for slower jobs). A
+ * handler's slow part (a request to a destination that may hang) goes on as `Later`, off the
+ * slots and lanes: the job keeps its lease and is settled when that work ends, while the runner
+ * goes on claiming and running other jobs. It never runs on the request path; `notify()` wakes
+ * it after new work commits.
  */
 export class JobRunner implements JobNotifier {
   private readonly concurrency: number;
@@ -101,6 +111,10 @@ export class JobRunner implements JobNotifier {
   private readonly inflight = new Set<number>();
   /** Jobs of batches in flight. */
   private readonly batched = new Set<number>();
+  /** Jobs whose handler's work goes on in the background (`Later`), until they are settled. */
+  private readonly detached = new Map<number, Promise<void>>();
+  /** Aborted by stop(): handlers' work not started yet does not start. */
+  private stopping = new AbortController();
   private readonly wakers = new Set<Waker>();
   /** The batch lanes' wakers (also in `wakers`). */
   private readonly laneWakers = new Set<Waker>();
@@ -133,6 +147,7 @@ export class JobRunner implements JobNotifier {
   start(): void {
     if (this.running || this.loops) return;
     this.running = true;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     const loops: Promise<void>[] = [];
     if (this.singleKinds.length > 0) loops.push(this.runSingles());
     if (this.batchKinds.length > 0) {
@@ -153,12 +168,16 @@ export class JobRunner implements JobNotifier {
     this.renewer.unref();
   }
 
-  /** Stops claiming; waits for jobs in flight, and gives back the leases of jobs handed over. */
+  /**
+   * Stops claiming; waits for jobs in flight (background work that has not started is called
+   * off: its handler gives the job back), and gives back the leases of jobs handed over.
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     for (const w of this.wakers) w.notify();
     await this.loops;
-    while (this.inflight.size > 0 || this.batched.size > 0) {
+    while (this.inflight.size > 0 || this.batched.size > 0 || this.detached.size > 0) {
       await new Promise((r) => setTimeout(r, 5));
     }
     if (this.renewer) clearInterval(this.renewer);
@@ -298,6 +317,8 @@ export class JobRunner implements JobNotifier {
       await this.executeBatch(h.kind, h.jobs);
     }
     for (;;) {
+      // Background work too: what it settles (or enqueues) is part of what is due.
+      while (this.detached.size > 0) await Promise.all(this.detached.values());
       // Every kind at once, as the loops would: single jobs start first, batches alongside.
       const jobs = await this.claim(this.rotate(kinds), Math.max(this.concurrency, this.batchSize));
       if (jobs.length === 0) return total;
@@ -311,6 +332,15 @@ export class JobRunner implements JobNotifier {
       }
       await Promise.all(work);
     }
+  }
+
+  /** Whether this runner is working on the job already (a lease that lapsed brings it back). */
+  private busyWith(id: number): boolean {
+    return this.inflight.has(id) || this.batched.has(id) || this.detached.has(id);
+  }
+
+  private get ctx(): JobContext {
+    return { owner: this.opts.owner, signal: this.stopping.signal };
   }
 
   private waker(lane: boolean): Waker {
@@ -372,7 +402,7 @@ export class JobRunner implements JobNotifier {
       }
       for (const job of jobs) {
         // A job whose lease we let lapse may come back while it still runs here: skip it.
-        if (this.inflight.has(job.id)) continue;
+        if (this.busyWith(job.id)) continue;
         this.inflight.add(job.id);
         void this.execute(job).finally(() => {
           this.inflight.delete(job.id);
@@ -419,10 +449,16 @@ export class JobRunner implements JobNotifier {
   }
 
   private async renew(): Promise<void> {
-    if (this.inflight.size === 0 && this.batched.size === 0 && this.handed.length === 0) return;
+    const idle = this.inflight.size + this.batched.size + this.detached.size === 0;
+    if (idle && this.handed.length === 0) return;
     try {
       await this.opts.store.outbox.renew(
-        [...this.inflight, ...this.batched, ...this.handed.map((j) => j.id)],
+        [
+          ...this.inflight,
+          ...this.batched,
+          ...this.detached.keys(),
+          ...this.handed.map((j) => j.id),
+        ],
         this.opts.owner,
         this.opts.clock.now() + this.leaseMs,
       );
@@ -449,12 +485,12 @@ export class JobRunner implements JobNotifier {
     // Only kinds in batchKinds come here: their handler has a batch function.
     const batch = this.opts.handlers[kind]?.batch as BatchHandler;
     // A job whose lease we let lapse may come back while its batch still runs here: skip it.
-    const jobs = claimed.filter((j) => !this.batched.has(j.id));
+    const jobs = claimed.filter((j) => !this.busyWith(j.id));
     for (const j of jobs) this.batched.add(j.id);
     try {
       let leftovers: Map<number, BatchOutcome>;
       try {
-        leftovers = await batch(jobs, { owner: this.opts.owner });
+        leftovers = await batch(jobs, this.ctx);
       } catch (err) {
         this.opts.onError?.(err);
         await this.executeEach([...jobs]);
@@ -467,6 +503,7 @@ export class JobRunner implements JobNotifier {
         const job = byId.get(id);
         if (!job) continue;
         if ('perJob' in outcome) single.push(job);
+        else if ('later' in outcome) this.detach(job, outcome.later);
         else settling.push(this.settle(job, outcome));
       }
       await Promise.all([...settling, this.executeEach(single)]);
@@ -487,13 +524,34 @@ export class JobRunner implements JobNotifier {
     const handler = this.opts.handlers[job.kind];
     let outcome: JobOutcome;
     try {
-      outcome = handler ? await handler(job) : { done: true };
+      const answer = handler ? await handler(job, this.ctx) : { done: true as const };
+      if ('later' in answer) return this.detach(job, answer.later);
+      outcome = answer;
     } catch (err) {
-      this.opts.onError?.(err, job);
-      const backoff = (this.opts.errorRetryMs ?? 1000) * 2 ** Math.min(job.attempts, 20);
-      outcome = { retryAt: this.opts.clock.now() + Math.min(backoff, MAX_ERROR_BACKOFF_MS) };
+      outcome = this.failed(err, job);
     }
     await this.settle(job, outcome);
+  }
+
+  /** A handler failed: logged, and the job retried after a back-off that grows per attempt. */
+  private failed(err: unknown, job: OutboxJob): JobOutcome {
+    this.opts.onError?.(err, job);
+    const backoff = (this.opts.errorRetryMs ?? 1000) * 2 ** Math.min(job.attempts, 20);
+    return { retryAt: this.opts.clock.now() + Math.min(backoff, MAX_ERROR_BACKOFF_MS) };
+  }
+
+  /**
+   * Keeps a job whose work goes on in the background leased (renewed with the others) until
+   * that work ends, then settles it; nothing waits for it meanwhile.
+   */
+  private detach(job: OutboxJob, later: Promise<JobOutcome | undefined>): void {
+    const done = later
+      .then(
+        (outcome) => outcome && this.settle(job, outcome),
+        (err: unknown) => this.settle(job, this.failed(err, job)),
+      )
+      .finally(() => this.detached.delete(job.id));
+    this.detached.set(job.id, done);
   }
 
   /** Completes or reschedules a job, only while this runner still holds its lease. */

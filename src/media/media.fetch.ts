@@ -8,6 +8,7 @@ import {
   type Outbound,
   type OutboundAnswer,
 } from '../http/outbound.js';
+import type { GateLimits } from '../http/outbound.gate.js';
 import type { Message } from '../store/records.js';
 import type { MediaRecord, NewMedia, Store } from '../store/store.js';
 import { mediaContentUrl } from './media.mapper.js';
@@ -37,6 +38,18 @@ export const MEDIA_ERRORS = {
   /** "Invalid media URL(s)": not an absolute http(s) URL. */
   invalidUrl: 21620,
 } as const;
+
+/**
+ * Default limits of the MMS sends fetching media at once (see `OutboundGate`): per MediaUrl
+ * origin and per account (MEDIA_ORIGIN_LIMIT, MEDIA_ACCOUNT_LIMIT), in all (up to 5 MB each in
+ * memory), and how many MMS may wait for a slot in memory.
+ */
+export const MEDIA_GATE: GateLimits = {
+  perOrigin: 8,
+  perAccount: 32,
+  total: 64,
+  maxWaiting: 1024,
+};
 
 /** A media fetch's outcome. */
 export type FetchMediaResult =

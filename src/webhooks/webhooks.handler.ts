@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
-import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome } from '../jobs/job.js';
+import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome, Later } from '../jobs/job.js';
 import type { Account } from '../store/records.js';
 import type {
   OutboxJob,
@@ -16,6 +16,14 @@ import { SIGNATURE_HEADER, signature } from './signature.js';
 import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
 import { defaultOutbound, OutboundError, type Outbound } from '../http/outbound.js';
 import { memoize } from '../jobs/memo.js';
+import {
+  calledOff,
+  GateAborted,
+  originOf,
+  OutboundGate,
+  type GateKeys,
+  type GateLimits,
+} from '../http/outbound.gate.js';
 
 /** Header carrying a token that stays the same on every request made for one webhook. */
 export const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
@@ -31,10 +39,22 @@ export const WEBHOOK_DEFAULTS = {
   /** No retry comes sooner than this, whatever the jitter drew. */
   backoffMinMs: 1_000,
   userAgent: 'TwilioProxy/1.1',
-  maxInFlight: 128,
   /** Redirects followed per request (Twilio follows them, 11216; its limit is unsourced). */
   maxRedirects: 5,
 } as const;
+
+/**
+ * Default limits of the webhook requests in flight (see {@link OutboundGate}): per receiving
+ * origin (as many as the whole process had before there were per-origin slots, so one busy
+ * receiver is not slowed) and per account (WEBHOOK_ORIGIN_LIMIT, WEBHOOK_ACCOUNT_LIMIT), in
+ * all, and how many may wait for a slot in memory before jobs wait in the database instead.
+ */
+export const WEBHOOK_GATE: GateLimits = {
+  perOrigin: 128,
+  perAccount: 512,
+  total: 1024,
+  maxWaiting: 4096,
+};
 
 /** How much of a response body the attempt log keeps. */
 export const EXCERPT_BYTES = 1024;
@@ -51,8 +71,11 @@ export interface WebhookHandlerDeps {
   /** Uniform in [0, 1); injected for deterministic back-off in tests. */
   random?: () => number;
   userAgent?: string;
-  /** Most batched requests in flight at once, across batches (a receiver's fair share). */
-  maxInFlight?: number;
+  /**
+   * Slots of the requests in flight, per receiving origin, per account and in all (default
+   * {@link WEBHOOK_GATE}): a receiver that hangs takes only its origin's slots.
+   */
+  gate?: OutboundGate;
   /** The HTTP client (OUTBOUND_DENY); default denies nothing. */
   outbound?: Outbound;
   /**
@@ -194,8 +217,15 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   };
   const random = deps.random ?? Math.random;
   const userAgent = deps.userAgent ?? WEBHOOK_DEFAULTS.userAgent;
-  const slots = semaphore(deps.maxInFlight ?? WEBHOOK_DEFAULTS.maxInFlight);
+  const gate = deps.gate ?? new OutboundGate(WEBHOOK_GATE);
   const outbound = deps.outbound ?? defaultOutbound;
+  // The redirects and the fallback URL of a round count against the webhook's own origin.
+  const keysOf = (w: Webhook): GateKeys => ({ origins: [originOf(w.url)], account: w.accountSid });
+  /**
+   * A job that found every waiting place of the gate taken comes back after one request
+   * timeout, the longest a slot stays taken (instead of circling through the database).
+   */
+  const crowded = (): JobOutcome => ({ retryAt: clock.now() + timeoutMs });
 
   async function send(
     w: Webhook,
@@ -343,14 +373,29 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
       : { done: true };
   }
 
-  const single = async (job: OutboxJob): Promise<JobOutcome> => {
+  /**
+   * One webhook on its own: read, then its round and settlement as background work ({@link
+   * Later}) once its origin and account have a free slot.
+   */
+  const single = async (
+    job: OutboxJob,
+    ctx?: { signal?: AbortSignal },
+  ): Promise<JobOutcome | Later> => {
     const id = Number(job.ref);
     const w = Number.isSafeInteger(id) ? await store.webhooks.get(id) : undefined;
     if (!w || w.status !== 'pending') return { done: true };
     // Not the head of its chain: the webhook before it enqueues this one when it finishes.
     if (await store.webhooks.hasPendingBefore(w.orderKey, w.id)) return { done: true };
+    const account = await store.accounts.get(w.accountSid);
+    const running = gate.run(keysOf(w), () => deliver(w, account), ctx?.signal);
+    return running
+      ? { later: running.catch((e: unknown) => calledOff(e, clock.now())) }
+      : crowded();
+  };
 
-    const round = await attemptRound(w, await store.accounts.get(w.accountSid));
+  /** One round of a webhook and its settlement, in its own transaction. */
+  const deliver = async (w: Webhook, account: Account | undefined): Promise<JobOutcome> => {
+    const round = await attemptRound(w, account);
     const { sent, status, retryAt } = round;
     const now = clock.now();
     const applied = await store.transaction(async (tx) => {
@@ -387,11 +432,15 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
 
   /**
    * Many webhook jobs at once: one read for the webhooks and one for their chains' heads, every
-   * request in flight together, and the results settled in waves as they come back — each wave
-   * one transaction with multi-row statements (rounds, attempt log, the chains' next jobs, the
-   * finished jobs). Webhooks whose answer is consumed (TwiML) run through the per-job handler.
+   * request in flight together as far as the gate lets it (its origin and account have a free
+   * slot; the others wait in memory for theirs), and the results settled in waves as they come
+   * back — each wave one transaction with multi-row statements (rounds, attempt log, the
+   * chains' next jobs, the finished jobs). The batch returns once every request is settled, or
+   * after {@link LANE_HOLD_MS}: requests still waiting or in flight then go on as background
+   * work ({@link Later}), so a batch never waits on its slowest member and its lane goes on to
+   * other jobs. Webhooks whose answer is consumed (TwiML) run through the per-job handler.
    */
-  const batch: BatchHandler = async (jobs, { owner }) => {
+  const batch: BatchHandler = async (jobs, { owner, signal }) => {
     const outcomes = new Map<number, BatchOutcome>();
     const ids = jobs.map((j) => Number(j.ref)).filter((id) => Number.isSafeInteger(id));
     const webhooks = new Map((await store.webhooks.getMany(ids)).map((w) => [w.id, w]));
@@ -415,14 +464,32 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
       }
     }
 
-    const ready: { job: OutboxJob; round?: Round }[] = [];
+    // Each started job's outcome once its wave is settled (undefined: settled in the wave).
+    const results = new Map<number, JobOutcome | undefined>();
+    const waiting = new Map<number, (r: JobOutcome | undefined) => void>();
+    const finish = (id: number, r: JobOutcome | undefined) => {
+      if (results.has(id)) return;
+      results.set(id, r);
+      waiting.get(id)?.(r);
+    };
+    const ready: { job: OutboxJob; round?: Round; error?: unknown }[] = [];
+    const started: OutboxJob[] = [];
     let wake: (() => void) | null = null;
     for (const { job, w } of work) {
-      void accountOf(w.accountSid)
-        .then((account) => slots(() => attemptRound(w, account)))
+      const running = gate.run(
+        keysOf(w),
+        async () => attemptRound(w, await accountOf(w.accountSid)),
+        signal,
+      );
+      if (!running) {
+        outcomes.set(job.id, crowded());
+        continue;
+      }
+      started.push(job);
+      void running
         .then(
           (round) => ready.push({ job, round }),
-          () => ready.push({ job }),
+          (error: unknown) => ready.push({ job, error }),
         )
         .finally(() => wake?.());
     }
@@ -434,41 +501,69 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
           resolve();
         };
       }).finally(() => (wake = null));
-    let remaining = work.length;
-    do {
-      // A wave: the first results, plus whatever else arrives within WAVE_MS (all of them,
-      // from a fast receiver); a slow receiver only delays its own webhooks.
-      while (ready.length === 0 && remaining > 0) await arrival(timeoutMs);
-      const waveStart = performance.now();
-      for (let left = WAVE_MS; ready.length < remaining && left > 0;) {
-        await arrival(left);
-        left = WAVE_MS - (performance.now() - waveStart);
-      }
-      const wave = ready.splice(0);
-      remaining -= wave.length;
-      const rounds = wave.flatMap((r) => (r.round ? [{ job: r.job, round: r.round }] : []));
-      for (const r of wave) if (!r.round) outcomes.set(r.job.id, { perJob: true });
-      if (rounds.length === 0 && finished.length === 0) continue;
-      const now = clock.now();
-      let applied: Set<number>;
-      try {
-        applied = await settleWave(rounds, finished, now, owner);
-      } catch {
-        // The wave's transaction failed (a database error): its requests were made but are not
-        // on record. Retry each after a pause, like a failed delivery (at least once), instead
-        // of at once while this batch's other requests are still in flight; keep going.
-        for (const { job } of rounds)
-          outcomes.set(job.id, { retryAt: now + WAVE_FAILURE_RETRY_MS });
-        for (const id of finished) outcomes.set(id, { done: true });
+
+    const waves = async () => {
+      let remaining = started.length;
+      do {
+        // A wave: the first results, plus whatever else arrives within WAVE_MS (all of them,
+        // from a fast receiver); a slow receiver only delays its own webhooks.
+        while (ready.length === 0 && remaining > 0) await arrival(timeoutMs);
+        const waveStart = performance.now();
+        for (let left = WAVE_MS; ready.length < remaining && left > 0;) {
+          await arrival(left);
+          left = WAVE_MS - (performance.now() - waveStart);
+        }
+        const wave = ready.splice(0);
+        remaining -= wave.length;
+        const rounds = wave.flatMap((r) => (r.round ? [{ job: r.job, round: r.round }] : []));
+        for (const r of wave) {
+          if (r.round) continue;
+          // Called off by a stop before it started, or the account could not be read.
+          const now = clock.now();
+          const aborted = r.error instanceof GateAborted;
+          finish(r.job.id, { retryAt: aborted ? now : now + WAVE_FAILURE_RETRY_MS });
+        }
+        const settling = finished;
         finished = [];
-        continue;
-      }
-      finished = [];
-      for (const { job, round: r } of rounds) {
-        if (!applied.has(r.w.id)) outcomes.set(job.id, await deferred(r.w, now));
-        else if (r.retryAt !== null) outcomes.set(job.id, { retryAt: r.retryAt });
-      }
-    } while (remaining > 0);
+        if (rounds.length === 0 && settling.length === 0) continue;
+        const now = clock.now();
+        let applied: Set<number>;
+        try {
+          applied = await settleWave(rounds, settling, now, owner);
+        } catch {
+          // The wave's transaction failed (a database error): its requests were made but are
+          // not on record. Retry each after a pause, like a failed delivery (at least once),
+          // instead of at once while this batch's other requests are still in flight; keep going.
+          for (const { job } of rounds) finish(job.id, { retryAt: now + WAVE_FAILURE_RETRY_MS });
+          for (const id of settling) finish(id, { done: true });
+          continue;
+        }
+        for (const { job, round: r } of rounds) {
+          if (!applied.has(r.w.id)) finish(job.id, await deferred(r.w, now));
+          else finish(job.id, r.retryAt === null ? undefined : { retryAt: r.retryAt });
+        }
+      } while (remaining > 0);
+    };
+    const settled = waves().catch(() => {
+      // A read failed (deferred()): whatever is not settled yet is tried again after a pause.
+      const retryAt = clock.now() + WAVE_FAILURE_RETRY_MS;
+      for (const job of started) finish(job.id, { retryAt });
+    });
+
+    let hold: NodeJS.Timeout | undefined;
+    await Promise.race([
+      settled,
+      new Promise<void>((resolve) => (hold = setTimeout(resolve, LANE_HOLD_MS))),
+    ]);
+    clearTimeout(hold);
+    for (const [id, r] of results) if (r) outcomes.set(id, r);
+    // Jobs with nothing to do that no wave has taken yet: the runner completes them.
+    for (const id of finished) outcomes.set(id, { done: true });
+    finished = [];
+    for (const job of started) {
+      if (results.has(job.id)) continue;
+      outcomes.set(job.id, { later: new Promise((resolve) => waiting.set(job.id, resolve)) });
+    }
     return outcomes;
   };
 
@@ -506,26 +601,14 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   return Object.assign(single, { batch });
 }
 
-/** Runs at most `limit` tasks at once; the others wait their turn, first come first served. */
-function semaphore(limit: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    // A finished task hands its slot straight to the next waiter.
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
 /** How long a batch gathers finished requests before settling them together. */
 const WAVE_MS = 20;
+
+/**
+ * Longest a webhook batch holds its runner lane: its requests still unsettled by then go on in
+ * the background, and the lane claims other jobs.
+ */
+const LANE_HOLD_MS = 100;
 
 /** When a wave cannot be recorded, its webhooks are tried again after this long. */
 const WAVE_FAILURE_RETRY_MS = 5_000;

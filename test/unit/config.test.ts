@@ -46,6 +46,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { SQLITE_WAL_LIMIT_MB: '1.5' })).toThrow(/SQLITE_WAL_LIMIT_MB/);
     expect(() => loadConfig([], { SQLITE_WAL_LIMIT_MB: '-1' })).toThrow(/SQLITE_WAL_LIMIT_MB/);
   });
+  it('reads the webhook and media limits per origin and per account; flags win', () => {
+    const defaults = loadConfig([], {});
+    expect(defaults.webhookLimits).toEqual({ perOrigin: 128, perAccount: 512 });
+    expect(defaults.mediaLimits).toEqual({ perOrigin: 8, perAccount: 32 });
+    const env = { WEBHOOK_ORIGIN_LIMIT: '4', WEBHOOK_ACCOUNT_LIMIT: '16', MEDIA_ORIGIN_LIMIT: '2' };
+    expect(loadConfig([], env).webhookLimits).toEqual({ perOrigin: 4, perAccount: 16 });
+    expect(loadConfig([], env).mediaLimits).toEqual({ perOrigin: 2, perAccount: 32 });
+    expect(loadConfig(['--webhook-origin-limit', '8'], env).webhookLimits.perOrigin).toBe(8);
+    expect(loadConfig(['--media-account-limit', '3'], env).mediaLimits.perAccount).toBe(3);
+    expect(() => loadConfig([], { WEBHOOK_ORIGIN_LIMIT: '0' })).toThrow(/WEBHOOK_ORIGIN_LIMIT/);
+    expect(() => loadConfig([], { MEDIA_ACCOUNT_LIMIT: 'x' })).toThrow(/MEDIA_ACCOUNT_LIMIT/);
+  });
   it('fails fast on bad values', () => {
     expect(() => loadConfig(['--port', 'x'], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/PORT/);

@@ -18,6 +18,7 @@ import {
 } from '../../src/twiml/twiml.execute.js';
 import { enqueueWebhook, WEBHOOK_JOB_KIND } from '../../src/webhooks/webhooks.enqueue.js';
 import { webhookHandler } from '../../src/webhooks/webhooks.handler.js';
+import { finalOutcome } from '../../src/jobs/job.js';
 
 const AC = 'AC' + '11'.repeat(16);
 const TOKEN = 'aa'.repeat(16);
@@ -494,9 +495,9 @@ async function drain(deps: Partial<TwimlDeps> = {}): Promise<number> {
     if (jobs.length === 0) return ran;
     ran += jobs.length;
     // Concurrently, as the runner does: a webhook with two jobs would be requested twice.
-    const outcomes = await Promise.all(jobs.map((j) => handler(j)));
+    const outcomes = await Promise.all(jobs.map((j) => finalOutcome(handler(j))));
     for (const [i, o] of outcomes.entries()) {
-      if ('done' in o) await store.outbox.complete(jobs[i]!.id);
+      if (!o || 'done' in o) await store.outbox.complete(jobs[i]!.id);
       else await store.outbox.retry(jobs[i]!.id, o.retryAt);
     }
   }
