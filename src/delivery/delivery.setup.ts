@@ -78,6 +78,7 @@ export function setupDelivery(deps: {
         store: webhookStore,
         clock,
         timeoutMs: config.webhookTimeoutMs,
+        retry: { spanMs: config.webhookRetrySpanMs },
         outbound,
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
       }),
