@@ -11,6 +11,8 @@ export interface TakenCallback {
   status: string;
   /** `X-Twilio-Signature` validated with the official SDK. */
   valid: boolean;
+  /** Wall-clock arrival time (ms). */
+  at: number;
 }
 
 /** A status callback receiver on 127.0.0.1 whose outages a test switches on and off. */
@@ -57,6 +59,7 @@ export async function outageReceiver(authToken: string): Promise<OutageReceiver>
         sid: params['MessageSid'] ?? '',
         status: params['MessageStatus'] ?? '',
         valid,
+        at: Date.now(),
       });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
