@@ -44,6 +44,8 @@ export interface Config {
   readonly jobLeaseMs: number;
   /** Per-request timeout of webhooks (status callbacks, inbound), ms. */
   readonly webhookTimeoutMs: number;
+  /** How long a failing status callback is retried after its first attempt, at least (ms). */
+  readonly webhookRetrySpanMs: number;
   /** Per-sender pacing like Twilio's (1 segment/s long code, 3 toll-free, 100 short code). */
   readonly pacing: boolean;
   /** Whether this process runs the background workers (dispatch, delivery reports, webhooks). */
@@ -162,6 +164,12 @@ export const FLAGS = {
     env: 'WEBHOOK_TIMEOUT_MS',
     arg: 'N',
     help: 'per-request timeout of webhooks (10000)',
+  },
+  'webhook-retry-span': {
+    type: 'string',
+    env: 'WEBHOOK_RETRY_SPAN',
+    arg: 'D',
+    help: 'retry a failing status callback for at least this long, e.g. 1h, 90m, 0 (1h)',
   },
   'retention-max-age': {
     type: 'string',
@@ -441,6 +449,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     workers: onOff('WORKERS', get('workers'), true),
     pacing: onOff('PACING', get('pacing'), false),
     webhookTimeoutMs: Number(webhookTimeoutRaw),
+    webhookRetrySpanMs: duration('WEBHOOK_RETRY_SPAN', get('webhook-retry-span') ?? '1h') ?? 0,
     retention,
     jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
     outboundDeny: Object.freeze([...outboundDeny]),

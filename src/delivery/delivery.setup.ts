@@ -79,6 +79,7 @@ export function setupDelivery(deps: {
         store: webhookStore,
         clock,
         timeoutMs: config.webhookTimeoutMs,
+        retry: { spanMs: config.webhookRetrySpanMs },
         outbound,
         gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),

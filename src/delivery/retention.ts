@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { JobHandler } from '../jobs/job.js';
 import type { Store } from '../store/store.js';
+import { IDEMPOTENCY_KEY_TTL_MS } from '../messages/messages.idempotency.js';
 
 /** Outbox job kind of the periodic retention sweep. */
 export const RETENTION_JOB = 'retention';
@@ -17,7 +18,10 @@ export interface RetentionPolicy {
   batch?: number;
 }
 
-/** Prunes every account by the policy, in short batches. Returns how many messages went. */
+/**
+ * Prunes every account by the policy, in short batches, and deletes the `Idempotency-Key`s
+ * older than 24 h (whatever the policy). Returns how many messages went.
+ */
 export async function pruneAll(
   store: Store,
   policy: RetentionPolicy,
@@ -38,6 +42,10 @@ export async function pruneAll(
       // Let API requests in between batches.
       await new Promise((r) => setImmediate(r));
     }
+  }
+  const expired = now - IDEMPOTENCY_KEY_TTL_MS;
+  while ((await store.idempotencyKeys.expire(expired, batch)) === batch) {
+    await new Promise((r) => setImmediate(r));
   }
   return total;
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Account } from '../store/records.js';
 import type { Principal } from './auth.js';
 import type { FormParams } from './form.js';
@@ -13,12 +14,16 @@ export interface TwilioContext {
   pathParams: Record<string, string>;
   /** The request path without its query string, as Twilio echoes it in 404s and `uri`s. */
   path: string;
+  /** The request headers (names in lower case). */
+  headers: IncomingHttpHeaders;
 }
 
 /** A handler's answer: status (default 200) and JSON body (none for 204). */
 export interface TwilioResult {
   status?: number;
   body?: unknown;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
 }
 
 /** A resource operation. */

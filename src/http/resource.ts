@@ -34,6 +34,7 @@ export function resource(
         const ctx = await contextOf(store, req, method, url, options);
         const result = await handler(ctx);
         const status = result.status ?? 200;
+        if (result.headers) void reply.headers(result.headers);
         if (status === 204) return reply.code(204).send();
         return reply.code(status).send(result.body);
       },
@@ -67,5 +68,6 @@ async function contextOf(
   const raw = method === 'POST' ? req.body : req.query;
   const params = (raw && typeof raw === 'object' ? raw : {}) as FormParams;
   const q = req.url.indexOf('?');
-  return { principal, account, params, pathParams, path: q < 0 ? req.url : req.url.slice(0, q) };
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  return { principal, account, params, pathParams, path, headers: req.headers };
 }

@@ -5,6 +5,11 @@ import type { Store } from '../store/store.js';
 import { listMessages } from './messages.list.js';
 import { toMessageJson } from './messages.mapper.js';
 import type { MessagesService } from './messages.service.js';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  parseIdempotencyKey,
+} from './messages.idempotency.js';
 
 /** `…/Messages.json` and `…/Messages/{Sid}.json`. */
 export function messageRoutes(app: FastifyInstance, store: Store, messages: MessagesService): void {
@@ -16,8 +21,19 @@ export function messageRoutes(app: FastifyInstance, store: Store, messages: Mess
     {
       POST: async (ctx) => {
         requireActive(ctx.account); // a suspended account sends nothing
-        const created = await messages.create(ctx.account, ctx.params, ctx.principal.credentials);
-        return { status: 201, body: toMessageJson(created) };
+        const credentials = ctx.principal.credentials;
+        const key = parseIdempotencyKey(ctx.headers[IDEMPOTENCY_KEY_HEADER]);
+        if (key === undefined) {
+          const created = await messages.create(ctx.account, ctx.params, credentials);
+          return { status: 201, body: toMessageJson(created) };
+        }
+        const once = await messages.createOnce(ctx.account, ctx.params, key, credentials);
+        return {
+          // A replay answers as the create did: 201, the message as it is now.
+          status: 201,
+          body: toMessageJson(once.message),
+          ...(once.replayed && { headers: { [IDEMPOTENT_REPLAYED_HEADER]: 'true' } }),
+        };
       },
       GET: async (ctx) => ({
         body: await listMessages(store, ctx.account.sid, ctx.path, ctx.params),

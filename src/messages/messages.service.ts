@@ -4,6 +4,7 @@ import { badRequest, notFound, TwilioError } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import type { Account, Message } from '../store/records.js';
 import type {
+  IdempotencyKey,
   NewMedia,
   OutboxEntry,
   OutboxJob,
@@ -17,6 +18,12 @@ import { groupCommit } from '../store/group-commit.js';
 import { buildOutbound } from './messages.create.js';
 import type { Credentials } from '../http/auth.js';
 import type { StatusCallbacks } from '../delivery/lifecycle.js';
+import {
+  IDEMPOTENCY_KEY_TTL_MS,
+  keyMessageGone,
+  keyReused,
+  requestFingerprint,
+} from './messages.idempotency.js';
 
 /** Told about every message that enters the store; the delivery pipeline subscribes here. */
 export interface MessageSink {
@@ -37,6 +44,15 @@ interface NewOutbound {
   message: Message;
   outbox: OutboxEntry;
   media: NewMedia[];
+  /** The create's `Idempotency-Key`: the message is stored only if the key is claimed. */
+  key?: IdempotencyKey;
+}
+
+/** What a create with an `Idempotency-Key` answers. */
+export interface CreatedOnce {
+  message: Message;
+  /** The key was known: `message` is the one an earlier create made; nothing was created. */
+  replayed: boolean;
 }
 
 /** Dependencies of the Messages service. */
@@ -55,18 +71,73 @@ export interface MessagesDeps {
 export function messagesService(deps: MessagesDeps) {
   const { store, clock } = deps;
   // Creates arriving together share one transaction (and one commit). An MMS's Media rows go
-  // into the same transaction, so num_media and the Media list agree from the first read on.
+  // into the same transaction, so num_media and the Media list agree from the first read on;
+  // so do Idempotency-Keys, so a key is stored if and only if its message is. An item whose key
+  // another create holds (in this batch, or committed, or committing elsewhere) is not
+  // written: undefined.
   const insert = groupCommit(
-    (items: NewOutbound[]): Promise<StoredMessage[]> =>
-      items.some((i) => i.media.length > 0)
+    (items: NewOutbound[]): Promise<(StoredMessage | undefined)[]> =>
+      items.some((i) => i.media.length > 0 || i.key)
         ? store.transaction(async (tx) => {
-            const stored = await tx.messages.insertMany(items);
-            await tx.media.insertMany(items.flatMap((i) => i.media));
-            return stored;
+            const claimed = await claimKeys(tx, items);
+            const writing = items.filter((i) => !i.key || claimed.has(i.message.sid));
+            const stored = writing.length > 0 ? await tx.messages.insertMany(writing) : [];
+            await tx.media.insertMany(writing.flatMap((i) => i.media));
+            const bySid = new Map(stored.map((s) => [s.message.sid, s]));
+            return items.map((i) => bySid.get(i.message.sid));
           })
         : store.messages.insertMany(items),
     { concurrency: store.capabilities.writers },
   );
+  /** Claims the batch's keys: the first create of each (account, key) in it competes. */
+  const claimKeys = async (tx: Store, items: NewOutbound[]): Promise<Set<string>> => {
+    const first = new Map<string, IdempotencyKey>();
+    for (const { key } of items) {
+      const id = key && JSON.stringify([key.accountSid, key.key]);
+      if (key && id && !first.has(id)) first.set(id, key);
+    }
+    if (first.size === 0) return new Set();
+    return tx.idempotencyKeys.claim([...first.values()], clock.now() - IDEMPOTENCY_KEY_TTL_MS);
+  };
+  /**
+   * What an earlier create with this key answers, if the key is known: its message (as it is
+   * now). 422 when the key came with other parameters; 409 when its message was deleted. A
+   * redacted or deleted message's key has no fingerprint left: any parameters match.
+   */
+  const replay = async (
+    account: Account,
+    key: string,
+    fingerprint: string,
+  ): Promise<CreatedOnce | undefined> => {
+    const known = await store.idempotencyKeys.get(
+      account.sid,
+      key,
+      clock.now() - IDEMPOTENCY_KEY_TTL_MS,
+    );
+    if (!known) return undefined;
+    if (known.fingerprint !== null && known.fingerprint !== fingerprint) throw keyReused(key);
+    const message = await store.messages.get(account.sid, known.messageSid);
+    if (!message) throw keyMessageGone(key, known.messageSid);
+    return { message, replayed: true };
+  };
+  /** Stores a built message (unless its key is taken); tells the sink. */
+  const write = async (
+    built: { message: Message; outbox: OutboxEntry },
+    key?: IdempotencyKey,
+  ): Promise<Message | undefined> => {
+    const { message, outbox } = built;
+    const lease = deps.sink?.lease?.(outbox);
+    const media = pendingMedia(deps.ids, message, mediaUrlsOf(message));
+    const stored = await insert({
+      message,
+      outbox: lease ? { ...outbox, lease } : outbox,
+      media,
+      ...(key && { key }),
+    });
+    if (!stored) return undefined;
+    deps.sink?.accepted(stored.message, stored.job);
+    return stored.message;
+  };
   const mustGet = async (account: Account, sid: string, path: string): Promise<Message> => {
     const m = await store.messages.get(account.sid, sid);
     if (!m) throw notFound(path);
@@ -83,17 +154,45 @@ export function messagesService(deps: MessagesDeps) {
       params: FormParams,
       credentials: Credentials = 'live',
     ): Promise<Message> {
-      const { message, outbox } = await buildOutbound(deps, account, params, credentials);
-      if (credentials === 'test') return message;
-      const lease = deps.sink?.lease?.(outbox);
-      const media = pendingMedia(deps.ids, message, mediaUrlsOf(message));
-      const stored = await insert({
-        message,
-        outbox: lease ? { ...outbox, lease } : outbox,
-        media,
+      const built = await buildOutbound(deps, account, params, credentials);
+      if (credentials === 'test') return built.message;
+      return (await write(built)) as Message;
+    },
+
+    /**
+     * {@link create} with an `Idempotency-Key` (Loft's extension): the first create with the
+     * key stores the key with its message, in one transaction; another within 24 h answers
+     * that message instead of creating one (a replay), or 422 with other parameters. Of
+     * concurrent creates with one key, one creates; the others wait for it and replay. Only a
+     * created message is remembered: a refused create (4xx) is validated afresh when retried.
+     * Test credentials store nothing, keys included: the key is ignored.
+     */
+    async createOnce(
+      account: Account,
+      params: FormParams,
+      key: string,
+      credentials: Credentials = 'live',
+    ): Promise<CreatedOnce> {
+      if (credentials === 'test') {
+        const { message } = await buildOutbound(deps, account, params, credentials);
+        return { message, replayed: false };
+      }
+      const fingerprint = requestFingerprint(params);
+      const earlier = await replay(account, key, fingerprint);
+      if (earlier) return earlier;
+      const built = await buildOutbound(deps, account, params, credentials);
+      const message = await write(built, {
+        accountSid: account.sid,
+        key,
+        fingerprint,
+        messageSid: built.message.sid,
+        createdAt: built.message.dateCreated,
       });
-      deps.sink?.accepted(stored.message, stored.job);
-      return stored.message;
+      if (message) return { message, replayed: false };
+      // Another create holds the key, committed by now (a claim waits for it): answer as it.
+      const winner = await replay(account, key, fingerprint);
+      if (winner) return winner;
+      throw new TwilioError(409, 20001, `A create with Idempotency-Key '${key}' is in progress`);
     },
 
     fetch: mustGet,

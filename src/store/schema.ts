@@ -23,6 +23,7 @@ export interface Database {
   opt_outs: OptOutTable;
   opt_out_replies: OptOutReplyTable;
   test_credentials: TestCredentialsTable;
+  idempotency_keys: IdempotencyKeyTable;
 }
 
 export interface AccountTable {
@@ -279,6 +280,16 @@ export interface OptOutReplyTable {
 }
 
 /** An account's test credentials (its test Account SID and test auth token). */
+/** An `Idempotency-Key` a create came with (migration 012). */
+export interface IdempotencyKeyTable {
+  account_sid: string;
+  idempotency_key: string;
+  /** SHA-256 of the request's parameters; null once the message is redacted or deleted. */
+  fingerprint: string | null;
+  message_sid: string;
+  created_at: number;
+}
+
 export interface TestCredentialsTable {
   account_sid: string;
   test_sid: string;

@@ -678,6 +678,34 @@ export interface OptOutRepository {
   setReplies(replies: OptOutReplies): Promise<void>;
 }
 
+/** A create's `Idempotency-Key`, scoped to its account, and the message it created. */
+export interface IdempotencyKey {
+  accountSid: string;
+  key: string;
+  /**
+   * What identifies the request's parameters (a hash); null once the message was redacted or
+   * deleted (a hash of a short text would give the text away).
+   */
+  fingerprint: string | null;
+  messageSid: string;
+  createdAt: number;
+}
+
+/** Idempotency keys of message creates (Loft's `Idempotency-Key` extension). */
+export interface IdempotencyKeyRepository {
+  /** The key's record, unless it is older than `notBefore` (expired). */
+  get(accountSid: string, key: string, notBefore: number): Promise<IdempotencyKey | undefined>;
+  /**
+   * Stores keys that are new or expired (older than `notBefore`, replaced); returns the message
+   * SIDs of those stored. A key held by another record is left alone: on engines with
+   * concurrent writers the statement waits for a transaction holding it to end, so of two
+   * concurrent claims exactly one is stored. Keys must be distinct (account and key).
+   */
+  claim(keys: readonly IdempotencyKey[], notBefore: number): Promise<Set<string>>;
+  /** Deletes up to `limit` records created before `before`; returns how many. */
+  expire(before: number, limit: number): Promise<number>;
+}
+
 /**
  * Wake-ups across processes sharing one database (PostgreSQL LISTEN/NOTIFY). Single-process
  * stores have none: an in-process notify is enough there.
@@ -706,6 +734,7 @@ export interface Store {
   readonly services: MessagingServiceRepository;
   readonly applications: ApplicationRepository;
   readonly optOuts: OptOutRepository;
+  readonly idempotencyKeys: IdempotencyKeyRepository;
   /** Cross-process wake-ups, where the engine has them. */
   readonly signals?: StoreSignals;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */

@@ -25,6 +25,8 @@ import {
   type GateLimits,
 } from '../http/outbound.gate.js';
 
+import { RETRY_DEFAULTS, retryDelay, retryRounds, type RetrySchedule } from './webhooks.retry.js';
+
 /** Header carrying a token that stays the same on every request made for one webhook. */
 export const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
 
@@ -32,12 +34,6 @@ export const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
 export const WEBHOOK_DEFAULTS = {
   /** Per request, response body included. */
   timeoutMs: 10_000,
-  /** Attempt rounds before a webhook is marked failed. */
-  maxAttempts: 8,
-  backoffBaseMs: 1_000,
-  backoffMaxMs: 600_000,
-  /** No retry comes sooner than this, whatever the jitter drew. */
-  backoffMinMs: 1_000,
   userAgent: 'TwilioProxy/1.1',
   /** Redirects followed per request (Twilio follows them, 11216; its limit is unsourced). */
   maxRedirects: 5,
@@ -64,10 +60,8 @@ export interface WebhookHandlerDeps {
   store: Store;
   clock: Clock;
   timeoutMs?: number;
-  maxAttempts?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  backoffMinMs?: number;
+  /** The retry schedule of webhooks that retry (status callbacks); see {@link RETRY_DEFAULTS}. */
+  retry?: Partial<RetrySchedule>;
   /** Uniform in [0, 1); injected for deterministic back-off in tests. */
   random?: () => number;
   userAgent?: string;
@@ -115,23 +109,6 @@ export const TWIML_MAX_BYTES = 64 * 1024;
  * for inbound message webhooks; status callbacks retry with back-off.
  */
 export const SINGLE_ROUND_KINDS = new Set(['inbound', 'inbound-redirect']);
-
-/** Back-off settings, as {@link retryDelay} takes them. */
-export interface BackoffOptions {
-  baseMs: number;
-  maxMs: number;
-  minMs: number;
-}
-
-/**
- * Exponential back-off with full jitter: after the n-th failed round (n ≥ 1) the next one waits
- * `max(minMs, min(maxMs, baseMs · 2^(n−1)) · random())`. With the defaults that is at least 1 s
- * and at most 10 min; the ceiling doubles per round (1 s, 2 s, 4 s, …).
- */
-export function retryDelay(failedRounds: number, o: BackoffOptions, random: () => number): number {
-  const ceiling = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, failedRounds - 1));
-  return Math.max(Math.min(o.minMs, o.maxMs), Math.floor(ceiling * random()));
-}
 
 /**
  * The idempotency token of a webhook: UUID-shaped, derived from what identifies it, so every
@@ -202,19 +179,16 @@ function describe(err: unknown): string {
  * The `webhook` job handler: one attempt round per run. It requests the webhook's URL (signed,
  * form-encoded POST or GET with the query), and when that fails its fallback URL; 2xx means
  * delivered. Every request lands in the attempt log. A failed round is retried with back-off
- * until `maxAttempts` rounds, then the webhook is marked failed. When a webhook finishes either
+ * ({@link retryDelay}) for the schedule's span ({@link retryRounds} rounds in all), then the
+ * webhook is marked failed. When a webhook finishes either
  * way, the next pending webhook of its order key gets its job, in the same transaction. HTTP
  * failures never throw.
  */
 export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   const { store, clock } = deps;
   const timeoutMs = deps.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs;
-  const maxAttempts = deps.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts;
-  const backoff: BackoffOptions = {
-    baseMs: deps.backoffBaseMs ?? WEBHOOK_DEFAULTS.backoffBaseMs,
-    maxMs: deps.backoffMaxMs ?? WEBHOOK_DEFAULTS.backoffMaxMs,
-    minMs: deps.backoffMinMs ?? WEBHOOK_DEFAULTS.backoffMinMs,
-  };
+  const backoff: RetrySchedule = { ...RETRY_DEFAULTS, ...deps.retry };
+  const maxAttempts = retryRounds(backoff);
   const random = deps.random ?? Math.random;
   const userAgent = deps.userAgent ?? WEBHOOK_DEFAULTS.userAgent;
   const gate = deps.gate ?? new OutboundGate(WEBHOOK_GATE);

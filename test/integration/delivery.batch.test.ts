@@ -379,7 +379,7 @@ describe('webhook batches', () => {
     const retried = first.find((j) => outcomes.has(j.id));
     expect(outcomes.size).toBe(1);
     expect(await byN(retried!.ref)).toBe('3');
-    expect(outcomes.get(retried!.id)).toEqual({ retryAt: clock.now() + 1000 });
+    expect(outcomes.get(retried!.id)).toEqual({ retryAt: clock.now() + 1250 });
     const ws = await store.webhooks.getMany(first.map((j) => Number(j.ref)));
     const state = Object.fromEntries(ws.map((x) => [x.params['N'], [x.status, x.attempts]]));
     expect(state).toEqual({
@@ -390,7 +390,7 @@ describe('webhook batches', () => {
     });
     const three = ws.find((x) => x.params['N'] === '3')!;
     expect((await store.webhooks.attemptsForWebhook(three.id)).map((a) => a.nextRetryAt)).toEqual([
-      clock.now() + 1000,
+      clock.now() + 1250,
     ]);
     const four = ws.find((x) => x.params['N'] === '4')!;
     expect((await store.webhooks.attemptsForWebhook(four.id)).map((a) => a.responseStatus)).toEqual(

@@ -309,16 +309,16 @@ describe('webhook delivery', () => {
     const log = await store.webhooks.attempts(m.sid);
     expect(log.map((a) => a.responseStatus)).toEqual([500, 500, 500, 204]);
     expect(log.map((a) => a.responseExcerpt)).toEqual(['boom 1', 'boom 2', 'boom 3', '']);
-    // Full jitter at random()=0.5 over 1 s·2^(n−1), floored at 1 s: 1 s, 1 s, 2 s.
+    // Floors 1 s·2^(n−1) plus jitter of up to half the floor, at random()=0.5 a quarter.
     expect(log.map((a) => (a.nextRetryAt === null ? null : a.nextRetryAt - a.attemptedAt))).toEqual(
-      [1000, 1000, 2000, null],
+      [1250, 2500, 5000, null],
     );
-    expect(log.map((a) => a.attemptedAt - T0)).toEqual([0, 1000, 2000, 4000]);
+    expect(log.map((a) => a.attemptedAt - T0)).toEqual([0, 1250, 3750, 8750]);
     expect(await store.webhooks.get(w.id)).toMatchObject({ status: 'delivered', attempts: 4 });
     expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
   });
 
-  it('gives up after maxAttempts rounds and marks the webhook failed', async () => {
+  it('gives up once the retry span is covered and marks the webhook failed', async () => {
     const rx = await startReceiver(() => ({ status: 503 }));
     const w = await enqueueStatusCallback(
       store,
@@ -326,7 +326,8 @@ describe('webhook delivery', () => {
       { url: `${rx.url}/s`, method: 'POST' },
       T0,
     );
-    await settle(handler({ maxAttempts: 3 }));
+    // Floors 1 s + 2 s cover a 3 s span: 3 rounds, the last ≥ 3 s after the first.
+    await settle(handler({ retry: { spanMs: 3_000 } }));
     expect(rx.requests).toHaveLength(3);
     expect(await store.webhooks.get(w.id)).toMatchObject({ status: 'failed', attempts: 3 });
     const log = await store.webhooks.attemptsForWebhook(w.id);
@@ -348,7 +349,7 @@ describe('webhook delivery', () => {
     expect(first).toMatchObject({
       responseStatus: null,
       responseExcerpt: null,
-      nextRetryAt: T0 + 1000,
+      nextRetryAt: T0 + 1250,
     });
     expect(first?.error).toMatch(/timeout after 300 ms/);
     expect(first?.latencyMs).toBeGreaterThanOrEqual(250);
@@ -369,7 +370,7 @@ describe('webhook delivery', () => {
     await enqueueStatusCallback(store, m, { url: `${dead}/x`, method: 'POST' }, T0);
     await drain(handler());
     const [a] = await store.webhooks.attempts(m.sid);
-    expect(a).toMatchObject({ responseStatus: null, nextRetryAt: T0 + 1000 });
+    expect(a).toMatchObject({ responseStatus: null, nextRetryAt: T0 + 1250 });
     // Twilio's debugger code, and nothing about the port (no ECONNREFUSED).
     expect(a?.error).toBe('11205: HTTP connection failure');
   });
@@ -423,7 +424,7 @@ describe('webhook delivery', () => {
     const log = await store.webhooks.attempts('SMfb2');
     expect(log.map((a) => [a.method, a.responseStatus, a.nextRetryAt])).toEqual([
       ['POST', 500, null],
-      ['GET', 502, T0 + 1000],
+      ['GET', 502, T0 + 1250],
       ['POST', 200, null],
     ]);
     expect(fallback.requests[0]?.method).toBe('GET');

@@ -5,6 +5,7 @@ import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
 import type { Message, PhoneNumber } from '../../src/store/records.js';
 import type { Application, MessagingService } from '../../src/store/services.records.js';
 import type {
+  IdempotencyKey,
   MessageFilter,
   NewMedia,
   NewWebhook,
@@ -1997,6 +1998,79 @@ export const storeCases: StoreCase[] = [
         stopReply: null,
         startReply: 'hi',
       });
+    },
+  },
+  {
+    name: 'idempotency keys: claim stores new and expired keys only; get skips expired; expire',
+    async run({ store }) {
+      const ac = sid('AC');
+      const key = (k: string, over: Partial<IdempotencyKey> = {}): IdempotencyKey => ({
+        accountSid: ac,
+        key: k,
+        fingerprint: 'f1',
+        messageSid: sid('SM'),
+        createdAt: T0,
+        ...over,
+      });
+      const a = key('a');
+      const b = key('b', { fingerprint: null });
+      expect(await store.idempotencyKeys.claim([a, b], T0 - 1)).toEqual(
+        new Set([a.messageSid, b.messageSid]),
+      );
+      expect(await store.idempotencyKeys.get(ac, 'a', T0)).toEqual(a);
+      expect(await store.idempotencyKeys.get(ac, 'b', T0)).toEqual(b);
+      // Scoped per account; an expired record is not found.
+      expect(await store.idempotencyKeys.get(sid('AC'), 'a', T0)).toBeUndefined();
+      expect(await store.idempotencyKeys.get(ac, 'a', T0 + 1)).toBeUndefined();
+      // A live key is kept against a second claim; an expired one is replaced.
+      const again = key('a', { messageSid: sid('SM'), createdAt: T0 + 10 });
+      const fresh = key('c', { createdAt: T0 + 10 });
+      expect(await store.idempotencyKeys.claim([again, fresh], T0)).toEqual(
+        new Set([fresh.messageSid]),
+      );
+      expect((await store.idempotencyKeys.get(ac, 'a', T0))?.messageSid).toBe(a.messageSid);
+      expect(await store.idempotencyKeys.claim([again], T0 + 1)).toEqual(
+        new Set([again.messageSid]),
+      );
+      expect(await store.idempotencyKeys.get(ac, 'a', T0)).toEqual(again);
+      // Expiry deletes records older than the cutoff, at most `limit` per call.
+      const before = T0 + 5;
+      const expired = async () => {
+        let n = 0;
+        for (let k = 1; k > 0; n += k) k = await store.idempotencyKeys.expire(before, 1);
+        return n;
+      };
+      expect(await expired()).toBeGreaterThanOrEqual(1);
+      expect(await store.idempotencyKeys.get(ac, 'b', 0)).toBeUndefined();
+      expect(await store.idempotencyKeys.get(ac, 'a', 0)).toEqual(again);
+      expect(await store.idempotencyKeys.get(ac, 'c', 0)).toEqual(fresh);
+    },
+  },
+  {
+    name: 'idempotency keys: of concurrent claims of one key, in transactions, exactly one wins',
+    async run({ store, peer }) {
+      const ac = sid('AC');
+      // A second connection's transaction where writers run concurrently (PostgreSQL); one
+      // SQLite process writes through one connection (a second one in the same process would
+      // block the event loop on the file lock the first holds across awaits).
+      const second = store.capabilities.writers > 1 ? (peer ?? store) : store;
+      const claims = Array.from({ length: 8 }, (_, i) => ({
+        accountSid: ac,
+        key: 'same',
+        fingerprint: 'f',
+        messageSid: sid('SM'),
+        createdAt: T0 + i,
+      }));
+      const won = await Promise.all(
+        claims.map((c, i) =>
+          (i % 2 ? second : store).transaction((tx) => tx.idempotencyKeys.claim([c], 0)),
+        ),
+      );
+      const winners = claims.filter((c, i) => won[i]!.has(c.messageSid));
+      expect(winners).toHaveLength(1);
+      expect((await store.idempotencyKeys.get(ac, 'same', 0))?.messageSid).toBe(
+        winners[0]!.messageSid,
+      );
     },
   },
 ];

@@ -58,6 +58,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { WEBHOOK_ORIGIN_LIMIT: '0' })).toThrow(/WEBHOOK_ORIGIN_LIMIT/);
     expect(() => loadConfig([], { MEDIA_ACCOUNT_LIMIT: 'x' })).toThrow(/MEDIA_ACCOUNT_LIMIT/);
   });
+  it('reads WEBHOOK_RETRY_SPAN as a duration: 1h by default, 0 or off for no retries', () => {
+    expect(loadConfig([], {}).webhookRetrySpanMs).toBe(3_600_000);
+    expect(loadConfig([], { WEBHOOK_RETRY_SPAN: '90m' }).webhookRetrySpanMs).toBe(5_400_000);
+    expect(loadConfig([], { WEBHOOK_RETRY_SPAN: '7200' }).webhookRetrySpanMs).toBe(7_200_000);
+    expect(loadConfig(['--webhook-retry-span', '1d'], {}).webhookRetrySpanMs).toBe(86_400_000);
+    expect(loadConfig([], { WEBHOOK_RETRY_SPAN: 'off' }).webhookRetrySpanMs).toBe(0);
+    expect(loadConfig([], { WEBHOOK_RETRY_SPAN: '0' }).webhookRetrySpanMs).toBe(0);
+    expect(() => loadConfig([], { WEBHOOK_RETRY_SPAN: 'an hour' })).toThrow(/WEBHOOK_RETRY_SPAN/);
+  });
   it('fails fast on bad values', () => {
     expect(() => loadConfig(['--port', 'x'], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { PORT: '70000' })).toThrow(/PORT/);

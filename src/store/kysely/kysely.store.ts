@@ -18,6 +18,7 @@ import { messagingServiceRepository } from './services.repo.js';
 import { applicationRepository } from './applications.repo.js';
 import { optOutRepository } from './optouts.repo.js';
 import { testCredentialsRepository } from './test-credentials.repo.js';
+import { idempotencyKeyRepository } from './idempotency-keys.repo.js';
 import { batches, type Batches } from './compiled-rows.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
@@ -56,6 +57,7 @@ export function kyselyStore(
     services: messagingServiceRepository(db),
     applications: applicationRepository(db),
     optOuts: optOutRepository(db),
+    idempotencyKeys: idempotencyKeyRepository(db),
     // Transactions share the store's batch helpers (and so its compiled statement shapes).
     async transaction(fn) {
       // Nested: the outermost transaction's hooks run after its commit.

@@ -44,6 +44,7 @@ const urlWithoutBody = (url: string): string => url.replace(/([?&]Body=)[^&#]*/g
  * latest inbound messages to the replying number). Run inside the redacting transaction.
  */
 export async function redactCopies(trx: Kysely<Database>, m: MessageCopiesOf): Promise<void> {
+  await forgetFingerprint(trx, m.sid);
   await trx
     .updateTable('sim_deliveries')
     .set({ body: '' })
@@ -71,6 +72,7 @@ export async function redactCopies(trx: Kysely<Database>, m: MessageCopiesOf): P
  * the answer it came from (see {@link redactCopies}). Run inside the deleting transaction.
  */
 export async function deleteCopies(trx: Kysely<Database>, m: MessageCopiesOf): Promise<void> {
+  await forgetFingerprint(trx, m.sid);
   await trx.deleteFrom('sim_deliveries').where('message_sid', '=', m.sid).execute();
   const webhooks = await trx
     .deleteFrom('webhooks')
@@ -82,6 +84,19 @@ export async function deleteCopies(trx: Kysely<Database>, m: MessageCopiesOf): P
   await trx.deleteFrom('webhook_attempts').where('order_key', '=', m.sid).execute();
   const origins = await replyOrigins(trx, m);
   if (origins.length > 0) await scrubAttempts(trx, origins, m.body ?? '', false);
+}
+
+/**
+ * Drops the fingerprint of the create's `Idempotency-Key`, a hash of its parameters (a short
+ * text, a code, could be found from it). The key itself stays until it expires, so a retried
+ * create still answers the original message (or, deleted, that it is gone) instead of sending.
+ */
+async function forgetFingerprint(trx: Kysely<Database>, messageSid: string): Promise<void> {
+  await trx
+    .updateTable('idempotency_keys')
+    .set({ fingerprint: null })
+    .where('message_sid', '=', messageSid)
+    .execute();
 }
 
 /**

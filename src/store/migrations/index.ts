@@ -10,6 +10,7 @@ import { leanIndexes } from './008_lean_indexes.js';
 import { sentIndexes } from './009_sent_indexes.js';
 import { testCredentials } from './010_test_credentials.js';
 import { simRules } from './011_sim_rules.js';
+import { idempotencyKeys } from './012_idempotency_keys.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -37,6 +38,7 @@ const steps: Record<string, MigrationStep> = {
   '009_sent_indexes': sentIndexes,
   '010_test_credentials': testCredentials,
   '011_sim_rules': simRules,
+  '012_idempotency_keys': idempotencyKeys,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
