@@ -29,6 +29,7 @@ import { simHandsetRoutes } from './delivery/simulator/sim.handsets.routes.js';
 import { simAuth } from './delivery/simulator/sim.auth.js';
 import type { InboundInput } from './inbound/inbound.ingest.js';
 import type { Message } from './store/records.js';
+import { installConsole } from './console/console.routes.js';
 
 /** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
 export interface AppDeps {
@@ -107,6 +108,10 @@ export function createApp(deps: AppDeps): FastifyInstance {
     else done();
   });
 
+  // The web console at /console (GET / redirects there); its session cookie works on the API
+  // paths registered below.
+  installConsole(app, { store: deps.store, clock: deps.clock });
+
   app.get('/healthz', async () => {
     await deps.store.ping();
     return { status: 'ok', store: deps.store.capabilities.engine };
@@ -144,7 +149,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     keyRoutes(api, deps);
     phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
     messageRoutes(api, deps.store, messages);
-    loftRoutes(api, deps.store, deps.accounts);
+    loftRoutes(api, deps.store, deps.accounts, deps.clock);
     serviceRoutes(api, deps.store, messagingServicesService(deps));
     applicationRoutes(api, deps);
     mediaRoutes(api, deps.store);
