@@ -19,7 +19,7 @@ const etagOf = (body: string): string =>
  * The console's stylesheet and browser scripts. The scripts are `src/console/client/*.ts`:
  * `npm run build` compiles them next to this module (`dist/console/client/*.js`); run from
  * source (tests, `npm run dev`), each module is compiled from its `.ts` on first request with
- * TypeScript (a devDependency, present wherever the sources are). Kept in memory once read.
+ * esbuild (a devDependency, present wherever the sources are). Kept in memory once read.
  */
 export function consoleAssets(): { get(name: string): Promise<Asset | undefined> } {
   const cache = new Map<string, Promise<Asset | undefined>>();
@@ -30,14 +30,8 @@ export function consoleAssets(): { get(name: string): Promise<Asset | undefined>
     if (compiled !== undefined) return compiled;
     const source = await readFile(new URL(`${base}.ts`, dir), 'utf8').catch(() => undefined);
     if (source === undefined) return undefined;
-    const ts = (await import('typescript')).default;
-    return ts.transpileModule(source, {
-      compilerOptions: {
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    }).outputText;
+    const { transform } = await import('esbuild');
+    return (await transform(source, { loader: 'ts', format: 'esm', target: 'es2022' })).code;
   };
 
   const load = async (name: string): Promise<Asset | undefined> => {
