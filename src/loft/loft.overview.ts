@@ -34,7 +34,11 @@ const chartStatus = (s: MessageStatus): string =>
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Walks an account's messages newest first, chunk by chunk, until `visit` returns false. */
+/**
+ * Walks an account's messages newest first (by position), chunk by chunk, until `visit` returns
+ * false for a whole chunk (messages are stored roughly in creation order; a few back-dated ones
+ * in between are walked past, as `countRecent` does) or `max` have been read.
+ */
 async function walk(
   store: Store,
   accountSid: string,
@@ -49,11 +53,12 @@ async function walk(
       { accountSid, tags: [] },
       { limit, direction: 'after', ...(cursor && { cursor }) },
     );
+    let wanted = false;
     for (const m of rows) {
       read++;
-      if (!visit(m)) return { read, stopped: true };
+      if (visit(m)) wanted = true;
     }
-    if (rows.length < limit) return { read, stopped: true };
+    if (rows.length < limit || !wanted) return { read, stopped: true };
     cursor = { seq: rows[rows.length - 1]!.seq };
   }
   return { read, stopped: false };
@@ -80,7 +85,7 @@ export async function overview(store: Store, accountSid: string, now: number) {
   let pending = 0;
   let oldestPending: Message | undefined;
   const { stopped } = await walk(store, accountSid, OVERVIEW_LIMITS.maxMessages, (m) => {
-    if (m.dateCreated < start) return false;
+    if (m.dateCreated < start || m.dateCreated > now + bucketMs) return false;
     total++;
     const b = buckets[Math.floor((m.dateCreated - start) / bucketMs)];
     if (b) {

@@ -47,6 +47,9 @@ const FINAL: ReadonlySet<MessageStatus> = new Set([
   'canceled',
 ]);
 
+/** The bounds a feed works with (tests shrink them). */
+export type StreamLimits = { readonly [K in keyof typeof STREAM_LIMITS]: number };
+
 const ROUTE = '/loft/v1/Accounts/:AccountSid/Messages/Stream';
 
 /** What one read found: the event to send, if anything changed. */
@@ -75,7 +78,7 @@ export class LiveFeed {
     private readonly keep: MessagePredicate | undefined,
     after: number,
     private readonly lateCommits: boolean,
-    private readonly limits: typeof STREAM_LIMITS = STREAM_LIMITS,
+    private readonly limits: StreamLimits = STREAM_LIMITS,
   ) {
     this.after = after;
   }
