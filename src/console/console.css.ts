@@ -9,7 +9,7 @@ export const CONSOLE_CSS = `
   --accent: #0b5cd5; --accent-fg: #ffffff; --focus: #f59e0b; --code: #eef0f4;
   --ok: #177a3c; --ok-bg: #d8f3e2; --warn: #8a5a00; --warn-bg: #fcefc7;
   --bad: #b42318; --bad-bg: #fde2df; --info: #1d4ed8; --info-bg: #dde8fd;
-  --idle: #4b5563; --idle-bg: #e5e7eb; --otp-bg: #fff4c2;
+  --idle: #4b5563; --idle-bg: #e5e7eb; --otp-bg: #fff4c2; --failed: #9a3412;
   --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
 @media (prefers-color-scheme: dark) {
@@ -18,7 +18,7 @@ export const CONSOLE_CSS = `
     --accent: #6ea2ff; --accent-fg: #0b0c0f; --code: #24262e;
     --ok: #6fdc98; --ok-bg: #123522; --warn: #f5c451; --warn-bg: #3a2e0c;
     --bad: #ff8a80; --bad-bg: #431a17; --info: #93b7ff; --info-bg: #17264a;
-    --idle: #c4c8d2; --idle-bg: #2b2e36; --otp-bg: #4a3d06;
+    --idle: #c4c8d2; --idle-bg: #2b2e36; --otp-bg: #4a3d06; --failed: #fb923c;
   }
 }
 * { box-sizing: border-box; }
@@ -62,7 +62,8 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); white-space: nowrap; }
 td.num, th.num { text-align: right; }
-td.body { max-width: 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.nowrap { white-space: nowrap; }
+td.body { max-width: 16rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 tr.fresh { animation: fresh 2s ease-out; }
 @keyframes fresh { from { background: var(--info-bg); } to { background: transparent; } }
 @media (prefers-reduced-motion: reduce) { tr.fresh { animation: none; } }
@@ -105,7 +106,8 @@ mark.otp { background: var(--otp-bg); color: inherit; font-family: var(--mono); 
 .chart text { fill: var(--muted); font-size: 11px; }
 .legend { display: flex; flex-wrap: wrap; gap: .75rem; font-size: .85rem; list-style: none; padding: 0; }
 .legend span { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
-.s-delivered { fill: var(--ok); background: var(--ok); } .s-undelivered, .s-failed { fill: var(--bad); background: var(--bad); }
+.s-delivered { fill: var(--ok); background: var(--ok); } .s-undelivered { fill: var(--bad); background: var(--bad); }
+.s-failed { fill: var(--failed); background: var(--failed); }
 .s-sent { fill: var(--info); background: var(--info); } .s-queued { fill: var(--warn); background: var(--warn); }
 .s-received { fill: #7c3aed; background: #7c3aed; } .s-other { fill: var(--idle); background: var(--idle); }
 .stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .75rem; }

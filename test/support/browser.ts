@@ -66,7 +66,7 @@ export interface Received {
 
 /** A tiny app on a free port: records every request and answers with `answer(path)`. */
 export async function startApp(
-  answer: (req: Received) => { status: number; type?: string; body?: string },
+  answer: (req: Received) => { status: number; type?: string; body?: string | Buffer },
 ): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: HttpServer = createServer((req, res) => {

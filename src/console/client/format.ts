@@ -15,6 +15,20 @@ export function when(date: string | null | undefined): string {
   });
 }
 
+/** A compact date for table cells: the time today, else the date and time. */
+export function shortWhen(date: string | null | undefined): string {
+  if (!date) return '—';
+  const d = new Date(date);
+  if (Number.isNaN(d.getTime())) return date;
+  const time = d.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  if (d.toDateString() === new Date().toDateString()) return time;
+  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
 /** A status as a coloured badge (colour is never the only cue: the text is the status). */
 export const badge = (status: string): HTMLSpanElement =>
   h('span', { class: `badge ${status}`, 'data-status': status }, status);

@@ -7,7 +7,7 @@ import {
   type PageContext,
 } from './api.js';
 import { field, formValues, h, render } from './dom.js';
-import { badge, directionLabel, excerpt, price, STATUSES, when } from './format.js';
+import { badge, directionLabel, excerpt, price, shortWhen, STATUSES, when } from './format.js';
 
 /** Filter fields as the form names them → the API's parameter names. */
 const FILTERS: [string, string][] = [
@@ -43,16 +43,23 @@ function row(ctx: PageContext, m: MessageJson, fresh = false): HTMLTableRowEleme
     { 'data-sid': m.sid, class: fresh ? 'fresh' : null },
     h(
       'td',
-      {},
-      h('a', { href: consolePath(ctx, `messages/${m.sid}`), title: m.sid }, when(m.date_created)),
+      { class: 'nowrap' },
+      h(
+        'a',
+        {
+          href: consolePath(ctx, `messages/${m.sid}`),
+          title: `${when(m.date_created)} · ${m.sid}`,
+        },
+        shortWhen(m.date_created),
+      ),
     ),
-    h('td', { class: 'opt' }, directionLabel(m.direction)),
+    h('td', { class: 'opt nowrap' }, directionLabel(m.direction)),
     h('td', { class: 'mono' }, m.from ?? ''),
     h('td', { class: 'mono' }, m.to),
     h('td', { class: 'body', title: m.body ?? '' }, excerpt(m.body)),
     h('td', {}, badge(m.status)),
     h('td', { class: 'num opt' }, m.num_segments),
-    h('td', { class: 'num opt' }, price(m.price, m.price_unit)),
+    h('td', { class: 'num opt nowrap' }, price(m.price, m.price_unit)),
     h(
       'td',
       { class: 'opt' },
