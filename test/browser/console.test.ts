@@ -242,4 +242,42 @@ describe.skipIf(browserSkipReason !== undefined)('web console in Chromium', () =
     expect(again.headers.get('location')).toBe('/console/signin');
     await context.close();
   });
+
+  it('9. every control on every page has an accessible name, and the keyboard reaches the content', async () => {
+    const { page } = main;
+    const [m] = await loft.client.messages.list({ limit: 1 });
+    const paths = [
+      'overview',
+      'messages',
+      `messages/${m!.sid}`,
+      'handsets',
+      `handsets/${encodeURIComponent('+14155550111')}`,
+      'numbers',
+      'services',
+      'simulator',
+    ];
+    const ready = (path: string) =>
+      path === 'messages' ? '.live.on' : '#app > :not(p.muted:only-child)';
+    const unnamed: string[] = [];
+    for (const path of paths) {
+      await page.goto(console_(path));
+      await page.locator(ready(path)).first().waitFor();
+      // Chromium's own accessibility tree: a control without a name shows as a bare role.
+      const tree = await page.locator('body').ariaSnapshot();
+      for (const line of tree.split('\n')) {
+        if (
+          /^\s*- (button|link|textbox|combobox|searchbox|spinbutton|checkbox)\b(?! ")/.test(line)
+        ) {
+          unnamed.push(`${path}: ${line.trim()}`);
+        }
+      }
+    }
+    expect(unnamed).toEqual([]);
+    // The first Tab lands on the skip link, which takes the focus to the content.
+    await page.goto(console_('messages'));
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  });
 });
