@@ -163,12 +163,46 @@ describe('GET /loft/v1/Accounts/{AC}/Messages/Stream', () => {
     expect(await feed.read(Date.now())).toBeUndefined();
   });
 
-  it('refuses another account and DateSent filters', async () => {
+  it("answers each kind of caller as the API's other account reads do", async () => {
+    // The authorization matrix (auth.matrix.test.ts) cannot read a 200 that never ends.
     const sub = await t.client.api.v2010.accounts.create({ friendlyName: 'S' });
-    const asSub = await fetch(`${t.url}${loft('/Messages/Stream')}`, {
-      headers: { authorization: basic(sub.sid, sub.authToken) },
-    });
-    expect(asSub.status).toBe(401);
+    const sibling = await t.client.api.v2010.accounts.create({ friendlyName: 'S2' });
+    const key = await t.client.newKeys.create({ friendlyName: 'k' });
+    const test = (await t.http('GET', `/loft/v1/Accounts/${sub.sid}/TestCredentials`)).json;
+    const callers: [string, string | undefined][] = [
+      ['main', MAIN],
+      ['sub', basic(sub.sid, sub.authToken)],
+      ['sibling', basic(sibling.sid, sibling.authToken)],
+      ['key', basic(key.sid, key.secret)],
+      ['wrong', basic(sub.sid, 'x'.repeat(32))],
+      ['unknown', basic('AC' + 'f'.repeat(32), 'x')],
+      ['none', undefined],
+      ['test', basic(test.test_account_sid, test.test_auth_token)],
+    ];
+    const got: string[] = [];
+    for (const [who, authorization] of callers) {
+      const abort = new AbortController();
+      const res = await fetch(`${t.url}/loft/v1/Accounts/${sub.sid}/Messages/Stream`, {
+        headers: authorization ? { authorization } : {},
+        signal: abort.signal,
+      });
+      const code = res.status === 200 ? '' : `/${((await res.json()) as { code: number }).code}`;
+      abort.abort();
+      got.push(`${who} ${res.status}${code}`);
+    }
+    expect(got).toEqual([
+      'main 200',
+      'sub 200',
+      'sibling 401/20003',
+      'key 200',
+      'wrong 401/20003',
+      'unknown 401/20003',
+      'none 401/20003',
+      'test 403/20008',
+    ]);
+  });
+
+  it('refuses DateSent filters', async () => {
     const dated = await fetch(`${t.url}${loft('/Messages/Stream')}?DateSent=2024-01-01`, {
       headers: { authorization: MAIN },
     });

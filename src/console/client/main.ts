@@ -20,9 +20,9 @@ async function accountSwitcher(ctx: PageContext): Promise<void> {
   const select = document.getElementById('account-switch') as HTMLSelectElement | null;
   if (!select) return;
   select.addEventListener('change', () => {
-    const rest = location.pathname.split('/')[3] ?? 'messages';
-    const root = rest === 'messages' || rest === 'handsets' ? rest : rest;
-    location.assign(`/console/${select.value}/${root}`);
+    // The same page of the other account (a message or handset page: its list).
+    const page = location.pathname.split('/')[3] ?? 'messages';
+    location.assign(`/console/${select.value}/${page}`);
   });
   if (ctx.key) return; // API keys cannot list accounts
   try {
