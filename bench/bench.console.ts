@@ -84,7 +84,7 @@ export async function consolePagePhase(
 export interface ConsoleLiveResult {
   rate: number;
   seconds: number;
-  /** Messages created (201) while the stream was open, and what the stream reported. */
+  /** Messages stored while the stream was open (read back from the API). */
   created: number;
   /** Messages the stream sent whole, and those it only counted ("N new"). */
   sent: number;
@@ -98,6 +98,26 @@ export interface ConsoleLiveResult {
   cpuUsWith: number | undefined;
   /** cpuUsWith / cpuUsWithout − 1. */
   cpuOverhead: number | undefined;
+}
+
+/** Messages the account holds that are newer than `sid`, read back through the API. */
+async function countSince(loft: Loft, sid: string | undefined): Promise<number> {
+  let n = 0;
+  let next: string | null = `/2010-04-01/Accounts/${SID}/Messages.json?PageSize=1000`;
+  while (next) {
+    const page = (await (
+      await fetch(loft.url + next, { headers: { authorization: AUTH } })
+    ).json()) as {
+      messages: { sid: string }[];
+      next_page_uri: string | null;
+    };
+    for (const m of page.messages) {
+      if (m.sid === sid) return n;
+      n++;
+    }
+    next = page.next_page_uri;
+  }
+  return n;
 }
 
 async function createAtRate(loft: Loft, rate: number, seconds: number): Promise<number> {
@@ -143,7 +163,9 @@ export async function consoleLivePhase(
     const first = await fetch(`${loft.url}/loft/v1/Accounts/${SID}/Messages?PageSize=50`, {
       headers: { cookie },
     });
-    const token = ((await first.json()) as { live_token: string }).live_token;
+    const firstPage = (await first.json()) as { live_token: string; messages: { sid: string }[] };
+    const token = firstPage.live_token;
+    const before = firstPage.messages[0]?.sid;
     const res = await fetch(`${loft.url}/loft/v1/Accounts/${SID}/Messages/Stream?After=${token}`, {
       headers: { cookie },
       signal: abort.signal,
@@ -171,8 +193,10 @@ export async function consoleLivePhase(
       }
     })();
     cpu = cpuSeconds(pid);
-    const created = await createAtRate(loft, opts.rate, opts.seconds);
-    const cpuUsWith = cpuUsPer(cpu, cpuSeconds(pid), created);
+    const answered = await createAtRate(loft, opts.rate, opts.seconds);
+    const cpuUsWith = cpuUsPer(cpu, cpuSeconds(pid), answered);
+    // Created, as the server stored them (requests in flight when the load stopped included).
+    const created = await countSince(loft, before);
     // The stream reads at least every 500 ms: give it time to report the last ones.
     const deadline = Date.now() + 5000;
     while (sent + counted < created && Date.now() < deadline)

@@ -5,6 +5,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 
@@ -24,6 +25,10 @@ const REVOKED_PREFIX = 'console_signed_out_';
 /** A stale secret (another node won the first-start race) is re-read at most this often. */
 const RELOAD_MS = 1000;
 const COOKIE_VERSION = 'v1.';
+/** Tells every process sharing the store that a session was signed out. */
+export const SIGNOUT_CHANNEL = 'loft_console_signout';
+/** How long a "not signed out" answer is kept when no sign-out signal arrives. */
+const NOT_REVOKED_TTL_MS = 5_000;
 
 /** A signed-in browser: the credentials it signed in with, kept inside the sealed cookie. */
 export interface ConsoleSession {
@@ -75,6 +80,29 @@ export function consoleSessions(deps: { store: Store; clock: Clock }): ConsoleSe
   const { store, clock } = deps;
   let secret: Promise<Buffer> | undefined;
   let loadedAt = 0;
+  // Sessions known not to be signed out, so a request does not read the store each time. A
+  // sign-out through any process clears them everywhere (the store's signals); answers read
+  // before a clear are not kept.
+  const live = new LRUCache<string, true>({ max: 10_000, ttl: NOT_REVOKED_TTL_MS });
+  let generation = 0;
+  const forget = () => {
+    generation++;
+    live.clear();
+  };
+  let listening: Promise<unknown> | undefined;
+  // Without signals (or if subscribing fails), the TTL alone bounds how long one is kept.
+  const listen = () =>
+    (listening ??= Promise.resolve(store.signals?.subscribe(SIGNOUT_CHANNEL, forget)).catch(
+      () => undefined,
+    ));
+  const signedOut = async (id: string): Promise<boolean> => {
+    await listen();
+    if (live.has(id)) return false;
+    const gen = generation;
+    const out = (await store.settings.get(REVOKED_PREFIX + id)) !== undefined;
+    if (!out && gen === generation) live.set(id, true);
+    return out;
+  };
 
   const load = async (): Promise<Buffer> => {
     loadedAt = Date.now();
@@ -159,8 +187,7 @@ export function consoleSessions(deps: { store: Store; clock: Clock }): ConsoleSe
         session = unseal(await serverSecret(), cookie);
       }
       if (!session || session.expiresAt <= clock.now()) return undefined;
-      if (await store.settings.get(REVOKED_PREFIX + session.id)) return undefined;
-      return session;
+      return (await signedOut(session.id)) ? undefined : session;
     },
     async csrf(session) {
       return csrfFor(await serverSecret(), session);
@@ -171,6 +198,8 @@ export function consoleSessions(deps: { store: Store; clock: Clock }): ConsoleSe
     },
     async revoke(session) {
       await store.settings.set(REVOKED_PREFIX + session.id, String(session.expiresAt));
+      forget();
+      store.signals?.publish(SIGNOUT_CHANNEL);
     },
     async signinToken(nonce) {
       return b64(derive(await serverSecret(), `signin:${nonce}`)).slice(0, 32);

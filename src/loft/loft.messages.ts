@@ -105,16 +105,12 @@ export async function consoleMessages(
   const byDateSent = filter.sentFrom !== undefined || filter.sentTo !== undefined;
   const paging = readPageParams(params);
   const live = paging.token === undefined && !byDateSent;
-  if (!keep) {
-    const page = await listMessages(store, accountSid, path, params);
-    if (!live) return page;
-    const first = (page['messages'] as { sid: string }[])[0];
-    const seq = first ? ((await store.messages.get(accountSid, first.sid))?.seq ?? 0) : 0;
-    return { ...page, live_token: liveToken(seq), scanned: (page['messages'] as []).length };
-  }
+  // A later page without console filters is the API's page as it is (PB tokens included).
+  if (!keep && paging.token) return listMessages(store, accountSid, path, params);
   requirePageToken(paging);
   const token = paging.token;
   if (token?.direction === 'before') {
+    // Only reached with console filters (else the API's list answered above).
     throw badRequest(20001, 'Status, Direction and Body lists page forward only (PA tokens)');
   }
   let cursor: Cursor | undefined = token && parseCursor(token.position, byDateSent);
@@ -123,8 +119,10 @@ export async function consoleMessages(
   let newest: number | undefined;
   let last: Message | undefined;
   let end = false;
+  const wanted = keep ?? (() => true);
   while (found.length <= paging.pageSize && scanned < SCAN_BUDGET) {
-    const limit = Math.min(CHUNK, SCAN_BUDGET - scanned);
+    // The first read is the API's (a page and one more); later ones, when filtering, bigger.
+    const limit = scanned === 0 ? paging.pageSize + 1 : Math.min(CHUNK, SCAN_BUDGET - scanned);
     const rows = await store.messages.list(filter, {
       limit,
       direction: 'after',
@@ -134,7 +132,7 @@ export async function consoleMessages(
     for (const r of rows) {
       scanned++;
       last = r;
-      if (keep(r) && found.push(r) > paging.pageSize) break;
+      if (wanted(r) && found.push(r) > paging.pageSize) break;
     }
     if (rows.length < limit && found.length <= paging.pageSize) {
       end = true;

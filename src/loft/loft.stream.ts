@@ -115,12 +115,16 @@ export class LiveFeed {
   async read(now: number): Promise<Update | undefined> {
     const fresh: Message[] = [];
     let count = 0;
-    // Late commits: positions below `after` read less than `lookbackMs` ago are read again,
-    // and any there that was not read before is new.
-    for (const [seq, at] of this.recent)
-      if (at < now - this.limits.lookbackMs) this.recent.delete(seq);
+    // Late commits: positions read less than `lookbackMs` ago are read again, from the lowest
+    // of them, and any there not read before is new. Every position at or above that floor
+    // stays remembered (however old), so nothing is counted twice; only those below it, which
+    // no read reaches again, are forgotten.
     let from = this.after;
-    if (this.lateCommits) for (const seq of this.recent.keys()) from = Math.min(from, seq - 1);
+    if (this.lateCommits) {
+      for (const [seq, at] of this.recent)
+        if (at >= now - this.limits.lookbackMs) from = Math.min(from, seq - 1);
+      for (const seq of this.recent.keys()) if (seq <= from) this.recent.delete(seq);
+    }
     let scanned = 0;
     while (scanned < this.limits.maxScan) {
       const rows = await this.store.messages.list(this.filter, {

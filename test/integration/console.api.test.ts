@@ -130,37 +130,82 @@ describe('GET /loft/v1/Accounts/{AC}/Messages/Stream', () => {
     abort.abort();
   });
 
-  it('counts instead of sending when more arrived than an event carries, and loses none', async () => {
+  it('counts instead of sending when more arrived than an event carries, and counts each once', async () => {
     const store = t.server.store;
-    const [newest] = await store.messages.list(
-      { accountSid: MAIN_SID, tags: [] },
-      { limit: 1, direction: 'after' },
-    );
-    const feed = new LiveFeed(
-      store,
-      { accountSid: MAIN_SID, tags: [] },
-      undefined,
-      newest!.seq,
-      false,
-      {
-        ...STREAM_LIMITS,
-        maxSent: 5,
-        chunk: 3,
-      },
-    );
     const insert = (n: number) =>
       store.messages.insertMany(
         Array.from({ length: n }, () => ({
           message: messageRecord(MAIN_SID, { status: 'delivered' }),
         })),
       );
-    await insert(8);
-    expect(await feed.read(Date.now())).toMatchObject({ new_count: 8, messages: [] });
-    await insert(3);
-    const small = await feed.read(Date.now());
-    expect(small?.new_count).toBe(3);
-    expect(small?.messages).toHaveLength(3);
-    expect(await feed.read(Date.now())).toBeUndefined();
+    // Without and with the look-back for late commits (several writers): the same counts.
+    for (const lateCommits of [false, true]) {
+      const [newest] = await store.messages.list(
+        { accountSid: MAIN_SID, tags: [] },
+        { limit: 1, direction: 'after' },
+      );
+      const limits = { ...STREAM_LIMITS, maxSent: 5, chunk: 3, lookbackMs: 60_000 };
+      const feed = new LiveFeed(
+        store,
+        { accountSid: MAIN_SID, tags: [] },
+        undefined,
+        newest!.seq,
+        lateCommits,
+        limits,
+      );
+      await insert(8);
+      expect(await feed.read(Date.now())).toMatchObject({ new_count: 8, messages: [] });
+      await insert(3);
+      const small = await feed.read(Date.now());
+      expect(small?.new_count).toBe(3);
+      expect(small?.messages).toHaveLength(3);
+      // Read again inside and after the look-back window: nothing is new twice.
+      expect(await feed.read(Date.now())).toBeUndefined();
+      expect(await feed.read(Date.now() + 120_000)).toBeUndefined();
+      await insert(1);
+      expect((await feed.read(Date.now() + 120_000))?.new_count).toBe(1);
+    }
+  });
+
+  it('finds a message committed after a newer one was read, and counts nothing twice', async () => {
+    const store = t.server.store;
+    const [newest] = await store.messages.list(
+      { accountSid: MAIN_SID, tags: [] },
+      { limit: 1, direction: 'after' },
+    );
+    const stored = await store.messages.insertMany(
+      ['a', 'b', 'c'].map((body) => ({ message: messageRecord(MAIN_SID, { body }) })),
+    );
+    // b's transaction "commits late": reads do not see it until it does.
+    const late = stored[1]!.message.sid;
+    let committed = false;
+    const view = {
+      messages: {
+        list: async (...args: Parameters<typeof store.messages.list>) =>
+          (await store.messages.list(...args)).filter((m) => committed || m.sid !== late),
+        findManyBySid: store.messages.findManyBySid.bind(store.messages),
+      },
+    } as unknown as typeof store;
+    const feed = new LiveFeed(
+      view,
+      { accountSid: MAIN_SID, tags: [] },
+      undefined,
+      newest?.seq ?? 0,
+      true,
+      {
+        ...STREAM_LIMITS,
+        lookbackMs: 5_000,
+      },
+    );
+    const T = Date.now();
+    const bodies = (u: Awaited<ReturnType<LiveFeed['read']>>) =>
+      (u?.messages as { body: string }[] | undefined)?.map((m) => m.body);
+    expect(bodies(await feed.read(T))).toEqual(['c', 'a']);
+    committed = true;
+    expect(bodies(await feed.read(T + 1_000))).toEqual(['b']);
+    // a and c are past the look-back, b is not: a read from b's position meets c again.
+    expect(await feed.read(T + 5_500)).toBeUndefined();
+    expect(await feed.read(T + 20_000)).toBeUndefined();
   });
 
   it("answers each kind of caller as the API's other account reads do", async () => {
