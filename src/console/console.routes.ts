@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import { authenticate, authorizeAccount, type Principal } from '../http/auth.js';
 import { TwilioError } from '../http/errors.js';
-import { parseFormStrict, single, tooManyParams, type FormParams } from '../http/form.js';
+import { single, type FormParams } from '../http/form.js';
+import { formBodiesOnly } from '../http/form.parser.js';
 import type { Store } from '../store/store.js';
 import { basicHeader, installSessionAuth } from './console.auth.js';
 import { consoleAssets } from './console.assets.js';
@@ -70,17 +71,7 @@ export function installConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get('/', async (_req, reply) => reply.redirect('/console', 302));
 
   void app.register(async (ui) => {
-    ui.removeAllContentTypeParsers();
-    ui.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string' },
-      (_req, body, done) => {
-        if (tooManyParams(body as string)) return done(null, {});
-        const parsed = parseFormStrict(body as string, 'form body');
-        if (parsed instanceof TwilioError) done(parsed);
-        else done(null, parsed);
-      },
-    );
+    formBodiesOnly(ui);
 
     /** The signed-in user, or undefined (no cookie, or one no longer valid). */
     const signedIn = async (

@@ -100,3 +100,18 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   for (const [k, v] of new FormData(form)) if (typeof v === 'string' && v !== '') out[k] = v;
   return out;
 }
+
+/**
+ * Runs changes of a page: each says `done` (or why it was refused) and reloads the page's data.
+ */
+export const actions =
+  (reload: () => Promise<void>) =>
+  async (done: string, run: () => Promise<unknown>): Promise<void> => {
+    try {
+      await run();
+      toast(done);
+      await reload();
+    } catch (err) {
+      toast(`Refused: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };

@@ -1,5 +1,5 @@
 import { accountPath, api, type PageContext } from './api.js';
-import { field, formValues, h, render, toast } from './dom.js';
+import { actions, field, formValues, h, render } from './dom.js';
 
 interface ServiceJson {
   sid: string;
@@ -177,14 +177,6 @@ export default async function services(ctx: PageContext, app: HTMLElement): Prom
       create,
     );
   };
-  const act = async (done: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-      toast(done);
-      await reload();
-    } catch (err) {
-      toast(`Refused: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
+  const act = actions(() => reload());
   await reload();
 }

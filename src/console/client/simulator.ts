@@ -1,5 +1,5 @@
 import { api, type PageContext } from './api.js';
-import { field, formValues, h, render, toast } from './dom.js';
+import { actions, field, formValues, h, render } from './dom.js';
 
 interface Outcome {
   status: string;
@@ -174,15 +174,7 @@ export default async function simulator(ctx: PageContext, app: HTMLElement): Pro
       );
     render(app, ...parts);
   };
-  const act = async (done: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-      toast(done);
-      await reload();
-    } catch (err) {
-      toast(`Refused: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
+  const act = actions(() => reload());
   await reload();
 }
 
