@@ -21,6 +21,7 @@ describe.skipIf(browserSkipReason !== undefined)('web console in Chromium', () =
   let browser: Browser;
   let main: { context: BrowserContext; page: Page };
   let app: Awaited<ReturnType<typeof startApp>>;
+  let picture: Buffer = Buffer.alloc(0);
   const console_ = (path: string) => `${loft.url}/console/${MAIN_SID}/${path}`;
 
   beforeAll(async () => {
@@ -35,9 +36,15 @@ describe.skipIf(browserSkipReason !== undefined)('web console in Chromium', () =
               type: 'text/xml',
               body: `<Response><Message>Pong: ${r.form.get('Body')}. Code 123456</Message></Response>`,
             }
-          : { status: 500, body: 'callback store is down' },
+          : r.path === '/pic.png'
+            ? { status: 200, type: 'image/png', body: picture }
+            : { status: 500, body: 'callback store is down' },
       ),
     ]);
+    const draw = await browser.newPage();
+    await draw.setContent('<div style="width:40px;height:30px;background:#0b5cd5"></div>');
+    picture = await draw.locator('div').screenshot();
+    await draw.close();
     await loft.client.incomingPhoneNumbers.create({ phoneNumber: FROM });
     await loft.client.incomingPhoneNumbers.create({
       phoneNumber: APP_NUMBER,
@@ -279,5 +286,27 @@ describe.skipIf(browserSkipReason !== undefined)('web console in Chromium', () =
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  });
+
+  it("10. an MMS's image shows inline on its detail page (fetched with the session cookie)", async () => {
+    const { page } = main;
+    const m = await loft.client.messages.create({
+      from: FROM,
+      to: '+14155550105',
+      body: 'A picture',
+      mediaUrl: [`${app.url}/pic.png`],
+    });
+    await until(async () =>
+      (await loft.client.messages(m.sid).fetch()).status === 'delivered' ? true : undefined,
+    );
+    await page.goto(console_(`messages/${m.sid}`));
+    const img = page.getByRole('img', { name: /^Image ME[0-9a-f]{32} \(image\/png\)$/ });
+    await img.waitFor();
+    await until(
+      async () =>
+        (await img.evaluate((e) => (e as HTMLImageElement).naturalWidth)) > 0 ? true : undefined,
+      5000,
+    );
+    expect(await img.evaluate((e) => (e as HTMLImageElement).naturalWidth)).toBe(40);
   });
 });
