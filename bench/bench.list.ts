@@ -2,6 +2,7 @@ import { seedTo } from '../src/cli/seed.js';
 import { AUTH, seed, startLoft, type Engine, type Loft, type SeedRun } from './bench.loft.js';
 import { call, hammer, type Load } from './bench.load.js';
 import { rssMb } from './bench.proc.js';
+import { consolePagePhase, type ConsolePageResult } from './bench.console.js';
 
 /** The four list variants. */
 export const VARIANTS = ['unfiltered', 'to', 'dateRange', 'deep'] as const;
@@ -16,6 +17,8 @@ export interface ListResult {
   /** The query each variant ran (after `Messages.json?`). */
   queries: Record<Variant, string>;
   load: Record<Variant, Load>;
+  /** The console's first log page against the API's list page (issue 17). */
+  console?: ConsolePageResult;
   /** Server RSS after the list runs, MB. */
   rssMb: number | undefined;
   warnings: string[];
@@ -102,12 +105,18 @@ export async function listPhase(
         );
       }
     }
+    const consolePage = await consolePagePhase(loft, {
+      connections: opts.connections,
+      seconds: opts.seconds,
+      warmupSeconds: opts.warmupSeconds,
+    });
     return {
       size,
       seed: seeded,
       afterSeedSeconds,
       queries,
       load,
+      console: consolePage,
       rssMb: rssMb(loft.child.pid),
       warnings,
     };

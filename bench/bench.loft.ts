@@ -11,7 +11,8 @@ const CLI = join(ROOT, 'dist/cli/loft.js');
 
 /** The main account every benched server runs with. */
 export const SID = 'AC' + 'be'.repeat(16);
-const TOKEN = 'cd'.repeat(16);
+/** Its auth token. */
+export const TOKEN = 'cd'.repeat(16);
 export const AUTH = basic(SID, TOKEN);
 /** The number the create phases send from (bought through IncomingPhoneNumbers first). */
 export const FROM = '+14155552345';

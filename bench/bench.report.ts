@@ -1,3 +1,4 @@
+import type { ConsoleLiveResult } from './bench.console.js';
 import type { E2eResult } from './bench.e2e.js';
 import type { ListResult, Variant } from './bench.list.js';
 import { VARIANTS } from './bench.list.js';
@@ -13,6 +14,8 @@ export interface StoreResult {
   lists: ListResult[];
   /** End to end without status callbacks, then with them. */
   e2e?: E2eResult[];
+  /** Creates at a fixed rate with a console stream open (issue 17). */
+  consoleLive?: ConsoleLiveResult;
 }
 
 /** Everything a run measured; written to bench/results.json. */
@@ -104,6 +107,32 @@ export function evaluateTargets(r: Results): Target[] {
         target: '≤ 250 MB',
         value: biggest.rssMb === undefined ? '–' : `${biggest.rssMb} MB`,
         pass: biggest.rssMb === undefined ? undefined : biggest.rssMb <= 250,
+      });
+    }
+    if (biggest?.console) {
+      targets.push({
+        measure: `console first log page / API list page, p50 at ${int(biggest.size)} (${name})`,
+        target: '≤ 1.5',
+        value: ratio(biggest.console.ratio),
+        pass: biggest.console.ratio <= 1.5,
+      });
+    }
+    const live = s.consoleLive;
+    if (live) {
+      targets.push({
+        measure: `console stream at ${int(live.rate)} msg/s: messages lost (${name})`,
+        target: '0',
+        value: `${int(live.lost)} of ${int(live.created)} (${int(live.sent)} sent, ${int(live.counted)} counted)`,
+        pass: live.lost === 0,
+      });
+      targets.push({
+        measure: `server CPU per message with a console open (${name})`,
+        target: '< +10 %',
+        value:
+          live.cpuOverhead === undefined
+            ? '–'
+            : `${(live.cpuOverhead * 100).toFixed(1)} % (${live.cpuUsWithout} → ${live.cpuUsWith} µs)`,
+        pass: live.cpuOverhead === undefined ? undefined : live.cpuOverhead < 0.1,
       });
     }
     for (const e of s.e2e ?? []) {

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ceilingPhase, createPhase, floorPhase } from './bench.create.js';
+import { consoleLivePhase } from './bench.console.js';
 import { e2ePhase } from './bench.e2e.js';
 import { listPhase } from './bench.list.js';
 import type { Load } from './bench.load.js';
@@ -64,6 +65,9 @@ const settings = {
   walRounds: Math.max(1, num('BENCH_WAL_ROUNDS', 1)),
   skipWal: flag('BENCH_SKIP_WAL'),
   skipWalUnbounded: flag('BENCH_SKIP_WAL_UNBOUNDED'),
+  skipConsole: flag('BENCH_SKIP_CONSOLE'),
+  consoleRate: num('BENCH_CONSOLE_RATE', 1000),
+  consoleSeconds: num('BENCH_CONSOLE_SECONDS', 10),
   build: !flag('BENCH_NO_BUILD'),
 };
 
@@ -195,6 +199,20 @@ async function main(): Promise<number> {
             `; RSS ${l.rssMb} MB`,
         );
       }
+    }
+    if (!settings.skipConsole) {
+      step(
+        `${engine.name}: ${settings.consoleRate} msg/s for ${settings.consoleSeconds} s, without then with a console open`,
+      );
+      const c = await consoleLivePhase(engine, {
+        rate: settings.consoleRate,
+        seconds: settings.consoleSeconds,
+      });
+      store.consoleLive = c;
+      console.log(
+        `  ${c.created} created: ${c.sent} sent, ${c.counted} counted, ${c.lost} lost in ${c.events} events; ` +
+          `CPU ${c.cpuUsWithout} → ${c.cpuUsWith} µs/message`,
+      );
     }
     if (!settings.skipE2e) {
       // Twice: the pipeline alone (delivery read from the database), then with status callbacks.

@@ -4,7 +4,8 @@ import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { notFound, TwilioError } from './http/errors.js';
-import { FORM_LIMITS, hasNul, parseFormStrict, tooManyParams } from './http/form.js';
+import { hasNul, parseFormStrict, tooManyParams } from './http/form.js';
+import { formBodiesOnly, tooManyParamsError } from './http/form.parser.js';
 import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
 import { HTTP_LIMITS, serverOptions, urlTooLong, type HttpLimits } from './http/limits.js';
 import { installJsonParser } from './http/json.js';
@@ -31,6 +32,7 @@ import type { InboundInput } from './inbound/inbound.ingest.js';
 import type { Message } from './store/records.js';
 import type { StoreHealth } from './store/health.js';
 import { healthRoutes } from './health/health.routes.js';
+import { installConsole } from './console/console.routes.js';
 
 /** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
 export interface AppDeps {
@@ -67,11 +69,8 @@ const jsonOnly = () =>
 // A query string that cannot be used is marked with its error so the request can be refused.
 const QUERY_ERROR = Symbol('query-error');
 
-const tooMany = (what: string) =>
-  new TwilioError(400, 20001, `${what} has more than ${FORM_LIMITS.params} parameters`);
-
 function parseQuery(s: string): { [key: string]: unknown } {
-  if (tooManyParams(s)) return { [QUERY_ERROR]: tooMany('Query string') };
+  if (tooManyParams(s)) return { [QUERY_ERROR]: tooManyParamsError('Query string') };
   const parsed = parseFormStrict(s, 'query string');
   return parsed instanceof TwilioError ? { [QUERY_ERROR]: parsed } : parsed;
 }
@@ -111,6 +110,10 @@ export function createApp(deps: AppDeps): FastifyInstance {
     else done();
   });
 
+  // The web console at /console (GET / redirects there); its session cookie works on the API
+  // paths registered below.
+  installConsole(app, { store: deps.store, clock: deps.clock });
+
   healthRoutes(app, deps.store, deps.health);
 
   // The simulator's API (Loft's own), behind the API's credentials; absent with SIM=off (404 as
@@ -129,23 +132,13 @@ export function createApp(deps: AppDeps): FastifyInstance {
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
   void app.register(async (api) => {
-    api.removeAllContentTypeParsers();
-    api.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string' },
-      (_req, body, done) => {
-        if (tooManyParams(body as string)) return done(tooMany('Form body'));
-        const parsed = parseFormStrict(body as string, 'form body');
-        if (parsed instanceof TwilioError) done(parsed);
-        else done(null, parsed);
-      },
-    );
+    formBodiesOnly(api);
     const messages = messagesService(deps);
     accountRoutes(api, deps.store, deps.accounts);
     keyRoutes(api, deps);
     phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
     messageRoutes(api, deps.store, messages);
-    loftRoutes(api, deps.store, deps.accounts);
+    loftRoutes(api, deps.store, deps.accounts, deps.clock);
     serviceRoutes(api, deps.store, messagingServicesService(deps));
     applicationRoutes(api, deps);
     mediaRoutes(api, deps.store);

@@ -2,7 +2,33 @@ import type { FastifyInstance } from 'fastify';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import { notFound } from '../http/errors.js';
 import { resource } from '../http/resource.js';
-import type { Store } from '../store/store.js';
+import type { Store, WebhookAttempt } from '../store/store.js';
+import { signature } from '../webhooks/signature.js';
+import type { Clock } from '../clock.js';
+import { consoleMessages } from './loft.messages.js';
+import { handsets, overview } from './loft.overview.js';
+import { messageStreamRoute } from './loft.stream.js';
+
+/**
+ * The `X-Twilio-Signature` an attempt carried, computed again with the account's current auth
+ * token: over the URL as requested without any `user:password@` (Twilio signs it without them)
+ * and, for a POST, its parameters. Null for a URL that never went out (invalid).
+ */
+function attemptSignature(authToken: string, a: WebhookAttempt): string | null {
+  let url: URL;
+  try {
+    url = new URL(a.url);
+  } catch {
+    return null;
+  }
+  let signed = a.url;
+  if (url.username !== '' || url.password !== '') {
+    url.username = '';
+    url.password = '';
+    signed = url.href;
+  }
+  return signature(authToken, signed, a.method === 'POST' ? a.params : {});
+}
 
 /**
  * Loft's own read API (not Twilio's): a message's status history and the attempt log of its
@@ -10,7 +36,12 @@ import type { Store } from '../store/store.js';
  * test credentials (Twilio shows them only in its console). Same Basic auth and account scoping
  * as the Twilio API.
  */
-export function loftRoutes(app: FastifyInstance, store: Store, accounts: AccountsService): void {
+export function loftRoutes(
+  app: FastifyInstance,
+  store: Store,
+  accounts: AccountsService,
+  clock: Clock,
+): void {
   const byAccount = { accountParam: 'AccountSid' };
   // Credentials, like Keys and Accounts: the account's (or its parent's) own, not an API key.
   resource(
@@ -74,6 +105,7 @@ export function loftRoutes(app: FastifyInstance, store: Store, accounts: Account
               url: a.url,
               method: a.method,
               params: a.params,
+              signature: attemptSignature(account.authToken, a),
               response_status: a.responseStatus,
               response_excerpt: a.responseExcerpt,
               error: a.error,
@@ -85,6 +117,34 @@ export function loftRoutes(app: FastifyInstance, store: Store, accounts: Account
         };
       },
     },
+    byAccount,
+  );
+  // The console's reads (any client may use them): the message log with more filters and
+  // live, an account's last hour, and its handsets.
+  resource(
+    app,
+    store,
+    '/loft/v1/Accounts/:AccountSid/Messages',
+    {
+      GET: async ({ account, path, params }) => ({
+        body: await consoleMessages(store, account.sid, path, params),
+      }),
+    },
+    byAccount,
+  );
+  messageStreamRoute(app, store);
+  resource(
+    app,
+    store,
+    '/loft/v1/Accounts/:AccountSid/Overview',
+    { GET: async ({ account }) => ({ body: await overview(store, account.sid, clock.now()) }) },
+    byAccount,
+  );
+  resource(
+    app,
+    store,
+    '/loft/v1/Accounts/:AccountSid/Handsets',
+    { GET: async ({ account }) => ({ body: await handsets(store, account.sid) }) },
     byAccount,
   );
 }

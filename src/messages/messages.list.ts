@@ -34,10 +34,12 @@ export function readMessageFilter(accountSid: string, params: FormParams): Messa
   return filter;
 }
 
-const cursorOf = (m: Message, byDateSent: boolean): string =>
+/** A message's position in its list ordering, as a page token carries it. */
+export const cursorOf = (m: Message, byDateSent: boolean): string =>
   byDateSent ? `${m.dateSent ?? 0}.${m.seq}` : String(m.seq);
 
-function parseCursor(position: string, byDateSent: boolean): Cursor {
+/** The keyset position a page token carries; 400 when it belongs to another ordering. */
+export function parseCursor(position: string, byDateSent: boolean): Cursor {
   const m = /^(?:(-?\d{1,15})\.)?(\d{1,15})$/.exec(position);
   // A token carries the ordering it was made for: a DateSent page's token has a timestamp.
   if (!m || (m[1] !== undefined) !== byDateSent) {

@@ -76,7 +76,9 @@ beforeAll(async () => {
   expect(rule.status).toBe(201);
   const tree = t.server.app.printRoutes({ commonPrefix: false });
   target = {
-    routes: routesFromTree(tree),
+    // Not the live stream: a valid request's 200 never ends (its checks are console.api.test.ts;
+    // its filters are the list's, fuzzed on /loft/v1/…/Messages).
+    routes: routesFromTree(tree).filter((r) => !r.url.endsWith('/Messages/Stream')),
     auth: basic(MAIN_SID, MAIN_TOKEN),
     otherAuth: [
       basic(t.server.main.test.testSid, t.server.main.test.authToken),
@@ -156,7 +158,10 @@ describe('fuzzing every route with malformed requests', () => {
       if (!bareNoHost && !/^RQ[0-9a-f]{32}$/.test(out.headers['twilio-request-id'] ?? '')) {
         failures.push(`no Twilio-Request-Id: ${what}`);
       }
-      if (out.status >= 300 && out.body.length > 0) {
+      // The console's pages (issue 17) answer browsers in HTML, their error pages included.
+      const page = req.route === '/' || req.route.startsWith('/console');
+      const html = (out.headers['content-type'] ?? '').startsWith('text/html');
+      if (out.status >= 300 && out.body.length > 0 && !(page && html)) {
         let body: Record<string, unknown> | undefined;
         try {
           body = JSON.parse(out.body.toString()) as Record<string, unknown>;
