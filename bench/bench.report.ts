@@ -3,6 +3,7 @@ import type { E2eResult } from './bench.e2e.js';
 import type { ListResult, Variant } from './bench.list.js';
 import { VARIANTS } from './bench.list.js';
 import type { Load } from './bench.load.js';
+import { AMPLIFIED_HZ, type MetricsResult } from './bench.metrics.js';
 import type { PrismResult } from './bench.prism.js';
 import type { WalRun } from './bench.wal.js';
 
@@ -16,6 +17,8 @@ export interface StoreResult {
   e2e?: E2eResult[];
   /** Creates at a fixed rate with a console stream open (issue 17). */
   consoleLive?: ConsoleLiveResult;
+  /** Create with and without scraping /metrics every second (issue 19). */
+  metrics?: MetricsResult;
 }
 
 /** Everything a run measured; written to bench/results.json. */
@@ -59,6 +62,7 @@ function table(headers: string[], rows: (string | number)[][]): string {
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
 const int = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleString('en-US'));
 const ratio = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
+const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)} %`);
 
 /** p50 at the largest size over p50 at the smallest, per variant. */
 function listRatios(lists: ListResult[]): Partial<Record<Variant, number>> {
@@ -133,6 +137,17 @@ export function evaluateTargets(r: Results): Target[] {
             ? '–'
             : `${(live.cpuOverhead * 100).toFixed(1)} % (${live.cpuUsWithout} → ${live.cpuUsWith} µs)`,
         pass: live.cpuOverhead === undefined ? undefined : live.cpuOverhead < 0.1,
+      });
+    }
+    if (s.metrics) {
+      // Judged on the amplified measurement scaled back to one scrape a second: the direct one
+      // sits in segment noise larger than the bound (both are printed).
+      const perSecond = s.metrics.amplified.lostPerHz;
+      targets.push({
+        measure: `create throughput lost to scraping /metrics every second (${name})`,
+        target: '< 2 %',
+        value: `${pct(perSecond)} (${pct(s.metrics.amplified.lost)} at ${s.metrics.amplified.scrapesPerSec}/s); 1/s direct ${pct(s.metrics.atOneHz.lost)} ± ${pct(s.metrics.spread)}`,
+        pass: perSecond < 0.02,
       });
     }
     for (const e of s.e2e ?? []) {
@@ -334,6 +349,48 @@ export function render(r: Results): string {
     if (r.wal.throughputRatio !== undefined) {
       out.push(`throughput bounded / unbounded: ${ratio(r.wal.throughputRatio)}`);
     }
+  }
+  const metricsRows = Object.entries(r.stores).flatMap(([name, s]) => {
+    const m = s.metrics;
+    if (!m) return [];
+    const segments = m.segments.map((x) => `${x.hz}:${x.reqPerSec}`).join(' ');
+    return [
+      [
+        name,
+        `${int(m.atOneHz.without)} → ${int(m.atOneHz.with)}`,
+        pct(m.atOneHz.lost),
+        pct(m.spread),
+        `${int(m.amplified.without)} → ${int(m.amplified.with)}`,
+        `${pct(m.amplified.lost)} at ${m.amplified.scrapesPerSec}/s`,
+        pct(m.amplified.lostPerHz),
+        pct(m.amplified.cpuPerHz),
+        m.scrapeCpuMs === undefined ? '–' : ms(m.scrapeCpuMs),
+        `${ms(m.scrapeP50Ms)} / ${ms(m.scrapeMaxMs)}`,
+        segments,
+      ],
+    ];
+  });
+  if (metricsRows.length > 0) {
+    out.push(
+      '',
+      `POST Messages.json while GET /metrics runs 0, 1 or ${AMPLIFIED_HZ} times a second (same server)`,
+      table(
+        [
+          'store',
+          '1/s: req/s',
+          'lost',
+          'noise',
+          `${AMPLIFIED_HZ}/s: req/s`,
+          'lost',
+          'per 1/s',
+          'CPU/req per 1/s',
+          'scrape CPU ms',
+          'scrape p50/max ms',
+          'segments (scrapes/s:req/s)',
+        ],
+        metricsRows,
+      ),
+    );
   }
   out.push(
     '',

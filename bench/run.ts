@@ -12,6 +12,7 @@ import { ceilingPhase, createPhase, floorPhase } from './bench.create.js';
 import { consoleLivePhase } from './bench.console.js';
 import { e2ePhase } from './bench.e2e.js';
 import { listPhase } from './bench.list.js';
+import { AMPLIFIED_HZ, metricsPhase } from './bench.metrics.js';
 import type { Load } from './bench.load.js';
 import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js';
 import { dropAll, pgUnavailable, pgVersion } from './bench.pg.js';
@@ -55,6 +56,7 @@ const settings = {
   e2eMessages: num('BENCH_E2E_MESSAGES', 20_000),
   e2eConnections: num('BENCH_E2E_CONNECTIONS', 32),
   e2eTimeoutSeconds: num('BENCH_E2E_TIMEOUT', 45),
+  metricsRounds: Math.max(1, num('BENCH_METRICS_ROUNDS', 1)),
   skipPostgres: flag('BENCH_SKIP_PG'),
   skipSqlite: flag('BENCH_SKIP_SQLITE'),
   skipPrism: flag('BENCH_SKIP_PRISM'),
@@ -68,6 +70,7 @@ const settings = {
   skipConsole: flag('BENCH_SKIP_CONSOLE'),
   consoleRate: num('BENCH_CONSOLE_RATE', 1000),
   consoleSeconds: num('BENCH_CONSOLE_SECONDS', 10),
+  skipMetrics: flag('BENCH_SKIP_METRICS'),
   build: !flag('BENCH_NO_BUILD'),
 };
 
@@ -179,6 +182,26 @@ async function main(): Promise<number> {
     if (Math.abs(create.responseBytes - results.ceiling.responseBytes) > 16) {
       results.warnings.push(
         `ceiling response is ${results.ceiling.responseBytes} bytes, Loft's ${create.responseBytes}`,
+      );
+    }
+    if (!settings.skipMetrics) {
+      step(
+        `${engine.name}: create with and without scraping /metrics (1/s, ${AMPLIFIED_HZ}/s), ` +
+          `${settings.metricsRounds} × 8 × ${settings.seconds} s`,
+      );
+      const m = await metricsPhase(engine, connections, {
+        ...settings,
+        rounds: settings.metricsRounds,
+      });
+      store.metrics = m;
+      const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)} %`);
+      console.log(
+        `  1/s: ${m.atOneHz.without} → ${m.atOneHz.with} req/s (${pct(m.atOneHz.lost)}; ` +
+          `unscraped segments ${pct(m.spread)} apart); ${AMPLIFIED_HZ}/s: ` +
+          `${m.amplified.without} → ${m.amplified.with} req/s (${pct(m.amplified.lost)}, ` +
+          `at ${m.amplified.scrapesPerSec}/s: ${pct(m.amplified.lostPerHz)} per scrape a second, ` +
+          `server CPU per create ${pct(m.amplified.cpuPerHz)}); a scrape costs ${m.scrapeCpuMs} ms ` +
+          `of server CPU, p50 ${m.scrapeP50Ms} ms under load, ${m.scrapeBytes} bytes`,
       );
     }
     if (!settings.skipList) {

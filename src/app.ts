@@ -33,6 +33,8 @@ import type { Message } from './store/records.js';
 import type { StoreHealth } from './store/health.js';
 import { healthRoutes } from './health/health.routes.js';
 import { installConsole } from './console/console.routes.js';
+import type { LoftMetrics } from './metrics/metrics.js';
+import { livenessRoute, metricsRoutes, type MetricsAccess } from './metrics/metrics.routes.js';
 
 /** Everything the HTTP app is built from. No module-level state: two apps never share anything. */
 export interface AppDeps {
@@ -57,6 +59,10 @@ export interface AppDeps {
   bodyLimit?: number;
   /** HTTP limits and timeouts; {@link HTTP_LIMITS} where not given (tests shorten them). */
   http?: Partial<HttpLimits>;
+  /** This process's metrics (its own registry): served at `/metrics`, fed by every request. */
+  metrics?: LoftMetrics;
+  /** Who may read `/metrics` (METRICS_TOKEN); loopback clients only when not given. */
+  metricsAccess?: MetricsAccess;
 }
 
 const jsonOnly = () =>
@@ -115,6 +121,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
   installConsole(app, { store: deps.store, clock: deps.clock });
 
   healthRoutes(app, deps.store, deps.health);
+  livenessRoute(app);
+  if (deps.metrics) metricsRoutes(app, deps.metrics, deps.metricsAccess ?? {});
 
   // The simulator's API (Loft's own), behind the API's credentials; absent with SIM=off (404 as
   // any route). It speaks JSON only; anything else gets a 415 that says so (curl's -d sends a

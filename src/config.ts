@@ -54,6 +54,13 @@ export interface Config {
   readonly prices: PriceOverrides | undefined;
   /** OUTBOUND_DENY: CIDR ranges and host names media fetches and webhooks may not reach. */
   readonly outboundDeny: readonly string[];
+  /** `/metrics`: who may read it, and where `loft worker` serves it. */
+  readonly metrics: {
+    /** METRICS_TOKEN: the bearer token scrapes must send; unset = loopback clients only. */
+    readonly token: string | undefined;
+    /** METRICS_PORT: `loft worker`'s port for /metrics and /livez; unset = not served. */
+    readonly port: number | undefined;
+  };
   /** Bound of the SQLite WAL file in MB (0: unbounded); see src/store/sqlite/wal-bound.ts. */
   readonly sqliteWalLimitMb: number;
 
@@ -237,6 +244,18 @@ export const FLAGS = {
     arg: 'on|off',
     help: 'the simulated carrier and /sim (on); off in production',
   },
+  'metrics-token': {
+    type: 'string',
+    env: 'METRICS_TOKEN',
+    arg: 'TOKEN',
+    help: 'bearer token /metrics requires, 16+ characters (unset: loopback clients only)',
+  },
+  'metrics-port': {
+    type: 'string',
+    env: 'METRICS_PORT',
+    arg: 'N',
+    help: 'port of /metrics and /livez (unset: not served; 0 picks a free one)',
+  },
 } as const;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -409,6 +428,21 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   } catch (e) {
     throw new ConfigError(`OUTBOUND_DENY: ${(e as Error).message}`);
   }
+  const metricsToken = get('metrics-token');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. openssl rand -hex 24)',
+    );
+  }
+  const metricsPortRaw = get('metrics-port');
+  if (
+    metricsPortRaw !== undefined &&
+    (!/^\d+$/.test(metricsPortRaw) || Number(metricsPortRaw) > 65535)
+  ) {
+    throw new ConfigError(
+      `METRICS_PORT must be an integer from 0 to 65535, got '${metricsPortRaw}'`,
+    );
+  }
   const limit = (name: keyof typeof FLAGS, def: number): number => {
     const raw = get(name) ?? String(def);
     if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100_000) {
@@ -453,6 +487,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     retention,
     jobLeaseMs: Math.max(1000, duration('JOB_LEASE', get('job-lease') ?? '30s') ?? 30_000),
     outboundDeny: Object.freeze([...outboundDeny]),
+    metrics: Object.freeze({
+      token: metricsToken,
+      port: metricsPortRaw === undefined ? undefined : Number(metricsPortRaw),
+    }),
     sqliteWalLimitMb: Number(walLimitRaw),
 
     webhookLimits,

@@ -17,6 +17,13 @@ import { applyOptOut, isBlocked } from './optout/optout.service.js';
 import type { HttpLimits } from './http/limits.js';
 import { storeHealth, type HealthLog } from './store/health.js';
 import { storeUnavailable } from './store/unavailable.js';
+import { isLoopback } from './http/loopback.js';
+import { createMetrics, type LoftMetrics } from './metrics/metrics.js';
+import { observeStore } from './metrics/metrics.store.js';
+import type { MetricsAccess } from './metrics/metrics.routes.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics.server.js';
+
+export { isLoopback };
 
 /** A running Loft server. */
 export interface Server {
@@ -28,6 +35,8 @@ export interface Server {
   url: string;
   /** The simulated network and the delivery pipeline. */
   delivery: Delivery;
+  /** This process's metrics (served at `/metrics`). */
+  metrics: LoftMetrics;
   close(): Promise<void>;
 }
 
@@ -69,12 +78,8 @@ export async function startServer(
   // Background failures are logged through the app's logger once it exists; the store's
   // unavailability (a full disk, a lost connection) once per burst by its health, not per job.
   const log: { current?: HealthLog } = {};
-  const store = await withReadCache(
-    overrides.store ??
-      (await openStore(config.databaseUrl, {
-        sqliteWalLimitMb: config.sqliteWalLimitMb,
-        onWarning: (msg) => log.current?.warn({}, msg),
-      })),
+  const { store, metrics } = await openObserved(config, clock, overrides, (msg) =>
+    log.current?.warn({}, msg),
   );
   const accounts = accountsService({ store, clock, ids });
   const ensured = await accounts.ensureMain(config.mainAccount);
@@ -130,6 +135,8 @@ export async function startServer(
     logger: overrides.logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.bodyLimit,
     ...(overrides.http && { http: overrides.http }),
+    metrics,
+    metricsAccess: metricsAccess(config),
   });
   log.current = app.log;
   try {
@@ -147,6 +154,8 @@ export async function startServer(
       'SIM is on and HOST is not a loopback address: the simulated carrier and its /sim API are reachable from the network (set SIM=off in production)',
     );
   }
+  const open = openMetricsWarning(config, config.host);
+  if (open) app.log.warn({ host: config.host }, open);
   await scheduleRetention(store, clock.now());
   if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
   const address = app.server.address();
@@ -158,6 +167,7 @@ export async function startServer(
     main,
     url: `http://${host}:${port}`,
     delivery,
+    metrics,
     async close() {
       await app.close();
       await delivery.pipeline.stop();
@@ -197,6 +207,9 @@ export function banner(server: Server, config: Config): string {
 export interface Worker {
   store: Store;
   delivery: Delivery;
+  metrics: LoftMetrics;
+  /** `/metrics` and `/livez`, when METRICS_PORT is set. */
+  metricsServer?: MetricsServer;
   close(): Promise<void>;
 }
 
@@ -214,12 +227,8 @@ export async function startWorker(
 ): Promise<Worker> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const store = await withReadCache(
-    overrides.store ??
-      (await openStore(config.databaseUrl, {
-        sqliteWalLimitMb: config.sqliteWalLimitMb,
-        onWarning: (msg) => console.warn(`loft worker: ${msg}`),
-      })),
+  const { store, metrics } = await openObserved(config, clock, overrides, (msg) =>
+    console.warn(`loft worker: ${msg}`),
   );
   if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
   const health = storeHealth({ store, clock, log: () => overrides.log });
@@ -227,13 +236,30 @@ export async function startWorker(
     if (!storeUnavailable(err)) overrides.onError?.(err);
   };
   const delivery = setupDelivery({ config, store, clock, ids, onError });
-  await seedSimNetwork(delivery, config, store);
+  let metricsServer: MetricsServer | undefined;
+  try {
+    await seedSimNetwork(delivery, config, store);
+    if (config.metrics.port !== undefined) {
+      metricsServer = await startMetricsServer({
+        metrics,
+        access: metricsAccess(config),
+        host: config.host,
+        port: config.metrics.port,
+      });
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   await scheduleRetention(store, clock.now());
   delivery.pipeline.start();
   return {
     store,
     delivery,
+    metrics,
+    ...(metricsServer && { metricsServer }),
     async close() {
+      await metricsServer?.close();
       await delivery.pipeline.stop();
       health.close();
       await store.close();
@@ -241,10 +267,36 @@ export async function startWorker(
   };
 }
 
-/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1'
+/**
+ * The store a process works on: opened (or the caller's), behind the read cache, with its
+ * committed writes counted by the process's own metrics.
+ */
+async function openObserved(
+  config: Config,
+  clock: Clock,
+  overrides: ServerOverrides,
+  onWarning: (msg: string) => void,
+): Promise<{ store: Store; metrics: LoftMetrics }> {
+  const opened = await withReadCache(
+    overrides.store ??
+      (await openStore(config.databaseUrl, {
+        sqliteWalLimitMb: config.sqliteWalLimitMb,
+        onWarning,
+      })),
   );
+  const metrics = createMetrics({ store: opened, clock });
+  return { store: observeStore(opened, metrics.observer), metrics };
+}
+
+/** Who may read `/metrics`, from the configuration. */
+const metricsAccess = (config: Config): MetricsAccess =>
+  config.metrics.token === undefined ? {} : { token: config.metrics.token };
+
+/**
+ * The start-up warning when `/metrics` listens beyond loopback without METRICS_TOKEN: it then
+ * answers loopback clients only (403 to the others), which a scraper elsewhere would not expect.
+ */
+export function openMetricsWarning(config: Config, host: string): string | undefined {
+  if (config.metrics.token !== undefined || isLoopback(host)) return undefined;
+  return 'HOST is not a loopback address and METRICS_TOKEN is unset: /metrics answers loopback clients only (403 to the others); set METRICS_TOKEN to scrape it from elsewhere';
 }

@@ -1,15 +1,28 @@
 #!/usr/bin/env node
 import { FLAGS, loadConfig } from '../config.js';
-import { banner, startServer, startWorker } from '../main.js';
+import { banner, openMetricsWarning, startServer, startWorker } from '../main.js';
 import { openStore } from '../store/open.js';
 import { redactUrl } from '../store/postgres/postgres.url.js';
 import { EXIT, explain } from './failures.js';
 import { commandHelp, configFlags, version } from './help.js';
+import {
+  CLIENT_COMMANDS,
+  clientHelp,
+  runClientCommand,
+  type ClientCommand,
+} from './client.commands.js';
+
+const isClientCommand = (c: string): c is ClientCommand =>
+  (CLIENT_COMMANDS as readonly string[]).includes(c);
 
 const CONFIG_FLAGS = Object.keys(FLAGS) as Array<keyof typeof FLAGS>;
-/** `loft worker` has no HTTP side and does not create the main account. */
-const NOT_WORKER = ['port', 'host', 'body-limit', 'account-sid', 'auth-token'];
+/**
+ * `loft worker` has no API (only /metrics and /livez on METRICS_PORT, at HOST) and does not
+ * create the main account; `loft serve` serves /metrics on its own port.
+ */
+const NOT_WORKER = ['port', 'body-limit', 'account-sid', 'auth-token'];
 const WORKER_FLAGS = CONFIG_FLAGS.filter((f) => !NOT_WORKER.includes(f));
+const SERVE_FLAGS = CONFIG_FLAGS.filter((f) => f !== 'metrics-port');
 
 /** Each command's help: what it does and the flags it reads. */
 const COMMANDS: Record<string, () => string | Promise<string>> = {
@@ -17,7 +30,7 @@ const COMMANDS: Record<string, () => string | Promise<string>> = {
     commandHelp(
       'loft serve [flags]',
       'Runs the HTTP server (and, unless --workers off, the background workers).',
-      configFlags(CONFIG_FLAGS),
+      configFlags(SERVE_FLAGS),
     ),
   worker: () =>
     commandHelp(
@@ -32,6 +45,7 @@ const COMMANDS: Record<string, () => string | Promise<string>> = {
       configFlags(['database-url']),
     ),
   seed: async () => (await import('./seed.js')).seedHelp(),
+  ...Object.fromEntries(CLIENT_COMMANDS.map((c) => [c, () => clientHelp(c)])),
 };
 
 const USAGE = `Usage: loft <command> [flags]
@@ -42,11 +56,17 @@ Commands:
   migrate   apply database migrations and exit
   seed      bulk-load realistic finished messages: seed --count N
 
+Client commands (talk to a running Loft: --url, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN):
+  send      send a message: send --to E164 --body TEXT [--from E164] [--media URL]
+  messages  messages list | get SM… | redact SM… | delete SM…
+  tail      follow messages as they change: tail [--to E164] [--status STATUS]
+  reset     delete every finished message of the account
+
 Run 'loft <command> --help' for a command's flags; 'loft --version' prints the version.
 
-Exit codes: 0 done, 1 unexpected failure, 2 invalid configuration,
-3 something the configuration names is unavailable (port in use, database unreachable or
-missing, data directory not writable).`;
+Exit codes: 0 done, 1 unexpected failure (client commands: the API refused), 2 invalid
+configuration or usage, 3 something the configuration names is unavailable (port in use,
+database unreachable or missing, data directory not writable; Loft, for client commands).`;
 
 /** The configured store, for start-up failures met after it opened (see `explain`). */
 let databaseUrl: string | undefined;
@@ -74,6 +94,18 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'seed') return (await import('./seed.js')).seedCommand(flags, process.env);
+  if (isClientCommand(command)) {
+    const stop = new AbortController();
+    // `tail` runs until interrupted: Ctrl-C ends it cleanly (exit 0).
+    if (command === 'tail') {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+    }
+    return runClientCommand(command, flags, process.env, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      signal: stop.signal,
+    });
+  }
   const config = loadConfig(flags, process.env);
   databaseUrl = config.databaseUrl;
   if (command === 'migrate') {
@@ -90,6 +122,11 @@ async function main(argv: string[]): Promise<number> {
       log: workerLog,
     });
     console.log(`Loft worker running (store: ${worker.store.capabilities.engine})`);
+    if (worker.metricsServer) {
+      console.log(`Metrics: ${worker.metricsServer.url}/metrics, liveness: /livez`);
+      const open = openMetricsWarning(config, config.host);
+      if (open) console.error(`loft worker: ${open}`);
+    }
     const stopWorker = () => {
       worker.close().then(
         () => process.exit(0),
@@ -130,6 +167,8 @@ main(process.argv.slice(2)).then(
     const known = explain(e, databaseUrl);
     if (known) console.error(`loft: ${known.line}`);
     else console.error('loft: failed to start:', e);
-    process.exitCode = known?.code ?? EXIT.failure;
+    // Exit now: a store that failed half-way through opening may still hold a timer or a
+    // checkpoint thread, and a failed start must not linger (stderr to a pipe is synchronous).
+    process.exit(known?.code ?? EXIT.failure);
   },
 );

@@ -30,11 +30,14 @@ function attemptSignature(authToken: string, a: WebhookAttempt): string | null {
   return signature(authToken, signed, a.method === 'POST' ? a.params : {});
 }
 
+/** Messages deleted per transaction by `DELETE /loft/v1/Accounts/{AC}/Messages`. */
+const RESET_BATCH = 200;
+
 /**
- * Loft's own read API (not Twilio's): a message's status history and the attempt log of its
- * webhooks (status callbacks and inbound), for test authors and the console, and an account's
- * test credentials (Twilio shows them only in its console). Same Basic auth and account scoping
- * as the Twilio API.
+ * Loft's own API (not Twilio's): a message's status history and the attempt log of its
+ * webhooks (status callbacks and inbound), for test authors and the console, an account's
+ * test credentials (Twilio shows them only in its console), and a reset of its finished
+ * messages. Same Basic auth and account scoping as the Twilio API.
  */
 export function loftRoutes(
   app: FastifyInstance,
@@ -62,6 +65,30 @@ export function loftRoutes(
       },
     },
     { ...byAccount, accountCredentialsOnly: true },
+  );
+  // GET: the console's message log (any client may use it), the API's list with more filters.
+  // DELETE, "clear everything" between tests: every finished message of the account goes, each
+  // erased as DELETE …/Messages/{Sid}.json erases one (media, history, handset copies, webhooks
+  // and attempts); messages still being processed stay. Batches keep each transaction short.
+  resource(
+    app,
+    store,
+    '/loft/v1/Accounts/:AccountSid/Messages',
+    {
+      GET: async ({ account, path, params }) => ({
+        body: await consoleMessages(store, account.sid, path, params),
+      }),
+      DELETE: async ({ account }) => {
+        let deleted = 0;
+        for (;;) {
+          const n = await store.messages.deleteFinished(account.sid, RESET_BATCH);
+          deleted += n;
+          if (n < RESET_BATCH) break;
+        }
+        return { body: { account_sid: account.sid, deleted } };
+      },
+    },
+    byAccount,
   );
   const message = async (accountSid: string, sid: string, path: string) => {
     const m = await store.messages.get(accountSid, sid);
@@ -119,19 +146,7 @@ export function loftRoutes(
     },
     byAccount,
   );
-  // The console's reads (any client may use them): the message log with more filters and
-  // live, an account's last hour, and its handsets.
-  resource(
-    app,
-    store,
-    '/loft/v1/Accounts/:AccountSid/Messages',
-    {
-      GET: async ({ account, path, params }) => ({
-        body: await consoleMessages(store, account.sid, path, params),
-      }),
-    },
-    byAccount,
-  );
+  // The console's reads (any client may use them): live, an account's last hour, handsets.
   messageStreamRoute(app, store);
   resource(
     app,

@@ -201,6 +201,20 @@ export interface OutboxRepository {
   releaseAll(owner?: string): Promise<void>;
   /** Pending jobs of the given kinds. */
   count(kinds: string[]): Promise<number>;
+  /**
+   * Every kind with jobs in the queue: how many, and the `runAt` of the oldest one due at `now`
+   * that no live lease holds (claimable now; `null` when none is). For `/metrics`, at scrape time.
+   */
+  stats(now: number): Promise<OutboxKindStats[]>;
+}
+
+/** One job kind's queue, as {@link OutboxRepository.stats} reports it. */
+export interface OutboxKindStats {
+  kind: string;
+  /** Jobs of this kind in the queue, leased or not, due or not. */
+  jobs: number;
+  /** `runAt` of the oldest due, unleased job (epoch ms); null when there is none. */
+  oldestDueAt: number | null;
 }
 
 /** Messages. The single write path every message enters through is `insert`. */
@@ -265,6 +279,12 @@ export interface MessageRepository {
    * without a final delivery report.
    */
   delete(accountSid: string, sid: string): Promise<DeleteOutcome>;
+  /**
+   * Deletes up to `limit` finished messages of an account (oldest first), each as `delete` does
+   * (everything hanging off it and every copy); unfinished ones (`UNFINISHED_STATUSES`) stay.
+   * One transaction per call; returns how many went (fewer than `limit`: none are left).
+   */
+  deleteFinished(accountSid: string, limit: number): Promise<number>;
   /** The statuses a message went through, oldest first (its creation status included). */
   history(sid: string): Promise<{ status: MessageStatus; errorCode: number | null; at: number }[]>;
   /** Applies a status transition (used by the delivery pipeline and tests); logs it in the history. */
@@ -756,5 +776,15 @@ export interface Store {
    * unsubscribe function. The store's health (`src/store/health.ts`) listens here.
    */
   onUnavailable(listener: (err: StoreUnavailableError) => void): () => void;
+  /** The engine's own figures for `/metrics` (each engine reports those it has; none may). */
+  stats(): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+/** Engine figures read at scrape time; absent where the engine has no such thing. */
+export interface StoreStats {
+  /** A connection pool (PostgreSQL): connections open, idle among them, and callers waiting. */
+  pool?: { total: number; idle: number; waiting: number };
+  /** Bytes in the write-ahead log file (SQLite's `-wal`); 0 when it does not exist. */
+  walBytes?: number;
 }

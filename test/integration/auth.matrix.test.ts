@@ -8,7 +8,7 @@ import {
 } from '../support/server.js';
 
 // The authorization matrix: every route of the route table (the API, Loft's own /loft API and the
-// simulator's /sim; all but /healthz and /readyz), every kind of caller, one exact answer each. The path's
+// simulator's /sim; all but the probes and /metrics, which take no account credentials), every kind of caller, one exact answer each. The path's
 // account is the subaccount A; "sub" is A's own credentials, "sibling" another subaccount's (B),
 // "key" the main account's API key, "test" A's test credentials. A route added without a row here
 // fails the first test.
@@ -418,7 +418,7 @@ const ROWS: Row[] = [
     },
   ]),
   // The console's reads (issue 17): as the other /loft/v1 reads of an account.
-  ...(['Messages', 'Overview', 'Handsets'] as const).flatMap((what): Row[] => [
+  ...(['Overview', 'Handsets'] as const).flatMap((what): Row[] => [
     {
       method: 'GET',
       route: `/loft/v1/Accounts/:AccountSid/${what}`,
@@ -438,6 +438,26 @@ const ROWS: Row[] = [
       expect: X405,
     },
   ]),
+  // Loft's reset of an account's finished messages: last of Loft's rows, as it deletes the
+  // fixture's message (the suspended and closed passes below use fresh ones).
+  {
+    method: 'GET',
+    route: '/loft/v1/Accounts/:AccountSid/Messages',
+    path: (f) => `/loft/v1/Accounts/${f.sub.sid}/Messages`,
+    expect: [200, 200, U, 200, U, U, U, T],
+  },
+  {
+    method: 'POST',
+    route: '/loft/v1/Accounts/:AccountSid/Messages',
+    path: (f) => `/loft/v1/Accounts/${f.sub.sid}/Messages`,
+    expect: X405,
+  },
+  {
+    method: 'DELETE',
+    route: '/loft/v1/Accounts/:AccountSid/Messages',
+    path: (f) => `/loft/v1/Accounts/${f.sub.sid}/Messages`,
+    expect: [200, 200, U, 200, U, U, U, T],
+  },
   // Messaging v1: no account in the path, so a service is only its own account's: A's service is
   // 404 to the main account and its key (twilio.com/docs/iam/api/subaccounts: use the
   // subaccount's credentials for its resources) and to the sibling.
@@ -625,7 +645,7 @@ function routeTable(printed: string): Set<string> {
     stack.length = depth;
     const full = (stack[depth - 1] ?? '') + (m[2] ?? '');
     stack.push(full);
-    if (full === '/healthz' || full === '/readyz') continue;
+    if (['/healthz', '/readyz', '/livez', '/metrics'].includes(full)) continue;
     // The API's routes also register PUT and PATCH, 405 for every caller like their DELETE rows
     // here; /sim has every method it registers.
     const methods = full.startsWith('/sim/') ? METHODS : API_METHODS;
@@ -887,8 +907,19 @@ describe('authorization matrix', () => {
       };
     };
     // A number in no service yet, for the pool row's PhoneNumberSid (f.number joined one above).
-    const forSuspended: Fx = { ...f, number: await f.fresh.number(), fresh: await stash() };
-    const forClosed: Fx = { ...f, number: await f.fresh.number(), fresh: await stash() };
+    // A finished message of its own each: the reset row deleted the fixture's.
+    const forSuspended: Fx = {
+      ...f,
+      number: await f.fresh.number(),
+      message: await f.fresh.message(),
+      fresh: await stash(),
+    };
+    const forClosed: Fx = {
+      ...f,
+      number: await f.fresh.number(),
+      message: await f.fresh.message(),
+      fresh: await stash(),
+    };
     const pass = async (fx: Fx, want: (row: Row) => Cell) => {
       const got: string[] = [];
       const wanted: string[] = [];

@@ -132,6 +132,19 @@ async function takeJobs(
   return new Map(ours.map((j) => [j.ref, j.id]));
 }
 
+/** The refs of every webhook job in the queue (claimed far in the future, then released). */
+async function webhookJobRefs(store: Store): Promise<string[]> {
+  const jobs = await store.outbox.claim({
+    kinds: ['webhook'],
+    owner: 'w',
+    now: FAR,
+    limit: 100_000,
+    leaseMs: 1,
+  });
+  await store.outbox.releaseAll('w');
+  return jobs.map((j) => j.ref);
+}
+
 /** Walks a listing to its end with keyset cursors, one direction. */
 async function walk(
   store: Store,
@@ -749,15 +762,7 @@ export const storeCases: StoreCase[] = [
       expect(await store.sim.get(d.sid)).toBeUndefined();
       expect(await store.webhooks.get(callback.id)).toBeUndefined();
       expect(await store.webhooks.attempts(d.sid)).toEqual([]);
-      const jobs = await store.outbox.claim({
-        kinds: ['webhook'],
-        owner: 'w',
-        now: FAR,
-        limit: 100_000,
-        leaseMs: 1,
-      });
-      await store.outbox.releaseAll('w');
-      expect(jobs.map((j) => j.ref)).not.toContain(String(callback.id));
+      expect(await webhookJobRefs(store)).not.toContain(String(callback.id));
     },
   },
   {
@@ -785,6 +790,126 @@ export const storeCases: StoreCase[] = [
       expect(await store.messages.prune({ accountSid: ac, before: T0 + 4, limit: 10 })).toBe(1);
       expect(await store.messages.prune({ accountSid: ac, limit: 10 })).toBe(0);
       expect(await store.messages.findBySid(other.sid)).toBeDefined();
+    },
+  },
+  {
+    name: 'messages: deleteFinished removes finished messages with everything, oldest first, in batches',
+    async run({ store }) {
+      const ac = sid('AC');
+      const handset = phone();
+      const statuses = ['delivered', 'queued', 'undelivered', 'sent', 'scheduled', 'received'];
+      const made: Message[] = [];
+      for (const [i, status] of statuses.entries()) {
+        made.push(
+          await store.messages.insert(
+            message(ac, { status: status as Message['status'], dateCreated: T0 + i }),
+          ),
+        );
+      }
+      const [first, queued, undelivered, sent, scheduled, received] = made as [
+        Message,
+        Message,
+        Message,
+        Message,
+        Message,
+        Message,
+      ];
+      // The first finished one has every kind of copy; all must go with it.
+      await store.sim.record(simDelivery(ac, first.sid, handset));
+      const hook = await store.webhooks.insert(webhook(ac, first.sid));
+      await store.webhooks.recordAttempt({
+        webhookId: hook.id,
+        accountSid: ac,
+        orderKey: first.sid,
+        url: 'https://example.com/cb',
+        method: 'POST',
+        params: {},
+        responseStatus: 500,
+        responseExcerpt: null,
+        error: null,
+        latencyMs: 1,
+        attemptedAt: T0,
+        nextRetryAt: FAR,
+      });
+      await store.outbox.enqueue([{ kind: 'webhook', ref: String(hook.id), runAt: FAR }]);
+      await store.media.insertMany([media(ac, first.sid, 0)]);
+      const other = await store.messages.insert(message(sid('AC'), { status: 'delivered' }));
+
+      // Batches of 2, oldest first: first and undelivered, then received; then nothing.
+      expect(await store.messages.deleteFinished(ac, 2)).toBe(2);
+      expect(await store.messages.get(ac, undelivered.sid)).toBeUndefined();
+      expect(await store.messages.get(ac, received.sid)).toBeDefined();
+      expect(await store.messages.deleteFinished(ac, 2)).toBe(1);
+      expect(await store.messages.deleteFinished(ac, 2)).toBe(0);
+      const left = await store.messages.list({ accountSid: ac, tags: [] }, page(10));
+      expect(sids(left)).toEqual(sids([scheduled, sent, queued]));
+      expect(await store.messages.history(first.sid)).toEqual([]);
+      expect(await store.sim.get(first.sid)).toBeUndefined();
+      expect(await store.webhooks.get(hook.id)).toBeUndefined();
+      expect(await store.webhooks.attempts(first.sid)).toEqual([]);
+      expect(
+        await store.media.list({ accountSid: ac, messageSid: first.sid }, { limit: 5, offset: 0 }),
+      ).toEqual([]);
+      expect(await webhookJobRefs(store)).not.toContain(String(hook.id));
+      expect(await store.messages.findBySid(other.sid)).toBeDefined();
+    },
+  },
+  {
+    name: 'outbox: stats count every kind and date its oldest due, unleased job',
+    async run({ store }) {
+      const kind = `k-${hex()}`;
+      const idle = `i-${hex()}`;
+      await store.outbox.enqueue([
+        { kind, ref: 'a', runAt: T0 + 1 },
+        { kind, ref: 'b', runAt: T0 + 2 },
+        { kind, ref: 'c', runAt: T0 + 3 },
+        { kind, ref: 'later', runAt: FAR },
+        { kind: idle, ref: 'x', runAt: FAR },
+      ]);
+      const of = async (now: number) =>
+        (await store.outbox.stats(now)).filter((s) => s.kind === kind || s.kind === idle);
+      expect(await of(T0 + 5)).toEqual(
+        expect.arrayContaining([
+          { kind, jobs: 4, oldestDueAt: T0 + 1 },
+          { kind: idle, jobs: 1, oldestDueAt: null },
+        ]),
+      );
+      expect(await of(T0 + 5)).toHaveLength(2);
+      // A leased job is not due (it is running); its lease expiring makes it due again.
+      const [leased] = await store.outbox.claim({
+        kinds: [kind],
+        owner: 'w',
+        now: T0 + 5,
+        limit: 1,
+        leaseMs: 1000,
+      });
+      expect(leased?.ref).toBe('a');
+      expect(await of(T0 + 6)).toContainEqual({ kind, jobs: 4, oldestDueAt: T0 + 2 });
+      expect(await of(T0 + 5 + 1001)).toContainEqual({ kind, jobs: 4, oldestDueAt: T0 + 1 });
+      // Nothing due yet: jobs counted, no oldest.
+      expect(await of(T0)).toContainEqual({ kind, jobs: 4, oldestDueAt: null });
+      await store.outbox.complete(leased!.id);
+      expect(await of(T0 + 6)).toContainEqual({ kind, jobs: 3, oldestDueAt: T0 + 2 });
+    },
+  },
+  {
+    name: 'store: stats report the engine figures it has (pool, WAL)',
+    async run({ engine, store }) {
+      await store.settings.set(`stats-${hex()}`, 'v'); // a write: the WAL file exists
+      const stats = await store.stats();
+      if (engine === 'sqlite-file') {
+        expect(stats).toEqual({ walBytes: expect.any(Number) });
+        expect(stats.walBytes).toBeGreaterThanOrEqual(0);
+      } else if (engine === 'postgres') {
+        expect(stats).toEqual({
+          pool: { total: expect.any(Number), idle: expect.any(Number), waiting: 0 },
+        });
+        expect(stats.pool!.total).toBeGreaterThanOrEqual(1);
+        expect(stats.pool!.idle).toBeLessThanOrEqual(stats.pool!.total);
+      } else {
+        // In-memory SQLite has no WAL file; PGlite has no pool.
+        expect(stats).toEqual({});
+      }
     },
   },
   {

@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store, StoreCapabilities, StoreSignals } from '../store.js';
+import type { Store, StoreCapabilities, StoreSignals, StoreStats } from '../store.js';
 import type { UnavailabilityFeed } from '../unavailable.js';
 import { migrationProvider, type MigrationDialect } from '../migrations/index.js';
 import { accountRepository } from './accounts.repo.js';
@@ -30,6 +30,8 @@ export interface KyselyStoreHooks {
   signals?: StoreSignals;
   /** Where the adapter's dialect reports the failures it raised as StoreUnavailableError. */
   unavailable?: UnavailabilityFeed;
+  /** The engine's figures for `/metrics` (pool, WAL); none when not given. */
+  stats?: () => Promise<StoreStats>;
 }
 
 /** Builds the shared Kysely-backed Store over a dialect-specific Kysely instance. */
@@ -83,6 +85,7 @@ export function kyselyStore(
       await sql`select 1`.execute(db);
     },
     onUnavailable: (listener) => hooks.unavailable?.subscribe(listener) ?? (() => undefined),
+    stats: hooks.stats ?? (async () => ({})),
     close: hooks.close ?? (() => db.destroy()),
   };
 }

@@ -168,6 +168,30 @@ async function insertOneStatement(
   return out;
 }
 
+/** The columns of a message its copies are found by (see message-copies.ts). */
+const COPIES_COLUMNS = [
+  'sid',
+  'account_sid',
+  'seq',
+  'direction',
+  'from_addr',
+  'to_addr',
+  'body',
+] as const;
+
+/** {@link COPIES_COLUMNS} of a row as {@link MessageCopiesOf}. */
+const copiesRow = (
+  r: Pick<Selectable<MessageTable>, (typeof COPIES_COLUMNS)[number]>,
+): MessageCopiesOf => ({
+  sid: r.sid,
+  accountSid: r.account_sid,
+  seq: Number(r.seq),
+  direction: r.direction,
+  from: r.from_addr,
+  to: r.to_addr,
+  body: r.body,
+});
+
 /** The fields of a message its copies are found by (see message-copies.ts). */
 async function copiesOf(
   db: Kysely<Database>,
@@ -176,21 +200,23 @@ async function copiesOf(
 ): Promise<MessageCopiesOf | undefined> {
   const r = await db
     .selectFrom('messages')
-    .select(['sid', 'account_sid', 'seq', 'direction', 'from_addr', 'to_addr', 'body'])
+    .select(COPIES_COLUMNS)
     .where('sid', '=', sid)
     .where('account_sid', '=', accountSid)
     .executeTakeFirst();
-  return (
-    r && {
-      sid: r.sid,
-      accountSid: r.account_sid,
-      seq: Number(r.seq),
-      direction: r.direction,
-      from: r.from_addr,
-      to: r.to_addr,
-      body: r.body,
-    }
-  );
+  return r && copiesRow(r);
+}
+
+/**
+ * What goes with a message whose row was just deleted: its tags, its subresources (media bytes,
+ * feedback), its history and every copy (see {@link deleteCopies}). In the deleting transaction.
+ */
+async function eraseDeleted(trx: Kysely<Database>, m: MessageCopiesOf): Promise<void> {
+  await trx.deleteFrom('message_tags').where('message_seq', '=', m.seq).execute();
+  await trx.deleteFrom('media').where('message_sid', '=', m.sid).execute();
+  await trx.deleteFrom('message_feedback').where('message_sid', '=', m.sid).execute();
+  await trx.deleteFrom('message_events').where('message_sid', '=', m.sid).execute();
+  await deleteCopies(trx, m);
 }
 
 /** Why a conditional change matched no row: still in progress, or gone meanwhile (a race). */
@@ -438,16 +464,36 @@ export function messageRepository(
           .returning('seq')
           .executeTakeFirst();
         if (!r) return refusal(trx, accountSid, sid);
-        await trx.deleteFrom('message_tags').where('message_seq', '=', Number(r.seq)).execute();
-        // A deleted message takes its subresources (media bytes, feedback) with it.
-        await trx.deleteFrom('media').where('message_sid', '=', sid).execute();
-        await trx.deleteFrom('message_feedback').where('message_sid', '=', sid).execute();
-        await trx.deleteFrom('message_events').where('message_sid', '=', sid).execute();
-        await deleteCopies(trx, before);
+        await eraseDeleted(trx, before);
         return 'deleted';
       });
       if (outcome === 'deleted' && !db.isTransaction) await afterErase();
       return outcome;
+    },
+
+    async deleteFinished(accountSid, limit) {
+      const n = await inTransaction(db, async (trx) => {
+        const victims = await trx
+          .selectFrom('messages')
+          .select(COPIES_COLUMNS)
+          .where('account_sid', '=', accountSid)
+          .where('status', 'not in', UNFINISHED_STATUSES)
+          .orderBy('seq')
+          .limit(limit)
+          .execute();
+        for (const v of victims) {
+          // Oldest first: a TwiML reply's inbound origin has gone before the reply looks for it.
+          const r = await trx
+            .deleteFrom('messages')
+            .where('seq', '=', v.seq)
+            .where('status', 'not in', UNFINISHED_STATUSES)
+            .executeTakeFirst();
+          if (Number(r.numDeletedRows) > 0) await eraseDeleted(trx, copiesRow(v));
+        }
+        return victims.length;
+      });
+      if (n > 0 && !db.isTransaction) await afterErase();
+      return n;
     },
 
     async history(sid) {

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, OutboxTable } from '../schema.js';
 import type {
   NewOutboxJob,
@@ -173,6 +173,27 @@ export function outboxRepository(
         .where('kind', 'in', kinds)
         .executeTakeFirstOrThrow();
       return Number(r.n);
+    },
+
+    async stats(now) {
+      // One pass over the (kind, run_at, id) index; the due-and-unleased test is per row.
+      const claimable = sql<boolean>`run_at <= ${now} and (lease_until is null or lease_until < ${now})`;
+      const rows = await db
+        .selectFrom('outbox')
+        .select((eb) => [
+          'kind',
+          eb.fn.countAll<number | string>().as('jobs'),
+          eb.fn
+            .min<number | string | null>(sql`case when ${claimable} then run_at end`)
+            .as('oldest'),
+        ])
+        .groupBy('kind')
+        .execute();
+      return rows.map((r) => ({
+        kind: r.kind,
+        jobs: Number(r.jobs),
+        oldestDueAt: r.oldest === null ? null : Number(r.oldest),
+      }));
     },
   };
 }

@@ -119,6 +119,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return await postgresStore(db, {
       signals,
       unavailable: feed,
+      // The pool's connections for `/metrics`: in use = total − idle; waiting = queued callers.
+      stats: async () => ({
+        pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+      }),
       close: async () => {
         await signals.close();
         await db.destroy();

@@ -1,4 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
@@ -118,10 +119,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       await checkpointer?.stop();
       await db.destroy();
     },
+    // The WAL file's size (`/metrics`): it grows when checkpoints fall behind the writes.
+    ...(options.path !== ':memory:' && {
+      stats: async () => ({ walBytes: await walBytes(options.path) }),
+    }),
     // The WAL still holds the page as it was before a redaction; fold it back and truncate.
     // Through Kysely, so it waits for the connection like any query.
     afterErase: coalesced(() => foldWal(db)),
   });
+}
+
+/** Size of the database's `-wal` file; 0 while there is none (before the first write). */
+async function walBytes(path: string): Promise<number> {
+  try {
+    return (await stat(`${path}-wal`)).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
 }
 
 /**
