@@ -239,7 +239,10 @@ describe('SIM=off', () => {
       logger: { level: 'warn', stream: { write: (l: string) => warned.push(l) } },
     });
     await on.close();
-    const warnings = warned.map((l) => JSON.parse(l) as { level: number; msg: string });
+    // Only the simulator's own warning counts here (an open /metrics warns separately).
+    const warnings = warned
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((w) => /\bSIM\b/.test(w.msg));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ level: 40 });
     expect(warnings[0]!.msg).toMatch(/SIM is on and HOST is not a loopback address/);
