@@ -23,8 +23,6 @@ import { observeStore } from './metrics/metrics.store.js';
 import type { MetricsAccess } from './metrics/metrics.routes.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics.server.js';
 
-export { isLoopback };
-
 /** A running Loft server. */
 export interface Server {
   app: FastifyInstance;
@@ -82,11 +80,14 @@ export async function startServer(
     log.current?.warn({}, msg),
   );
   const accounts = accountsService({ store, clock, ids });
-  const ensured = await accounts.ensureMain(config.mainAccount);
-  const main = { ...ensured, test: await accounts.testCredentials(ensured.account) };
-  // A single-process store: leases left by a crashed predecessor are ours to take now. Not in an
-  // API-only process: a `loft worker` beside it on the same file holds leases it still runs.
-  if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
+  const main = await closeOnFailure(store, async () => {
+    const ensured = await accounts.ensureMain(config.mainAccount);
+    const test = await accounts.testCredentials(ensured.account);
+    // A single-process store: leases left by a crashed predecessor are ours to take now. Not in
+    // an API-only process: a `loft worker` beside it on the same file holds leases it still runs.
+    if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
+    return { ...ensured, test };
+  });
   const health = storeHealth({ store, clock, log: () => log.current });
   const delivery = setupDelivery({
     config,
@@ -142,6 +143,7 @@ export async function startServer(
   try {
     await seedSimNetwork(delivery, config, store);
     await app.listen({ port: config.port, host: config.host });
+    await scheduleRetention(store, clock.now());
   } catch (e) {
     health.close();
     await app.close();
@@ -156,7 +158,6 @@ export async function startServer(
   }
   const open = openMetricsWarning(config, config.host);
   if (open) app.log.warn({ host: config.host }, open);
-  await scheduleRetention(store, clock.now());
   if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -230,7 +231,9 @@ export async function startWorker(
   const { store, metrics } = await openObserved(config, clock, overrides, (msg) =>
     console.warn(`loft worker: ${msg}`),
   );
-  if (!store.capabilities.multiProcess) await store.outbox.releaseAll();
+  if (!store.capabilities.multiProcess) {
+    await closeOnFailure(store, () => store.outbox.releaseAll());
+  }
   const health = storeHealth({ store, clock, log: () => overrides.log });
   const onError = (err: unknown) => {
     if (!storeUnavailable(err)) overrides.onError?.(err);
@@ -247,11 +250,13 @@ export async function startWorker(
         port: config.metrics.port,
       });
     }
+    await scheduleRetention(store, clock.now());
   } catch (e) {
+    health.close();
+    await metricsServer?.close();
     await store.close();
     throw e;
   }
-  await scheduleRetention(store, clock.now());
   delivery.pipeline.start();
   return {
     store,
@@ -286,6 +291,20 @@ async function openObserved(
   );
   const metrics = createMetrics({ store: opened, clock });
   return { store: observeStore(opened, metrics.observer), metrics };
+}
+
+/**
+ * Runs the first work on a store just opened and closes the store if it fails, so a failed start
+ * leaves no timer or checkpoint thread behind (the process then ends by itself). The start-up
+ * error is the one reported: a failure to close after it is dropped.
+ */
+async function closeOnFailure<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Who may read `/metrics`, from the configuration. */

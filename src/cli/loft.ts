@@ -167,8 +167,6 @@ main(process.argv.slice(2)).then(
     const known = explain(e, databaseUrl);
     if (known) console.error(`loft: ${known.line}`);
     else console.error('loft: failed to start:', e);
-    // Exit now: a store that failed half-way through opening may still hold a timer or a
-    // checkpoint thread, and a failed start must not linger (stderr to a pipe is synchronous).
-    process.exit(known?.code ?? EXIT.failure);
+    process.exitCode = known?.code ?? EXIT.failure;
   },
 );

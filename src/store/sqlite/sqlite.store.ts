@@ -1,5 +1,4 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
@@ -65,13 +64,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const walLimit = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
   const file = options.path !== ':memory:';
   const walPath = `${options.path}-wal`;
+  /** The `-wal` file's size; 0 while there is none (before the first write). */
+  const walSize = () => statSync(walPath, { throwIfNoEntry: false })?.size ?? 0;
   if (file && walLimit > 0) {
     // The first commit after the WAL starts over from the top cuts the file back to this size
     // (see wal-bound.ts; also with SQLite's own checkpoints, should the checkpointer fail).
     conn.pragma(`journal_size_limit = ${restartBytes(walLimit)}`);
     // A WAL left past half its bound (a crash under load, or another process's): fold it into
     // the database file and truncate it before anything else is written.
-    if ((statSync(walPath, { throwIfNoEntry: false })?.size ?? 0) > restartBytes(walLimit)) {
+    if (walSize() > restartBytes(walLimit)) {
       conn.pragma('wal_checkpoint(TRUNCATE)');
     }
   }
@@ -120,23 +121,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       await db.destroy();
     },
     // The WAL file's size (`/metrics`): it grows when checkpoints fall behind the writes.
-    ...(options.path !== ':memory:' && {
-      stats: async () => ({ walBytes: await walBytes(options.path) }),
+    ...(file && {
+      stats: () => Promise.resolve({ walBytes: walSize() }),
     }),
     // The WAL still holds the page as it was before a redaction; fold it back and truncate.
     // Through Kysely, so it waits for the connection like any query.
     afterErase: coalesced(() => foldWal(db)),
   });
-}
-
-/** Size of the database's `-wal` file; 0 while there is none (before the first write). */
-async function walBytes(path: string): Promise<number> {
-  try {
-    return (await stat(`${path}-wal`)).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw e;
-  }
 }
 
 /**
