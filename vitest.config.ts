@@ -26,6 +26,14 @@ export default defineConfig({
     // both busy (the two-store suite takes about 100 s instead of 200 s there).
     maxWorkers: 2,
     minWorkers: 1,
+    // v8 coverage of src/ (`npm test -- --coverage`, as .ci/run does): a summary on the console
+    // and coverage/coverage-summary.json. Child processes (the CLI tests) are not counted.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/console/client/**'],
+      reporter: ['text-summary', 'json-summary'],
+    },
     projects: [
       {
         extends: true,
