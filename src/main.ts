@@ -96,8 +96,8 @@ export async function startServer(
     onError: backgroundErrors(loggers),
   });
   // The one path every inbound message takes, from the simulator's handsets or a carrier.
-  const ingest = (input: InboundInput) =>
-    ingestInbound(
+  const ingest = async (input: InboundInput) => {
+    const message = await ingestInbound(
       {
         store,
         clock,
@@ -111,10 +111,16 @@ export async function startServer(
       },
       input,
     );
+    loggers
+      .of('inbound')
+      .debug({ sid: message.sid, accountSid: message.accountSid }, 'inbound message stored');
+    return message;
+  };
   delivery.carrier.attach?.({
     inbound: ingest,
     deliveryReport: async (report) => {
       await applyDeliveryReport(store, statusCallbacks, report, clock.now());
+      loggers.of('delivery').debug({ report }, 'delivery report applied');
       delivery.pipeline.notify();
     },
   });
