@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from './log/loggers.js';
 import type { Clock } from './clock.js';
 import type { Ids } from './ids.js';
 import type { Store } from './store/store.js';
@@ -6,7 +7,12 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling } from './htt
 import { notFound, TwilioError } from './http/errors.js';
 import { hasNul, parseFormStrict, tooManyParams } from './http/form.js';
 import { formBodiesOnly, tooManyParamsError } from './http/form.parser.js';
-import { AccessLog, installRequestHeaders, requestIdOptions } from './http/request-id.js';
+import {
+  AccessLog,
+  enableRequestLog,
+  installRequestHeaders,
+  requestIdOptions,
+} from './http/request-id.js';
 import { HTTP_LIMITS, serverOptions, urlTooLong, type HttpLimits } from './http/limits.js';
 import { installJsonParser } from './http/json.js';
 import { accountRoutes } from './accounts/accounts.routes.js';
@@ -54,8 +60,10 @@ export interface AppDeps {
   network?: SimNetwork;
   /** The store's write health, reported by `/healthz` and `/readyz`. */
   health?: StoreHealth;
-  /** Fastify logger option (`false` in tests). */
-  logger?: FastifyServerOptions['logger'];
+  /** The `http` subsystem's logger (none: nothing is logged). */
+  log?: Logger;
+  /** LOG_REQUESTS: one access line per request (see {@link AccessLog}). */
+  logRequests?: boolean;
   bodyLimit?: number;
   /** HTTP limits and timeouts; {@link HTTP_LIMITS} where not given (tests shorten them). */
   http?: Partial<HttpLimits>;
@@ -86,10 +94,10 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const limits: HttpLimits = { ...HTTP_LIMITS, ...deps.http };
   const app = Fastify({
     ...serverOptions(limits),
-    logger: deps.logger ?? false,
-    // One access line per request, with its Twilio-Request-Id as `reqId` (LOG_LEVEL=warn drops
-    // them: at load they cost more than the request itself).
-    logController: new AccessLog(),
+    ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
+    // With LOG_REQUESTS=on, one access line per request, with its Twilio-Request-Id as `reqId`
+    // (off by default: at load they cost more than the request itself).
+    logController: new AccessLog(deps.logRequests ?? false),
     ...requestIdOptions(deps.ids),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     frameworkErrors,
@@ -103,6 +111,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   });
   installErrorHandling(app);
   installRequestHeaders(app);
+  if (deps.logRequests) enableRequestLog(app);
   installJsonParser(app);
 
   // A callback hook, not an async one: it runs on every request, and a promise per request shows.

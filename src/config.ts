@@ -14,6 +14,12 @@ export interface Config {
   /** Base URL clients use to reach this server (for printed hints and absolute links). */
   readonly publicBaseUrl: string;
   readonly logLevel: string;
+  /** LOG_REQUESTS: one log line per request (off). */
+  readonly logRequests: boolean;
+  /** LOG_FORMAT: JSON lines, or readable ones (pino-pretty); unset: pretty on a TTY. */
+  readonly logFormat: 'json' | 'pretty' | undefined;
+  /** SHUTDOWN_TIMEOUT: on SIGTERM/SIGINT, the longest wait for work in flight (10 s). */
+  readonly shutdownTimeoutMs: number;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit: number;
   /** The simulated carrier network. */
@@ -116,7 +122,25 @@ export const FLAGS = {
     type: 'string',
     env: 'LOG_LEVEL',
     arg: 'LEVEL',
-    help: 'fatal … trace, silent (info: a line per request)',
+    help: 'fatal … trace, silent (info)',
+  },
+  'log-requests': {
+    type: 'string',
+    env: 'LOG_REQUESTS',
+    arg: 'on|off',
+    help: 'a log line per request: request id, method, route, status, duration (off)',
+  },
+  'log-format': {
+    type: 'string',
+    env: 'LOG_FORMAT',
+    arg: 'json|pretty',
+    help: 'log lines as JSON or readable (pretty on a terminal, else json)',
+  },
+  'shutdown-timeout': {
+    type: 'string',
+    env: 'SHUTDOWN_TIMEOUT',
+    arg: 'D',
+    help: 'on SIGTERM, longest wait for requests and jobs in flight, e.g. 10s, 500ms (10s)',
   },
   'body-limit': {
     type: 'string',
@@ -458,6 +482,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     perOrigin: limit('media-origin-limit', 8),
     perAccount: limit('media-account-limit', 32),
   });
+  const logFormat = get('log-format');
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`LOG_FORMAT must be json or pretty, got '${logFormat}'`);
+  }
+  const shutdownTimeoutMs = duration('SHUTDOWN_TIMEOUT', get('shutdown-timeout') ?? '10s') ?? 0;
   return Object.freeze({
     port,
     host,
@@ -465,6 +494,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     mainAccount: sid && token ? Object.freeze({ sid, authToken: token }) : undefined,
     publicBaseUrl,
     logLevel,
+    logRequests: onOff('LOG_REQUESTS', get('log-requests'), false),
+    logFormat,
+    shutdownTimeoutMs,
     bodyLimit: Number(bodyLimitRaw),
     sim: Object.freeze({
       deliveryDelayMs: Number(delayRaw),

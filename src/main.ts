@@ -15,7 +15,15 @@ import { applyDeliveryReport } from './delivery/lifecycle.js';
 import { scheduleRetention } from './delivery/retention.js';
 import { applyOptOut, isBlocked } from './optout/optout.service.js';
 import type { HttpLimits } from './http/limits.js';
-import { storeHealth, type HealthLog } from './store/health.js';
+import { storeHealth } from './store/health.js';
+import {
+  createLogger,
+  loggerFrom,
+  subsystems,
+  type LoggerOption,
+  type Loggers,
+} from './log/loggers.js';
+import { version } from './cli/help.js';
 import { storeUnavailable } from './store/unavailable.js';
 import { isLoopback } from './http/loopback.js';
 import { createMetrics, type LoftMetrics } from './metrics/metrics.js';
@@ -35,29 +43,20 @@ export interface Server {
   delivery: Delivery;
   /** This process's metrics (served at `/metrics`). */
   metrics: LoftMetrics;
+  /** The process's root logger and its subsystems' children. */
+  loggers: Loggers;
   close(): Promise<void>;
 }
-
-/** Log paths that may hold a secret (auth headers, tokens and key secrets in bodies). */
-const LOG_REDACT = {
-  paths: [
-    'req.headers.authorization',
-    'req.headers.cookie',
-    'req.body.AuthToken',
-    'req.body.Secret',
-    '*.auth_token',
-    '*.authToken',
-    '*.secret',
-    '*.password',
-  ],
-  censor: '[redacted]',
-};
 
 /** Optional overrides for tests: deterministic time and ids, quiet logs. */
 export interface ServerOverrides {
   clock?: Clock;
   ids?: Ids;
-  logger?: boolean | object;
+  /**
+   * The process's logger: `false` for none, a pino logger, or pino options (with a `stream`);
+   * default: LOG_LEVEL and LOG_FORMAT on stdout (see {@link createLogger}).
+   */
+  logger?: LoggerOption;
   /** `manual`: background runners stay off; tests call `delivery.pipeline.runDue()`. */
   delivery?: 'auto' | 'manual';
   /** A store opened by the caller (e.g. a test harness's PGlite) instead of `config.databaseUrl`. */
@@ -73,12 +72,9 @@ export async function startServer(
 ): Promise<Server> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  // Background failures are logged through the app's logger once it exists; the store's
-  // unavailability (a full disk, a lost connection) once per burst by its health, not per job.
-  const log: { current?: HealthLog } = {};
-  const { store, metrics } = await openObserved(config, clock, overrides, (msg) =>
-    log.current?.warn({}, msg),
-  );
+  // The logger exists before anything else, so no start-up line or early error is lost.
+  const loggers = processLoggers(config, overrides);
+  const { store, metrics } = await openObserved(config, clock, overrides, loggers);
   const accounts = accountsService({ store, clock, ids });
   const main = await closeOnFailure(store, async () => {
     const ensured = await accounts.ensureMain(config.mainAccount);
@@ -88,19 +84,20 @@ export async function startServer(
     if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
     return { ...ensured, test };
   });
-  const health = storeHealth({ store, clock, log: () => log.current });
+  // The store's unavailability (a full disk, a lost connection) is logged once per burst by
+  // its health, not per job.
+  const health = storeHealth({ store, clock, log: () => loggers.of('store') });
   const delivery = setupDelivery({
     config,
     store,
     clock,
     ids,
-    onError: (err) => {
-      if (!storeUnavailable(err)) log.current?.error({ err }, 'background job failed');
-    },
+    loggers,
+    onError: backgroundErrors(loggers),
   });
   // The one path every inbound message takes, from the simulator's handsets or a carrier.
-  const ingest = (input: InboundInput) =>
-    ingestInbound(
+  const ingest = async (input: InboundInput) => {
+    const message = await ingestInbound(
       {
         store,
         clock,
@@ -114,10 +111,16 @@ export async function startServer(
       },
       input,
     );
+    loggers
+      .of('inbound')
+      .debug({ sid: message.sid, accountSid: message.accountSid }, 'inbound message stored');
+    return message;
+  };
   delivery.carrier.attach?.({
     inbound: ingest,
     deliveryReport: async (report) => {
       await applyDeliveryReport(store, statusCallbacks, report, clock.now());
+      loggers.of('delivery').debug({ report }, 'delivery report applied');
       delivery.pipeline.notify();
     },
   });
@@ -132,14 +135,15 @@ export async function startServer(
     ...(delivery.pacer && { backlogMs: delivery.pacer.backlogMs.bind(delivery.pacer) }),
     network: delivery.network,
     health,
-    // Credentials never reach the log, should a serializer or a debug line ever include them.
-    logger: overrides.logger ?? { level: config.logLevel, redact: LOG_REDACT },
+    // Credentials never reach the log, should a serializer or a debug line ever include them
+    // (LOG_REDACT).
+    log: loggers.of('http'),
+    logRequests: config.logRequests,
     bodyLimit: config.bodyLimit,
     ...(overrides.http && { http: overrides.http }),
     metrics,
     metricsAccess: metricsAccess(config),
   });
-  log.current = app.log;
   try {
     await seedSimNetwork(delivery, config, store);
     await app.listen({ port: config.port, host: config.host });
@@ -162,14 +166,22 @@ export async function startServer(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  loggers.root.info(
+    { address: url, store: store.capabilities.engine, version: version(), workers: config.workers },
+    'started',
+  );
   return {
     app,
     store,
     main,
-    url: `http://${host}:${port}`,
+    url,
     delivery,
     metrics,
+    loggers,
     async close() {
+      // Stops accepting at once; requests in flight finish (app.close() waits for them), then
+      // jobs in flight, and the leases of jobs not started go back.
       await app.close();
       await delivery.pipeline.stop();
       health.close();
@@ -211,6 +223,7 @@ export interface Worker {
   metrics: LoftMetrics;
   /** `/metrics` and `/livez`, when METRICS_PORT is set. */
   metricsServer?: MetricsServer;
+  loggers: Loggers;
   close(): Promise<void>;
 }
 
@@ -220,25 +233,18 @@ export interface Worker {
  */
 export async function startWorker(
   config: Config,
-  overrides: ServerOverrides & {
-    onError?: (err: unknown) => void;
-    /** Where the store's unavailability is logged (once per burst). */
-    log?: HealthLog;
-  } = {},
+  overrides: ServerOverrides = {},
 ): Promise<Worker> {
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomIds();
-  const { store, metrics } = await openObserved(config, clock, overrides, (msg) =>
-    console.warn(`loft worker: ${msg}`),
-  );
+  const loggers = processLoggers(config, overrides);
+  const { store, metrics } = await openObserved(config, clock, overrides, loggers);
   if (!store.capabilities.multiProcess) {
     await closeOnFailure(store, () => store.outbox.releaseAll());
   }
-  const health = storeHealth({ store, clock, log: () => overrides.log });
-  const onError = (err: unknown) => {
-    if (!storeUnavailable(err)) overrides.onError?.(err);
-  };
-  const delivery = setupDelivery({ config, store, clock, ids, onError });
+  const health = storeHealth({ store, clock, log: () => loggers.of('store') });
+  const onError = backgroundErrors(loggers);
+  const delivery = setupDelivery({ config, store, clock, ids, onError, loggers });
   let metricsServer: MetricsServer | undefined;
   try {
     await seedSimNetwork(delivery, config, store);
@@ -258,10 +264,19 @@ export async function startWorker(
     throw e;
   }
   delivery.pipeline.start();
+  loggers.root.info(
+    {
+      store: store.capabilities.engine,
+      version: version(),
+      ...(metricsServer && { metrics: metricsServer.url }),
+    },
+    'worker started',
+  );
   return {
     store,
     delivery,
     metrics,
+    loggers,
     ...(metricsServer && { metricsServer }),
     async close() {
       await metricsServer?.close();
@@ -280,13 +295,15 @@ async function openObserved(
   config: Config,
   clock: Clock,
   overrides: ServerOverrides,
-  onWarning: (msg: string) => void,
+  loggers: Loggers,
 ): Promise<{ store: Store; metrics: LoftMetrics }> {
+  const log = loggers.of('store');
   const opened = await withReadCache(
     overrides.store ??
       (await openStore(config.databaseUrl, {
         sqliteWalLimitMb: config.sqliteWalLimitMb,
-        onWarning,
+        onWarning: (msg) => log.warn({}, msg),
+        log,
       })),
   );
   const metrics = createMetrics({ store: opened, clock });
@@ -306,6 +323,27 @@ async function closeOnFailure<T>(store: Store, fn: () => Promise<T>): Promise<T>
     throw e;
   }
 }
+
+/** The process's loggers: the caller's (tests), or LOG_LEVEL / LOG_FORMAT on stdout. */
+function processLoggers(config: Config, overrides: ServerOverrides): Loggers {
+  const root =
+    overrides.logger === undefined
+      ? createLogger({ level: config.logLevel, format: config.logFormat })
+      : loggerFrom(overrides.logger);
+  return subsystems(root);
+}
+
+/**
+ * Background failures (a job's handler, a claim, a lease renewal, a router after a commit) at
+ * error, on the `jobs` logger; the store's unavailability is left to its health (once a burst).
+ */
+const backgroundErrors =
+  (loggers: Loggers) =>
+  (err: unknown, job?: { id: number; kind: string }): void => {
+    if (storeUnavailable(err)) return;
+    const detail = job ? { err, jobId: job.id, kind: job.kind } : { err };
+    loggers.of('jobs').error(detail, 'background job failed');
+  };
 
 /** Who may read `/metrics`, from the configuration. */
 const metricsAccess = (config: Config): MetricsAccess =>

@@ -9,7 +9,7 @@ import {
 } from './client.js';
 import { EXIT } from './failures.js';
 import { commandHelp, type FlagHelp } from './help.js';
-import { pollingSource, type TailEvent, type TailSource } from './tail.source.js';
+import { streamSource, type TailEvent, type TailSource } from './tail.source.js';
 
 /** Where a client command writes: lines to stdout and to stderr. */
 export interface CommandIo {
@@ -17,7 +17,7 @@ export interface CommandIo {
   err(line: string): void;
   /** Stops a command that runs until interrupted (`tail`). */
   signal?: AbortSignal;
-  /** The source `tail` follows; polling the API when not given. */
+  /** The source `tail` follows; the live stream when not given. */
   tailSource?: (client: LoftClient, o: { to?: string }) => TailSource;
 }
 
@@ -205,14 +205,15 @@ export async function runClientCommand(
         const to = str('to');
         const source =
           io.tailSource?.(client, { ...(to && { to }) }) ??
-          pollingSource(client, { ...(to && { to }), intervalMs: 500, window: 50 });
+          streamSource(client, { ...(to && { to }), reconnectMs: 1000, window: 50 });
         await source.follow(
           {
             onEvent: (e) => {
               if (status === undefined || e.status === status) io.out(tailLine(e));
             },
             onReady: () => io.err(`following the messages of ${accountSid} (Ctrl-C to stop)`),
-            onError: (e) => io.err(`loft tail: ${describe(e)}; retrying`),
+            onError: (e) => io.err(`loft tail: ${describe(e)}; reconnecting`),
+            onSkipped: (n) => io.err(`loft tail: ${n} new messages at once, not followed`),
           },
           io.signal ?? new AbortController().signal,
         );

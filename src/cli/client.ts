@@ -66,38 +66,91 @@ function encode(form: Form): string {
   return out.toString();
 }
 
+/** One Server-Sent Event. */
+export interface ServerEvent {
+  event: string;
+  data: string;
+  /** The event's `id:`, where it had one (the position to resume from). */
+  id?: string;
+}
+
+/** The events of a `text/event-stream` body (comments and `retry:` skipped). */
+export async function* serverEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<ServerEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true }).replaceAll('\r\n', '\n');
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const e: ServerEvent = { event: 'message', data: '' };
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        if (colon === 0) continue;
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') e.event = value;
+        else if (field === 'data') data.push(value);
+        else if (field === 'id') e.id = value;
+      }
+      if (data.length === 0 && e.id === undefined) continue;
+      e.data = data.join('\n');
+      yield e;
+    }
+  }
+}
+
 /** The client: one method per call the commands make. */
 export function loftClient(o: ClientOptions) {
   const auth = 'Basic ' + Buffer.from(`${o.accountSid}:${o.authToken}`).toString('base64');
   const account = `/2010-04-01/Accounts/${o.accountSid}`;
   const loft = `/loft/v1/Accounts/${o.accountSid}`;
 
-  async function call<T>(method: string, path: string, form?: Form): Promise<T | undefined> {
-    const headers: Record<string, string> = { authorization: auth, accept: 'application/json' };
+  /** A request whose answer was a success (2xx); the others throw (see {@link call}). */
+  async function request(
+    method: string,
+    path: string,
+    init: { form?: Form; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      authorization: auth,
+      accept: 'application/json',
+      ...init.headers,
+    };
     let body: string | undefined;
-    if (form) {
-      body = encode(form);
+    if (init.form) {
+      body = encode(init.form);
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     let res: Response;
     try {
-      res = await fetch(o.url + path, { method, headers, ...(body !== undefined && { body }) });
+      res = await fetch(o.url + path, {
+        method,
+        headers,
+        ...(body !== undefined && { body }),
+        ...(init.signal && { signal: init.signal }),
+      });
     } catch (e) {
+      if (init.signal?.aborted) throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new UnreachableError(
         `cannot reach ${o.url} (${cause?.code ?? cause?.message ?? (e as Error).message}): is Loft running there? (--url, PUBLIC_BASE_URL)`,
       );
     }
+    if (res.ok) return res;
     const text = await res.text();
-    if (!res.ok) {
-      let parsed: { code?: number; message?: string } = {};
-      try {
-        parsed = JSON.parse(text) as typeof parsed;
-      } catch {
-        // Not Twilio's envelope: the status line says what there is to say.
-      }
-      throw new ApiError(res.status, parsed.code, parsed.message ?? (text || res.statusText));
+    let parsed: { code?: number; message?: string } = {};
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      // Not Twilio's envelope: the status line says what there is to say.
     }
+    throw new ApiError(res.status, parsed.code, parsed.message ?? (text || res.statusText));
+  }
+
+  async function call<T>(method: string, path: string, form?: Form): Promise<T | undefined> {
+    const text = await (await request(method, path, form ? { form } : {})).text();
     return text === '' ? undefined : (JSON.parse(text) as T);
   }
 
@@ -148,6 +201,25 @@ export function loftClient(o: ClientOptions) {
           ),
         )
       ).events,
+    /**
+     * The live stream of the account's messages (`GET /loft/v1/…/Messages/Stream`, Server-Sent
+     * Events, as the console follows them), from `lastEventId` on when resuming; its events
+     * until the server ends it or `signal` aborts.
+     */
+    async *stream(
+      filter: { to?: string },
+      lastEventId: string | undefined,
+      signal: AbortSignal,
+    ): AsyncGenerator<ServerEvent> {
+      const res = await request('GET', `${loft}/Messages/Stream?${encode({ To: filter.to })}`, {
+        headers: {
+          accept: 'text/event-stream',
+          ...(lastEventId !== undefined && { 'last-event-id': lastEventId }),
+        },
+        signal,
+      });
+      if (res.body) yield* serverEvents(res.body);
+    },
     /** The account's first number that can send SMS, if it has one (`send` without `--from`). */
     async firstNumber(): Promise<string | undefined> {
       const r = await must(

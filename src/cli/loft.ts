@@ -2,6 +2,8 @@
 import { FLAGS, loadConfig } from '../config.js';
 import { banner, openMetricsWarning, startServer, startWorker } from '../main.js';
 import { openStore } from '../store/open.js';
+import { createLogger } from '../log/loggers.js';
+import { stopOnSignals } from './shutdown.js';
 import { redactUrl } from '../store/postgres/postgres.url.js';
 import { EXIT, explain } from './failures.js';
 import { commandHelp, configFlags, version } from './help.js';
@@ -71,13 +73,6 @@ database unreachable or missing, data directory not writable; Loft, for client c
 /** The configured store, for start-up failures met after it opened (see `explain`). */
 let databaseUrl: string | undefined;
 
-/** The store's unavailability in the worker's output, as one line each (see `storeHealth`). */
-const workerLog = {
-  error: (_: object, msg: string) => console.error(`loft worker: ${msg}`),
-  warn: (_: object, msg: string) => console.error(`loft worker: ${msg}`),
-  info: (_: object, msg: string) => console.log(`loft worker: ${msg}`),
-};
-
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   const command = first === undefined || first.startsWith('-') ? 'serve' : first;
@@ -109,32 +104,24 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(flags, process.env);
   databaseUrl = config.databaseUrl;
   if (command === 'migrate') {
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
     const store = await openStore(config.databaseUrl, {
       sqliteWalLimitMb: config.sqliteWalLimitMb,
+      log: log.child({ subsystem: 'store' }),
     });
     await store.close();
     console.log(`migrations applied to ${redactUrl(config.databaseUrl)}`);
     return 0;
   }
   if (command === 'worker') {
-    const worker = await startWorker(config, {
-      onError: (err) => console.error('loft worker: background job failed:', err),
-      log: workerLog,
-    });
+    const worker = await startWorker(config);
     console.log(`Loft worker running (store: ${worker.store.capabilities.engine})`);
     if (worker.metricsServer) {
       console.log(`Metrics: ${worker.metricsServer.url}/metrics, liveness: /livez`);
       const open = openMetricsWarning(config, config.host);
-      if (open) console.error(`loft worker: ${open}`);
+      if (open) worker.loggers.root.warn({ host: config.host }, open);
     }
-    const stopWorker = () => {
-      worker.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGINT', stopWorker);
-    process.on('SIGTERM', stopWorker);
+    stopOnSignals(worker, config.shutdownTimeoutMs);
     return -1;
   }
   if (command !== 'serve') {
@@ -143,18 +130,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const server = await startServer(config);
   console.log(banner(server, config));
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(server, config.shutdownTimeoutMs);
   return -1;
 }
 

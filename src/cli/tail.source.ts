@@ -13,7 +13,7 @@ export interface TailEvent {
   to: string;
 }
 
-/** What `loft tail` follows: any source of status changes (polling now; a live stream later). */
+/** What `loft tail` follows: any source of status changes (the live stream; tests may swap it). */
 export interface TailSource {
   /**
    * Calls `onEvent` for every status a message reaches from now on, each message's in order,
@@ -25,85 +25,88 @@ export interface TailSource {
       onEvent(e: TailEvent): void;
       onReady?(): void;
       onError?(e: unknown): void;
+      /** New messages that came too many at once to be named (the stream only counted them). */
+      onSkipped?(count: number): void;
     },
     signal: AbortSignal,
   ): Promise<void>;
 }
 
-/** Settings of {@link pollingSource}. */
-export interface PollingOptions {
-  /** Only messages to this address (the list's `To` filter). */
+/** Settings of {@link streamSource}. */
+export interface StreamOptions {
+  /** Only messages to this address (the stream's `To` filter). */
   to?: string;
-  /** Time between polls. */
-  intervalMs: number;
-  /** Newest messages looked at per poll. */
+  /** Wait before reconnecting a stream that broke (the server's `retry:` is 1 s). */
+  reconnectMs: number;
+  /** Newest messages whose status at the start is known (reported from their next change). */
   window: number;
 }
 
-/** What was known of a message at the last poll. */
-interface Seen {
-  /** `status|date_updated`: a change of either is worth a look at its history. */
-  key: string;
-  /** History entries already reported; -1: known from before the tail started. */
-  reported: number;
-  /** Its status when the tail started (for those known from before). */
-  baseline?: string;
+/** A stream event's messages (`messages`: new ones; `changed`: followed ones that changed). */
+interface StreamUpdate {
+  messages: MessageJson[];
+  new_count: number;
+  changed: MessageJson[];
 }
 
-const keyOf = (m: MessageJson) => `${m.status}|${m.date_updated}`;
-
 /**
- * Status changes by polling: every `intervalMs`, the newest `window` messages
- * (`GET …/Messages.json`); for each new or changed one, its history (`GET /loft/v1/…/Events`),
- * whose entries not reported yet are. Messages present at the start are reported only from
- * their next change on. A message outside the window (older than the newest `window`) is not
- * followed: a live stream of events would have no such limit.
+ * Status changes through the live stream the console follows (`GET /loft/v1/…/Messages/Stream`):
+ * it names the messages that are new or changed, and each one's history (`…/Events`) gives the
+ * statuses it reached since the last report, one event each, so none is skipped however fast
+ * they came. Messages present at the start (the newest `window`) are reported from their next
+ * change on. A stream that ends or breaks is opened again where it left off (`Last-Event-ID`).
  */
-export function pollingSource(client: LoftClient, o: PollingOptions): TailSource {
+export function streamSource(client: LoftClient, o: StreamOptions): TailSource {
   return {
-    async follow({ onEvent, onReady, onError }, signal) {
-      const seen = new Map<string, Seen>();
-      let first = true;
+    async follow({ onEvent, onReady, onError, onSkipped }, signal) {
+      /** History entries reported per message; -1 with a baseline: known from the start. */
+      const seen = new Map<string, { reported: number; baseline?: string }>();
+      let position: string | undefined;
+      let ready = false;
       while (!signal.aborted) {
         try {
-          const page = await client.page({ ...(o.to && { to: o.to }), pageSize: o.window });
-          // Oldest first, so messages created together are reported in their order.
-          for (const m of [...page.messages].reverse()) {
-            const was = seen.get(m.sid);
-            if (first) {
-              seen.set(m.sid, { key: keyOf(m), reported: -1, baseline: m.status });
-              continue;
-            }
-            if (was?.key === keyOf(m)) continue;
-            const reported = await report(m, was);
-            seen.set(m.sid, { key: keyOf(m), reported });
+          if (!ready) {
+            // Before the stream opens: a change after this list is then never missed.
+            const page = await client.page({ ...(o.to && { to: o.to }), pageSize: o.window });
+            for (const m of page.messages) seen.set(m.sid, { reported: -1, baseline: m.status });
           }
-          if (first) {
-            first = false;
-            onReady?.();
+          for await (const e of client.stream({ ...(o.to && { to: o.to }) }, position, signal)) {
+            if (e.id !== undefined) position = e.id;
+            if (e.event === 'ready' && !ready) {
+              ready = true;
+              onReady?.();
+            }
+            if (e.event !== 'messages') continue;
+            const update = JSON.parse(e.data) as StreamUpdate;
+            // Newest first: reported oldest first, so messages created together keep their order.
+            for (const m of [...update.messages].reverse()) await report(m);
+            if (update.new_count > update.messages.length) {
+              onSkipped?.(update.new_count - update.messages.length);
+            }
+            for (const m of update.changed) await report(m);
           }
         } catch (e) {
           if (signal.aborted) break;
           onError?.(e);
         }
-        await sleep(o.intervalMs, undefined, { signal }).catch(() => undefined);
+        await sleep(o.reconnectMs, undefined, { signal }).catch(() => undefined);
       }
 
-      /** Reports `m`'s history entries not reported yet; returns how many are reported now. */
-      async function report(m: MessageJson, was: Seen | undefined): Promise<number> {
+      /** Reports the history entries of `m` not reported yet. */
+      async function report(m: MessageJson): Promise<void> {
         let events;
         try {
           events = await client.events(m.sid);
         } catch (e) {
           // Deleted meanwhile: nothing to report.
-          if (e instanceof ApiError && e.status === 404) return was?.reported ?? 0;
+          if (e instanceof ApiError && e.status === 404) return;
           throw e;
         }
+        const was = seen.get(m.sid);
         let from = was?.reported ?? 0;
         if (from === -1) {
-          // Known from before the start: what follows its status then.
-          const at = events.map((e) => e.status).lastIndexOf(was?.baseline ?? '');
-          from = at + 1;
+          // Known from the start: what follows its status then.
+          from = events.map((e) => e.status).lastIndexOf(was?.baseline ?? '') + 1;
         }
         for (const e of events.slice(from)) {
           onEvent({
@@ -116,7 +119,7 @@ export function pollingSource(client: LoftClient, o: PollingOptions): TailSource
             to: m.to,
           });
         }
-        return Math.max(from, events.length);
+        seen.set(m.sid, { reported: Math.max(from, events.length) });
       }
     },
   };

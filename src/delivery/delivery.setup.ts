@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { Ids } from '../ids.js';
+import type { Loggers } from '../log/loggers.js';
 import type { Store } from '../store/store.js';
 import { priceTable, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
@@ -50,6 +51,8 @@ export function setupDelivery(deps: {
   ids: Ids;
   callbacks?: StatusCallbacks;
   onError?: (err: unknown) => void;
+  /** Subsystem loggers: `webhooks`, `retention`, `jobs` (per-job detail at debug). */
+  loggers?: Loggers;
 }): Delivery {
   const { config, store, clock } = deps;
   // The webhook handler queues a chain's next webhook (and TwiML replies) through the pipeline's
@@ -83,11 +86,17 @@ export function setupDelivery(deps: {
         outbound,
         gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
         onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
+        ...(deps.loggers && { log: deps.loggers.of('webhooks') }),
       }),
     },
     pickSender: senderForMessage,
     housekeeping: {
-      [RETENTION_JOB]: retentionHandler({ store, clock, policy: config.retention }),
+      [RETENTION_JOB]: retentionHandler({
+        store,
+        clock,
+        policy: config.retention,
+        ...(deps.loggers && { log: deps.loggers.of('retention') }),
+      }),
     },
     pacer,
     mediaGate: new OutboundGate({ ...MEDIA_GATE, ...config.mediaLimits }),
@@ -99,6 +108,7 @@ export function setupDelivery(deps: {
     owner: `${hostname()}:${process.pid}:${deps.ids.secret().slice(0, 8)}`,
     onError: deps.onError,
     leaseMs: config.jobLeaseMs,
+    ...(deps.loggers && { log: deps.loggers.of('jobs') }),
   });
   built.pipeline = pipeline;
   return { network, carrier, pipeline, prices, pacer, outbound };

@@ -1,4 +1,5 @@
 import type { JobHandler } from '../jobs/job.js';
+import type { Logger } from '../log/loggers.js';
 import { JobRunner } from '../jobs/runner.js';
 import { withJobHandOff, type JobRouter } from '../jobs/handoff.store.js';
 import type { MessageSink } from '../messages/messages.service.js';
@@ -29,6 +30,8 @@ export interface PipelineDeps extends DispatchDeps {
   /** Lease owner prefix (process identity). */
   owner: string;
   onError?: (err: unknown) => void;
+  /** The runners' per-job detail (debug). */
+  log?: Logger;
 }
 
 /** The running delivery pipeline. */
@@ -39,6 +42,8 @@ export interface Pipeline extends MessageSink {
   readonly router: JobRouter;
   start(): void;
   stop(): Promise<void>;
+  /** Jobs running or waiting in memory in this process (for the shutdown lines). */
+  busy(): number;
   /** Runs everything due now until nothing is left (tests with a manual clock). */
   runDue(): Promise<number>;
 }
@@ -72,6 +77,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       leaseMs: deps.leaseMs,
       pollMs: deps.pollMs,
       onError: deps.onError,
+      ...(deps.log && { log: deps.log }),
     }),
   ];
   if (deps.extraHandlers && Object.keys(deps.extraHandlers).length > 0) {
@@ -90,6 +96,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       leaseMs: deps.leaseMs,
       pollMs: deps.pollMs,
       onError: deps.onError,
+      ...(deps.log && { log: deps.log }),
     });
     runners.push(webhooks);
   }
@@ -149,6 +156,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // then runs or gives them back while it stops.
       for (const r of runners) await r.stop();
     },
+    busy: () => runners.reduce((n, r) => n + r.busy(), 0),
     async runDue() {
       let total = 0;
       for (;;) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { JobHandler } from '../jobs/job.js';
+import type { Logger } from '../log/loggers.js';
 import type { Store } from '../store/store.js';
 import { IDEMPOTENCY_KEY_TTL_MS } from '../messages/messages.idempotency.js';
 
@@ -55,9 +56,12 @@ export function retentionHandler(deps: {
   store: Store;
   clock: Clock;
   policy: RetentionPolicy;
+  /** The `retention` logger: each sweep's count at info. */
+  log?: Pick<Logger, 'info'>;
 }): JobHandler {
   return async () => {
-    await pruneAll(deps.store, deps.policy, deps.clock.now());
+    const deleted = await pruneAll(deps.store, deps.policy, deps.clock.now());
+    deps.log?.info({ deleted }, `retention sweep: ${deleted} finished messages deleted`);
     return { retryAt: deps.clock.now() + deps.policy.intervalMs };
   };
 }

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { notFound, RETRY_AFTER_SECONDS, serviceUnavailable, TwilioError } from './errors.js';
 import { storeUnavailable } from '../store/unavailable.js';
 import type { Ids } from '../ids.js';
-import { logCompleted, REQUEST_ID_HEADER, stampReply } from './request-id.js';
+import { logCompletedIfEnabled, REQUEST_ID_HEADER, stampReply } from './request-id.js';
 
 /** Fastify's own failures (body parsing, limits, bad URLs) translated to Twilio errors. */
 function fromFramework(err: FastifyError): TwilioError | undefined {
@@ -66,7 +66,7 @@ export function frameworkErrors(
 ): void {
   stampReply(req, reply);
   void sendTwilioError(reply, fromFramework(error) ?? new TwilioError(400, 20001, error.message));
-  logCompleted(req, reply);
+  logCompletedIfEnabled(req, reply);
 }
 
 /**

@@ -20,24 +20,49 @@ export function requestIdOptions(ids: Ids) {
   return { genReqId: () => ids.sid('RQ'), requestIdHeader: false as const };
 }
 
-/** Logs a finished request's access line: method, URL, status, time, and its `reqId`. */
+/**
+ * Logs a finished request's access line (LOG_REQUESTS=on): its `reqId` (the Twilio-Request-Id),
+ * method, route template, path without the query (which may hold a token), status and
+ * duration.
+ */
 export function logCompleted(request: FastifyRequest, reply: FastifyReply): void {
+  const q = request.url.indexOf('?');
   reply.log.info(
     {
       method: request.method,
-      url: request.url,
+      route: request.routeOptions.url ?? null,
+      url: q === -1 ? request.url : request.url.slice(0, q),
       statusCode: reply.statusCode,
-      responseTime: reply.elapsedTime,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
     },
     'request completed',
   );
 }
 
+/** Where an app keeps its LOG_REQUESTS setting (for the lines of errors raised before routing). */
+const LOG_REQUESTS = Symbol('loft.logRequests');
+
+/** Marks an app's access lines as wanted (LOG_REQUESTS=on). */
+export function enableRequestLog(app: FastifyInstance): void {
+  app.decorate(LOG_REQUESTS, true);
+}
+
+/** The access line of a request answered outside the routes, if LOG_REQUESTS is on. */
+export function logCompletedIfEnabled(request: FastifyRequest, reply: FastifyReply): void {
+  if ((request.server as unknown as Record<symbol, unknown>)[LOG_REQUESTS] === true) {
+    logCompleted(request, reply);
+  }
+}
+
 /**
- * Request logging: one `request completed` line per request instead of Fastify's two;
- * failures keep Fastify's `request errored` line.
+ * Request logging: with LOG_REQUESTS=on, one `request completed` line per request instead of
+ * Fastify's two; none otherwise. Failures (5xx) keep Fastify's `request errored` line always.
  */
 export class AccessLog extends LogController {
+  constructor(private readonly enabled: boolean) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(
@@ -46,7 +71,7 @@ export class AccessLog extends LogController {
     reply: FastifyReply,
   ): void {
     if (error) super.requestCompleted(error, request, reply);
-    else logCompleted(request, reply);
+    else if (this.enabled) logCompleted(request, reply);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { Logger } from '../log/loggers.js';
 import type { OutboxJob, OutboxLease, Store } from '../store/store.js';
 import type {
   BatchHandler,
@@ -33,6 +34,8 @@ export interface RunnerOptions {
   /** First back-off after a handler throws; doubles per failed attempt, capped at 5 min. */
   errorRetryMs?: number;
   onError?: (err: unknown, job?: OutboxJob) => void;
+  /** Per-job detail at debug (the `jobs` logger). */
+  log?: Pick<Logger, 'debug' | 'isLevelEnabled'>;
 }
 
 const MAX_ERROR_BACKOFF_MS = 300_000;
@@ -281,6 +284,11 @@ export class JobRunner implements JobNotifier {
     return { kind: first.kind, jobs };
   }
 
+  /** Jobs running here (alone, in batches or in the background) or handed over and waiting. */
+  busy(): number {
+    return this.inflight.size + this.batched.size + this.detached.size + this.handed.length;
+  }
+
   /** Whether this runner runs jobs of `kind`. */
   handles(kind: string): boolean {
     return Object.hasOwn(this.opts.handlers, kind);
@@ -487,6 +495,12 @@ export class JobRunner implements JobNotifier {
     // A job whose lease we let lapse may come back while its batch still runs here: skip it.
     const jobs = claimed.filter((j) => !this.busyWith(j.id));
     for (const j of jobs) this.batched.add(j.id);
+    if (this.opts.log?.isLevelEnabled('debug')) {
+      this.opts.log.debug(
+        { kind, jobs: jobs.length, ids: jobs.map((j) => j.id), owner: this.opts.owner },
+        'batch started',
+      );
+    }
     try {
       let leftovers: Map<number, BatchOutcome>;
       try {
@@ -522,6 +536,13 @@ export class JobRunner implements JobNotifier {
 
   private async execute(job: OutboxJob): Promise<void> {
     const handler = this.opts.handlers[job.kind];
+    if (this.opts.log?.isLevelEnabled('debug')) {
+      const { id, kind, ref, attempts } = job;
+      this.opts.log.debug(
+        { jobId: id, kind, ref, attempts, owner: this.opts.owner },
+        'job started',
+      );
+    }
     let outcome: JobOutcome;
     try {
       const answer = handler ? await handler(job, this.ctx) : { done: true as const };

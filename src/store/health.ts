@@ -9,6 +9,9 @@ export interface HealthLog {
   info(obj: object, msg: string): void;
 }
 
+/** What a store logs through (the `store` subsystem's logger). */
+export type StoreLog = HealthLog;
+
 /** Settings of {@link storeHealth}. */
 export interface StoreHealthOptions {
   store: Store;

@@ -1,3 +1,4 @@
+import type { StoreLog } from './health.js';
 import type { Store } from './store.js';
 import { openSqliteStore } from './sqlite/sqlite.store.js';
 import { openPostgresStore } from './postgres/postgres.store.js';
@@ -22,6 +23,8 @@ export interface OpenStoreOptions {
   sqliteWalLimitMb?: number;
   /** SQLite: told when the WAL cannot be kept within its bound. */
   onWarning?: (message: string) => void;
+  /** Where the store logs migrations applied and its background errors (the `store` logger). */
+  log?: StoreLog;
 }
 
 /** Opens the store a DATABASE_URL names and runs its migrations; throws StoreOpenError. */
@@ -37,9 +40,15 @@ export async function openStore(
           walLimitBytes: options.sqliteWalLimitMb * 1024 * 1024,
         }),
         ...(options.onWarning && { onWarning: options.onWarning }),
+        ...(options.log && { log: options.log }),
       });
     }
-    if (isPostgresUrl(databaseUrl)) return await openPostgresStore({ url: databaseUrl });
+    if (isPostgresUrl(databaseUrl)) {
+      return await openPostgresStore({
+        url: databaseUrl,
+        ...(options.log && { log: options.log }),
+      });
+    }
   } catch (e) {
     throw new StoreOpenError(databaseUrl, e);
   }

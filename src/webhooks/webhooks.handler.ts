@@ -16,6 +16,8 @@ import { SIGNATURE_HEADER, signature } from './signature.js';
 import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
 import { defaultOutbound, OutboundError, type Outbound } from '../http/outbound.js';
 import { memoize } from '../jobs/memo.js';
+import type { Logger } from '../log/loggers.js';
+import { logRound, causeOf } from './webhooks.log.js';
 import {
   calledOff,
   GateAborted,
@@ -72,6 +74,11 @@ export interface WebhookHandlerDeps {
   gate?: OutboundGate;
   /** The HTTP client (OUTBOUND_DENY); default denies nothing. */
   outbound?: Outbound;
+  /**
+   * The `webhooks` logger: a failed attempt at warn, a webhook given up and a wave that could
+   * not be recorded at error, each delivered one at debug (see {@link logRound}).
+   */
+  log?: Logger;
   /**
    * Consumes the body of a delivered webhook of the given kinds (inbound TwiML), inside the
    * transaction that settles it. A returned `error` (e.g. `12100 …`) is noted on the attempt.
@@ -142,8 +149,11 @@ export function requestUrl(url: string, method: WebhookMethod, params: WebhookPa
   return base + sep + query;
 }
 
-type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & {
+/** One request of a round, as sent and answered. */
+export type Sent = Omit<WebhookAttempt, 'id' | 'nextRetryAt'> & {
   ok: boolean;
+  /** For the log only: the low-level error code of a failed request (ECONNREFUSED, timeout). */
+  cause?: string;
   body?: string;
   contentType?: string;
   documentUrl?: string;
@@ -282,6 +292,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         error: describe(err),
         latencyMs: latency(),
         ok: false,
+        cause: causeOf(err),
       };
     }
   }
@@ -324,14 +335,24 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         ? 'failed'
         : 'pending';
     const retryAt = status === 'pending' ? now + retryDelay(rounds, backoff, random) : null;
-    return { w, sent, status, retryAt };
+    const round = { w, sent, status, retryAt };
+    if (deps.log) logRound(deps.log, round, rounds);
+    return round;
   }
 
   /** The attempt log rows of a round (the last request carries the next retry time). */
   const attemptRows = (r: Round, note?: string): Omit<WebhookAttempt, 'id'>[] => {
     const answered = r.sent.find((s) => s.ok);
     return r.sent.map((s, i) => {
-      const { ok: _ok, body: _b, contentType: _c, documentUrl: _d, truncated: _t, ...attempt } = s;
+      const {
+        ok: _ok,
+        body: _b,
+        contentType: _c,
+        documentUrl: _d,
+        truncated: _t,
+        cause: _e,
+        ...attempt
+      } = s;
       const last = i === r.sent.length - 1;
       const error =
         s === answered && note ? [attempt.error, note].filter(Boolean).join('; ') : attempt.error;
@@ -504,10 +525,14 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         let applied: Set<number>;
         try {
           applied = await settleWave(rounds, settling, now, owner);
-        } catch {
+        } catch (err) {
           // The wave's transaction failed (a database error): its requests were made but are
           // not on record. Retry each after a pause, like a failed delivery (at least once),
           // instead of at once while this batch's other requests are still in flight; keep going.
+          deps.log?.error(
+            { err, webhooks: rounds.length, retryInMs: WAVE_FAILURE_RETRY_MS },
+            'webhook results could not be recorded (database error): sending them again later',
+          );
           for (const { job } of rounds) finish(job.id, { retryAt: now + WAVE_FAILURE_RETRY_MS });
           for (const id of settling) finish(id, { done: true });
           continue;
@@ -518,8 +543,12 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         }
       } while (remaining > 0);
     };
-    const settled = waves().catch(() => {
+    const settled = waves().catch((err: unknown) => {
       // A read failed (deferred()): whatever is not settled yet is tried again after a pause.
+      deps.log?.error(
+        { err, retryInMs: WAVE_FAILURE_RETRY_MS },
+        'webhook batch failed to read its state (database error): its unsettled webhooks are tried again later',
+      );
       const retryAt = clock.now() + WAVE_FAILURE_RETRY_MS;
       for (const job of started) finish(job.id, { retryAt });
     });
@@ -588,7 +617,7 @@ const LANE_HOLD_MS = 100;
 const WAVE_FAILURE_RETRY_MS = 5_000;
 
 /** One attempt round's requests and what they decide. */
-interface Round {
+export interface Round {
   w: Webhook;
   sent: Sent[];
   status: WebhookStatus;

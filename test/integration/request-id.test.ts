@@ -11,6 +11,7 @@ const lines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
   t = await startTestServer({
     ids: sequentialIds(0x5000),
+    env: { LOG_REQUESTS: 'on' },
     logger: { level: 'info', stream: { write: (s: string) => lines.push(JSON.parse(s)) } },
   });
 });

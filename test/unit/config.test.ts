@@ -77,6 +77,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig(['--bogus'], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig([], { LOG_FORMAT: 'xml' })).toThrow(
+      /LOG_FORMAT must be json or pretty/,
+    );
+    expect(() => loadConfig([], { LOG_REQUESTS: 'yes please' })).toThrow(/LOG_REQUESTS/);
+    expect(() => loadConfig([], { SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT/);
+  });
+  it('reads the logging and shutdown settings, flags over environment', () => {
+    const none = loadConfig([], {});
+    expect(none).toMatchObject({
+      logRequests: false,
+      logFormat: undefined,
+      shutdownTimeoutMs: 10_000,
+    });
+    const env = loadConfig([], {
+      LOG_REQUESTS: 'on',
+      LOG_FORMAT: 'json',
+      SHUTDOWN_TIMEOUT: '500ms',
+    });
+    expect(env).toMatchObject({ logRequests: true, logFormat: 'json', shutdownTimeoutMs: 500 });
+    const flags = ['--log-requests', 'off', '--log-format', 'pretty', '--shutdown-timeout', '30'];
+    expect(loadConfig(flags, { LOG_REQUESTS: 'on', LOG_FORMAT: 'json' })).toMatchObject({
+      logRequests: false,
+      logFormat: 'pretty',
+      shutdownTimeoutMs: 30_000,
+    });
   });
   it('validates PRICES: country code or * to {sms?, mms?}, non-negative numbers only', () => {
     const prices = (raw: string) => loadConfig([], { PRICES: raw }).prices;

@@ -1,3 +1,4 @@
+import type { StoreLog } from '../health.js';
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store, StoreCapabilities, StoreSignals, StoreStats } from '../store.js';
@@ -88,6 +89,11 @@ export function kyselyStore(
     stats: hooks.stats ?? (async () => ({})),
     close: hooks.close ?? (() => db.destroy()),
   };
+}
+
+/** The `migrations applied` info line (none when nothing was pending). */
+export function logMigrations(log: StoreLog | undefined, names: string[]): void {
+  if (names.length > 0) log?.info({ count: names.length, migrations: names }, 'migrations applied');
 }
 
 /** Runs every pending migration; throws with the failing migration's name on error. */

@@ -1,3 +1,4 @@
+import type { StoreLog } from '../health.js';
 import pg from 'pg';
 import type { StoreSignals } from '../store.js';
 
@@ -14,6 +15,7 @@ const RETRY_MAX_MS = 30_000;
 export function postgresSignals(
   pool: pg.Pool,
   connectionString: string,
+  log?: StoreLog,
 ): StoreSignals & {
   close(): Promise<void>;
 } {
@@ -34,7 +36,12 @@ export function postgresSignals(
       if (client !== c) return;
       client = null;
       connecting = null;
-      if (!closed) reconnectSoon();
+      if (closed) return;
+      log?.error(
+        {},
+        'PostgreSQL LISTEN connection lost: reconnecting (wake-ups from other processes wait)',
+      );
+      reconnectSoon();
     });
     await c.connect();
     for (const channel of listeners.keys()) await c.query(`LISTEN ${ident(channel)}`);
@@ -54,11 +61,13 @@ export function postgresSignals(
       listenClient().then(
         () => {
           retryMs = RETRY_MIN_MS;
+          log?.info({}, 'PostgreSQL LISTEN connection re-opened');
           // Signals sent while disconnected are lost: wake every listener once instead.
           for (const set of listeners.values()) set.forEach((l) => l());
         },
-        () => {
+        (err: unknown) => {
           retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+          log?.error({ err, retryMs }, 'PostgreSQL LISTEN reconnect failed: trying again');
           reconnectSoon();
         },
       );

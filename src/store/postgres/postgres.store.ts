@@ -1,9 +1,15 @@
+import type { StoreLog } from '../health.js';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import type { MigrationDialect } from '../migrations/index.js';
-import { kyselyStore, migrateToLatest, type KyselyStoreHooks } from '../kysely/kysely.store.js';
+import {
+  kyselyStore,
+  logMigrations,
+  migrateToLatest,
+  type KyselyStoreHooks,
+} from '../kysely/kysely.store.js';
 import { postgresSignals } from './postgres.signals.js';
 import { parsePostgresUrl } from './postgres.url.js';
 import { POSTGRES_FAILURES } from './postgres.failures.js';
@@ -14,6 +20,8 @@ import { unavailabilityFeed } from '../unavailable.js';
 export interface PostgresStoreOptions {
   /** `postgres://user:pass@host:port/db`, optionally with `?max=N` (pool size, default 10). */
   url: string;
+  /** Migrations applied (info), lost connections (warn), LISTEN reconnects (error, info). */
+  log?: StoreLog;
 }
 
 /** What the shared migrations need to know of PostgreSQL. */
@@ -82,8 +90,9 @@ export async function migratePostgres(db: Kysely<Database>): Promise<string[]> {
 export async function postgresStore(
   db: Kysely<Database>,
   hooks: KyselyStoreHooks = {},
+  log?: StoreLog,
 ): Promise<Store> {
-  await migratePostgres(db);
+  logMigrations(log, await migratePostgres(db));
   return kyselyStore(
     db,
     {
@@ -103,7 +112,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = new pg.Pool({ connectionString, max, types });
   // An idle pooled connection that breaks (server restart, network) is discarded by the pool;
   // without a listener the 'error' event would crash the process.
-  pool.on('error', () => undefined);
+  pool.on('error', (err) =>
+    options.log?.warn({ err }, 'PostgreSQL: an idle pooled connection broke (discarded)'),
+  );
   // So would one that breaks while checked out (the pool listens only to idle ones): the
   // backend terminated (57P01), the server restarted. The query under way gets the error (a
   // StoreUnavailableError, 503), and the pool discards the connection when it comes back.
@@ -114,20 +125,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = new Kysely<Database>({
     dialect: withEngineFailures(new PostgresDialect({ pool }), POSTGRES_FAILURES, feed),
   });
-  const signals = postgresSignals(pool, connectionString);
+  const signals = postgresSignals(pool, connectionString, options.log);
   try {
-    return await postgresStore(db, {
-      signals,
-      unavailable: feed,
-      // The pool's connections for `/metrics`: in use = total − idle; waiting = queued callers.
-      stats: async () => ({
-        pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
-      }),
-      close: async () => {
-        await signals.close();
-        await db.destroy();
+    return await postgresStore(
+      db,
+      {
+        signals,
+        unavailable: feed,
+        // The pool's connections for `/metrics`: in use = total − idle; waiting = queued callers.
+        stats: async () => ({
+          pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+        }),
+        close: async () => {
+          await signals.close();
+          await db.destroy();
+        },
       },
-    });
+      options.log,
+    );
   } catch (e) {
     await db.destroy();
     throw e;

@@ -4,7 +4,8 @@ import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store, StoreCapabilities } from '../store.js';
-import { kyselyStore, migrateToLatest } from '../kysely/kysely.store.js';
+import { kyselyStore, logMigrations, migrateToLatest } from '../kysely/kysely.store.js';
+import type { StoreLog } from '../health.js';
 import { withStatementCache } from './statement-cache.js';
 import { localSignals } from '../local-signals.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
@@ -38,6 +39,8 @@ export interface SqliteStoreOptions {
   walIdleMs?: number;
   /** Told when the WAL cannot be kept within its bound (a reader holds an old snapshot). */
   onWarning?: (message: string) => void;
+  /** Migrations applied (info) and background errors (error): checkpoints, WAL folds. */
+  log?: StoreLog;
 }
 
 /** The default bound of the WAL file: 64 MB. */
@@ -81,7 +84,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // Checkpoints run on a worker thread (see checkpointer.ts); SQLite's own again if it fails.
     conn.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(options.path, {
-      onFailure: () => conn.pragma('wal_autocheckpoint = 1000'),
+      onFailure: (err) => {
+        options.log?.error(
+          { err },
+          "SQLite checkpointer failed: SQLite's own checkpoints take over (wal_autocheckpoint)",
+        );
+        conn.pragma('wal_autocheckpoint = 1000');
+      },
     });
   }
   const bound: WalBoundOptions | undefined =
@@ -104,13 +113,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       feed,
     ),
   });
-  await withWriteLock(conn, () =>
+  const migrated = await withWriteLock(conn, () =>
     migrateToLatest(db, {
       autoIncrementType: 'integer',
       autoIncrementKeyword: true,
       blobType: 'blob',
     }),
   );
+  logMigrations(options.log, migrated);
   const statistics = await startStatistics(db, options.statistics);
   return kyselyStore(db, SQLITE_CAPABILITIES, {
     signals: localSignals(),
@@ -126,7 +136,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }),
     // The WAL still holds the page as it was before a redaction; fold it back and truncate.
     // Through Kysely, so it waits for the connection like any query.
-    afterErase: coalesced(() => foldWal(db)),
+    afterErase: coalesced(() => foldWal(db, options.log)),
   });
 }
 
@@ -163,14 +173,19 @@ async function withWriteLock<T>(conn: SQLite.Database, fn: () => Promise<T>): Pr
  * at a time): retry for up to a second, then leave it to the next erase or checkpoint rather
  * than fail the request.
  */
-async function foldWal(db: Kysely<Database>): Promise<void> {
+async function foldWal(db: Kysely<Database>, log?: StoreLog): Promise<void> {
+  let failure: unknown;
   for (let attempt = 0; attempt < 100; attempt++) {
     const r = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`
       .execute(db)
-      .catch(() => undefined);
+      .catch((err: unknown) => void (failure = err));
     if (r?.rows[0]?.busy === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  log?.error(
+    { err: failure, attempts: 100 },
+    'WAL fold after an erasure gave up (busy): the erased values stay in the WAL until the next checkpoint',
+  );
 }
 
 /**
