@@ -85,7 +85,10 @@ export async function startServer(
     const test = await accounts.testCredentials(ensured.account);
     // A single-process store: leases left by a crashed predecessor are ours to take now. Not in
     // an API-only process: a `loft worker` beside it on the same file holds leases it still runs.
-    if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
+    if (!store.capabilities.multiProcess && config.workers) {
+      await store.outbox.releaseAll();
+      await store.webhooks.releaseAll();
+    }
     return { ...ensured, test };
   });
   const health = storeHealth({ store, clock, log: () => log.current });
@@ -232,7 +235,10 @@ export async function startWorker(
     console.warn(`loft worker: ${msg}`),
   );
   if (!store.capabilities.multiProcess) {
-    await closeOnFailure(store, () => store.outbox.releaseAll());
+    await closeOnFailure(store, async () => {
+      await store.outbox.releaseAll();
+      await store.webhooks.releaseAll();
+    });
   }
   const health = storeHealth({ store, clock, log: () => overrides.log });
   const onError = (err: unknown) => {

@@ -8,7 +8,6 @@ import { priceTable, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
 import { RETENTION_JOB, retentionHandler } from './retention.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
-import { withJobHandOff } from '../jobs/handoff.store.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
 import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
@@ -17,7 +16,6 @@ import { noCarrier } from './carrier.none.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
-import { WEBHOOK_JOB_KIND } from '../webhooks/webhooks.enqueue.js';
 import { MEDIA_GATE, prepareMediaUrls } from '../media/media.fetch.js';
 import { senderForMessage } from '../services/services.sender.js';
 import { twimlResponseHandler } from '../twiml/twiml.execute.js';
@@ -52,10 +50,6 @@ export function setupDelivery(deps: {
   onError?: (err: unknown) => void;
 }): Delivery {
   const { config, store, clock } = deps;
-  // The webhook handler queues a chain's next webhook (and TwiML replies) through the pipeline's
-  // router, as the pipeline's own handlers queue status callbacks.
-  const built: { pipeline?: Pipeline } = {};
-  const webhookStore = withJobHandOff(store, () => built.pipeline?.router, deps.onError);
   const network = config.sim.enabled
     ? new SimNetwork(
         { deliveryDelayMs: config.sim.deliveryDelayMs, seed: config.sim.seed },
@@ -74,17 +68,15 @@ export function setupDelivery(deps: {
     carrier,
     prices,
     callbacks: deps.callbacks ?? statusCallbacks,
-    extraHandlers: {
-      [WEBHOOK_JOB_KIND]: webhookHandler({
-        store: webhookStore,
-        clock,
-        timeoutMs: config.webhookTimeoutMs,
-        retry: { spanMs: config.webhookRetrySpanMs },
-        outbound,
-        gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
-        onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
-      }),
-    },
+    webhooks: webhookHandler({
+      store,
+      clock,
+      timeoutMs: config.webhookTimeoutMs,
+      retry: { spanMs: config.webhookRetrySpanMs },
+      outbound,
+      gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
+      onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
+    }),
     pickSender: senderForMessage,
     housekeeping: {
       [RETENTION_JOB]: retentionHandler({ store, clock, policy: config.retention }),
@@ -100,7 +92,6 @@ export function setupDelivery(deps: {
     onError: deps.onError,
     leaseMs: config.jobLeaseMs,
   });
-  built.pipeline = pipeline;
   return { network, carrier, pipeline, prices, pacer, outbound };
 }
 

@@ -160,6 +160,14 @@ export interface WebhookTable {
   status: string;
   /** Attempt rounds made so far (a round is the URL, then the fallback URL when set). */
   attempts: number;
+  /**
+   * When its next round is due (epoch ms): set on the head of its order key's chain while it is
+   * pending; null for a webhook waiting behind an earlier one, and once settled.
+   */
+  run_at: number | null;
+  /** The worker holding the webhook's round, until `lease_until` (then anyone may retake it). */
+  lease_owner: string | null;
+  lease_until: number | null;
   created_at: number;
   updated_at: number;
 }
