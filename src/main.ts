@@ -87,7 +87,7 @@ export async function startServer(
     // an API-only process: a `loft worker` beside it on the same file holds leases it still runs.
     if (!store.capabilities.multiProcess && config.workers) {
       await store.outbox.releaseAll();
-      await store.webhooks.releaseAll();
+      await store.webhooks.releaseAll(clock.now());
     }
     return { ...ensured, test };
   });
@@ -237,7 +237,7 @@ export async function startWorker(
   if (!store.capabilities.multiProcess) {
     await closeOnFailure(store, async () => {
       await store.outbox.releaseAll();
-      await store.webhooks.releaseAll();
+      await store.webhooks.releaseAll(clock.now());
     });
   }
   const health = storeHealth({ store, clock, log: () => overrides.log });

@@ -162,12 +162,12 @@ export interface WebhookTable {
   attempts: number;
   /**
    * When its next round is due (epoch ms): set on the head of its order key's chain while it is
-   * pending; null for a webhook waiting behind an earlier one, and once settled.
+   * pending (while leased: the lease's end, when anyone may retake it); null for a webhook
+   * waiting behind an earlier one, and once settled.
    */
   run_at: number | null;
-  /** The worker holding the webhook's round, until `lease_until` (then anyone may retake it). */
+  /** The worker holding the webhook's round (until `run_at`), or null. */
   lease_owner: string | null;
-  lease_until: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -488,9 +488,10 @@ export interface WebhookRepository {
   nextPending(orderKey: string): Promise<Webhook | undefined>;
   /**
    * The webhook queue's claim, in one statement: leases up to `limit` webhooks due at `now`
-   * (`runAt` reached, no live lease) to `owner` until `now + leaseMs`, oldest due first. Only
-   * chain heads are ever due (see `activate`), so a message's webhooks go out in order.
-   * Multi-process stores skip rows other workers have locked.
+   * to `owner` until `now + leaseMs`, oldest due first. A lease is a due time moved to its end
+   * (`runAt` then says when anyone may retake the webhook). Only chain heads are ever due (see
+   * `activate`), so a message's webhooks go out in order. Multi-process stores skip rows other
+   * workers have locked.
    */
   claim(args: { owner: string; now: number; limit: number; leaseMs: number }): Promise<Webhook[]>;
   /** Extends `owner`'s leases on webhooks whose round is still running. */
@@ -500,8 +501,11 @@ export interface WebhookRepository {
    * no slot free, called off by a stop, or not recorded).
    */
   reschedule(ids: readonly number[], owner: string, runAt: number): Promise<void>;
-  /** Drops leases (all, or one owner's): used at start-up by a single-process store. */
-  releaseAll(owner?: string): Promise<void>;
+  /**
+   * Drops leases (all, or one owner's), the webhooks due at `now`: used at start-up by a
+   * single-process store.
+   */
+  releaseAll(now: number, owner?: string): Promise<void>;
   /**
    * Makes the next pending webhook of each order key due at `now`, when it is not due already.
    * Called in the transaction that settles the previous heads.
@@ -524,8 +528,8 @@ export interface WebhookRepository {
     now: number,
   ): Promise<Set<number>>;
   /**
-   * The queue as `/metrics` shows it: pending webhooks with a due time, and the due time of the
-   * oldest one claimable at `now` (null when none is).
+   * The queue as `/metrics` shows it: pending webhooks with a due time (leased ones included),
+   * and the due time of the oldest one claimable at `now` (null when none is).
    */
   queueStats(now: number): Promise<{ jobs: number; oldestDueAt: number | null }>;
   recordAttempt(attempt: Omit<WebhookAttempt, 'id'>): Promise<WebhookAttempt>;

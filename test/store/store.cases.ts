@@ -1543,7 +1543,7 @@ export const storeCases: StoreCase[] = [
       expect(await store.webhooks.get(b1)).toMatchObject({ runAt: T0 + 3_000 });
       expect(await claim(T0 + 2_500)).toEqual([a2]);
       // Start-up of a single-process store: every lease goes.
-      await store.webhooks.releaseAll(owner);
+      await store.webhooks.releaseAll(T0 + 3_000, owner);
       expect(await claim(T0 + 3_000, 'other')).toEqual([a2, b1]);
       await store.webhooks.completeRounds(
         [

@@ -169,7 +169,6 @@ export function webhookRepository(
               attempts: g.expected + 1,
               run_at: g.retryAt,
               lease_owner: null,
-              lease_until: null,
               updated_at: now,
             })
             .where('id', 'in', chunk)
@@ -189,14 +188,15 @@ export function webhookRepository(
         .select('id')
         .where('run_at', 'is not', null)
         .where('run_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .orderBy('run_at')
         .orderBy('id')
         .limit(limit);
       if (capabilities.multiProcess) due = due.forUpdate().skipLocked();
       const rows = await db
         .updateTable('webhooks')
-        .set({ lease_owner: owner, lease_until: now + leaseMs })
+        // Leased by moving its due time to the lease's end: in-flight webhooks leave the
+        // claim's range, and one whose worker died is due again when the lease runs out.
+        .set({ lease_owner: owner, run_at: now + leaseMs })
         .where('id', 'in', due)
         .returningAll()
         .execute();
@@ -207,9 +207,10 @@ export function webhookRepository(
       for (const chunk of chunks(ids)) {
         await db
           .updateTable('webhooks')
-          .set({ lease_until: until })
+          .set({ run_at: until })
           .where('id', 'in', chunk)
           .where('lease_owner', '=', owner)
+          .where('status', '=', 'pending')
           .execute();
       }
     },
@@ -218,7 +219,7 @@ export function webhookRepository(
       for (const chunk of chunks(ids)) {
         await db
           .updateTable('webhooks')
-          .set({ run_at: runAt, lease_owner: null, lease_until: null })
+          .set({ run_at: runAt, lease_owner: null })
           .where('id', 'in', chunk)
           .where('lease_owner', '=', owner)
           .where('status', '=', 'pending')
@@ -226,11 +227,12 @@ export function webhookRepository(
       }
     },
 
-    async releaseAll(owner) {
+    async releaseAll(now, owner) {
       let q = db
         .updateTable('webhooks')
-        .set({ lease_owner: null, lease_until: null })
-        .where('lease_owner', 'is not', null);
+        .set({ lease_owner: null, run_at: now })
+        .where('lease_owner', 'is not', null)
+        .where('status', '=', 'pending');
       if (owner !== undefined) q = q.where('lease_owner', '=', owner);
       await q.execute();
     },
@@ -258,9 +260,7 @@ export function webhookRepository(
         .select((eb) => [
           eb.fn.countAll<number | string>().as('jobs'),
           eb.fn
-            .min<number | string | null>(
-              sql`case when run_at <= ${now} and (lease_until is null or lease_until < ${now}) then run_at end`,
-            )
+            .min<number | string | null>(sql`case when run_at <= ${now} then run_at end`)
             .as('oldest'),
         ])
         .where('run_at', 'is not', null)
