@@ -31,7 +31,7 @@ for (let round = 1; round <= rounds; round++) {
       console.log(
         `round ${round} ${label} ${callbacks ? 'callbacks' : 'without  '}: ` +
           `${e.delivered}/${e.created} in ${e.seconds} s = ${e.createToDeliveredPerSec} msg/s, ` +
-          `${e.callbacksPerSec} callbacks/s, server CPU ${e.serverCpuUsPerMessage} µs/msg` +
+          `${e.callbacksPerSec} callbacks/s over ${e.callbackConnections} connections, server CPU ${e.serverCpuUsPerMessage} µs/msg` +
           `${e.complete ? '' : ' (TIMED OUT)'}`,
       );
     }
