@@ -23,6 +23,8 @@ export interface E2eResult {
   createToDeliveredPerSec: number;
   callbackCount: number;
   callbacksPerSec: number;
+  /** TCP connections the callbacks came over (keep-alive: far fewer than callbacks). */
+  callbackConnections: number;
   rssMb: number | undefined;
   /** Server CPU (every thread) per delivered message, first create to the end, in µs. */
   serverCpuUsPerMessage: number | undefined;
@@ -32,6 +34,7 @@ export interface E2eResult {
 export async function receiver() {
   const delivered = new Set<string>();
   let callbacks = 0;
+  let connections = 0;
   let lastAt = 0;
   let onDelivered: (() => void) | undefined;
   const server = createServer((req, res) => {
@@ -48,11 +51,12 @@ export async function receiver() {
       res.end();
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}/status`,
-    stats: () => ({ callbacks, delivered: delivered.size, lastAt }),
+    stats: () => ({ callbacks, connections, delivered: delivered.size, lastAt }),
     /** Resolves when `n` messages have reported delivered, or at `deadline` (performance.now()). */
     until: (n: number, deadline: number) =>
       new Promise<void>((ok) => {
@@ -174,7 +178,7 @@ export async function e2ePhase(
     const cpuAfter = cpuSeconds(loft.child.pid);
     const created = (await creating)['2xx'];
     const createSeconds = (lastResponse - started) / 1000;
-    const { callbacks } = rx.stats();
+    const { callbacks, connections } = rx.stats();
     const complete = delivered >= created;
     const seconds = (end - started) / 1000;
     return {
@@ -189,6 +193,7 @@ export async function e2ePhase(
       createToDeliveredPerSec: Math.round(delivered / seconds),
       callbackCount: callbacks,
       callbacksPerSec: Math.round(callbacks / seconds),
+      callbackConnections: connections,
       rssMb: rssMb(loft.child.pid),
       serverCpuUsPerMessage: cpuUsPer(cpu, cpuAfter, delivered),
     };

@@ -7,7 +7,11 @@ import { run, start, type Child } from './bench.proc.js';
 
 /** The repository root; the bench runs the built CLI from `dist/`. */
 export const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli/loft.js');
+/**
+ * The built CLI benched: this checkout's, or BENCH_LOFT_ROOT's (another checkout's build, so
+ * two builds run under the same bench code, alternating).
+ */
+const cli = () => join(process.env['BENCH_LOFT_ROOT'] ?? ROOT, 'dist/cli/loft.js');
 
 /** The main account every benched server runs with. */
 export const SID = 'AC' + 'be'.repeat(16);
@@ -70,7 +74,7 @@ export async function startLoft(
 ) {
   const child = start(
     process.execPath,
-    [...nodeArgs, CLI, 'serve', '--port', '0', '--database-url', databaseUrl],
+    [...nodeArgs, cli(), 'serve', '--port', '0', '--database-url', databaseUrl],
     {
       ...CREDENTIALS,
       // BENCH_SIM_DELAY_MS: a delay makes every report a job of its own (as with a real carrier).
@@ -114,7 +118,7 @@ export async function seed(databaseUrl: string, count: number, label: string): P
   const started = performance.now();
   const out = await run(
     process.execPath,
-    [CLI, 'seed', '--count', String(count), '--database-url', databaseUrl],
+    [cli(), 'seed', '--count', String(count), '--database-url', databaseUrl],
     CREDENTIALS,
     (chunk) => {
       for (const line of chunk.split('\n'))

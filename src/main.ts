@@ -81,7 +81,10 @@ export async function startServer(
     const test = await accounts.testCredentials(ensured.account);
     // A single-process store: leases left by a crashed predecessor are ours to take now. Not in
     // an API-only process: a `loft worker` beside it on the same file holds leases it still runs.
-    if (!store.capabilities.multiProcess && config.workers) await store.outbox.releaseAll();
+    if (!store.capabilities.multiProcess && config.workers) {
+      await store.outbox.releaseAll();
+      await store.webhooks.releaseAll(clock.now());
+    }
     return { ...ensured, test };
   });
   // The store's unavailability (a full disk, a lost connection) is logged once per burst by
@@ -240,7 +243,10 @@ export async function startWorker(
   const loggers = processLoggers(config, overrides);
   const { store, metrics } = await openObserved(config, clock, overrides, loggers);
   if (!store.capabilities.multiProcess) {
-    await closeOnFailure(store, () => store.outbox.releaseAll());
+    await closeOnFailure(store, async () => {
+      await store.outbox.releaseAll();
+      await store.webhooks.releaseAll(clock.now());
+    });
   }
   const health = storeHealth({ store, clock, log: () => loggers.of('store') });
   const onError = backgroundErrors(loggers);

@@ -9,7 +9,6 @@ import { priceTable, type PriceTable } from './pricing.js';
 import { Pacer } from './pacing.js';
 import { RETENTION_JOB, retentionHandler } from './retention.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
-import { withJobHandOff } from '../jobs/handoff.store.js';
 import { simulatorCarrier } from './simulator/sim.carrier.js';
 import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
@@ -18,7 +17,6 @@ import { noCarrier } from './carrier.none.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
-import { WEBHOOK_JOB_KIND } from '../webhooks/webhooks.enqueue.js';
 import { MEDIA_GATE, prepareMediaUrls } from '../media/media.fetch.js';
 import { senderForMessage } from '../services/services.sender.js';
 import { twimlResponseHandler } from '../twiml/twiml.execute.js';
@@ -55,10 +53,6 @@ export function setupDelivery(deps: {
   loggers?: Loggers;
 }): Delivery {
   const { config, store, clock } = deps;
-  // The webhook handler queues a chain's next webhook (and TwiML replies) through the pipeline's
-  // router, as the pipeline's own handlers queue status callbacks.
-  const built: { pipeline?: Pipeline } = {};
-  const webhookStore = withJobHandOff(store, () => built.pipeline?.router, deps.onError);
   const network = config.sim.enabled
     ? new SimNetwork(
         { deliveryDelayMs: config.sim.deliveryDelayMs, seed: config.sim.seed },
@@ -77,18 +71,16 @@ export function setupDelivery(deps: {
     carrier,
     prices,
     callbacks: deps.callbacks ?? statusCallbacks,
-    extraHandlers: {
-      [WEBHOOK_JOB_KIND]: webhookHandler({
-        store: webhookStore,
-        clock,
-        timeoutMs: config.webhookTimeoutMs,
-        retry: { spanMs: config.webhookRetrySpanMs },
-        outbound,
-        gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
-        onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
-        ...(deps.loggers && { log: deps.loggers.of('webhooks') }),
-      }),
-    },
+    webhooks: webhookHandler({
+      store,
+      clock,
+      timeoutMs: config.webhookTimeoutMs,
+      retry: { spanMs: config.webhookRetrySpanMs },
+      outbound,
+      gate: new OutboundGate({ ...WEBHOOK_GATE, ...config.webhookLimits }),
+      onResponse: twimlResponseHandler({ clock, ids: deps.ids, createReply, isBlocked }),
+      ...(deps.loggers && { log: deps.loggers.of('webhooks') }),
+    }),
     pickSender: senderForMessage,
     housekeeping: {
       [RETENTION_JOB]: retentionHandler({
@@ -110,7 +102,6 @@ export function setupDelivery(deps: {
     leaseMs: config.jobLeaseMs,
     ...(deps.loggers && { log: deps.loggers.of('jobs') }),
   });
-  built.pipeline = pipeline;
   return { network, carrier, pipeline, prices, pacer, outbound };
 }
 

@@ -128,9 +128,7 @@ export class JobRunner implements JobNotifier {
   private running = false;
   private loops: Promise<void> | null = null;
   private renewer: NodeJS.Timeout | null = null;
-  /** Gives back handed jobs still waiting a poll interval on (see watchHanded). */
-  private handedWatch: NodeJS.Timeout | null = null;
-  /** Releases of handed jobs in progress (stop() waits for them). */
+  /** Releases of handed jobs over the bound in progress (stop() waits for them). */
   private readonly releasing = new Set<Promise<void>>();
   /** The lease renewal in progress, if any (stop() lets it finish before giving leases back). */
   private renewing: Promise<void> = Promise.resolve();
@@ -185,8 +183,6 @@ export class JobRunner implements JobNotifier {
     }
     if (this.renewer) clearInterval(this.renewer);
     this.renewer = null;
-    if (this.handedWatch) clearTimeout(this.handedWatch);
-    this.handedWatch = null;
     // A renewal still running would extend the leases given back here.
     await this.renewing;
     await Promise.all([this.release(this.handed.splice(0)), ...this.releasing]);
@@ -197,13 +193,12 @@ export class JobRunner implements JobNotifier {
    * memory ({@link handOff}) instead of claiming it: only while running, for a batch kind, for a
    * job due now, and while less than a batch waits in memory (past that, jobs are stored
    * unleased and claimed as usual: memory stays bounded under any load, and on a shared
-   * database other processes can take the backlog). `already`: leases the caller holds for
-   * jobs not handed over yet (granted earlier in the same transaction), counted against that.
+   * database other processes can take the backlog).
    */
-  lease(kind: string, runAt: number, already = 0): OutboxLease | undefined {
+  lease(kind: string, runAt: number): OutboxLease | undefined {
     const now = this.opts.clock.now();
     if (!this.running || runAt > now || !this.batchKinds.includes(kind)) return undefined;
-    if (this.handed.length + already >= this.batchSize) return undefined;
+    if (this.handed.length >= this.batchSize) return undefined;
     return { owner: this.opts.owner, until: now + this.leaseMs };
   }
 
@@ -221,38 +216,13 @@ export class JobRunner implements JobNotifier {
     // Leases granted together (a group commit's worth) can overshoot lease()'s bound: the
     // newest past it go back to the database, for a claim here or by another process.
     const over = this.handed.length - this.batchSize;
-    if (over > 0) this.giveBack(this.handed.splice(-over));
+    if (over > 0) {
+      const done = this.release(this.handed.splice(-over)).then(() => this.notify());
+      this.releasing.add(done);
+      void done.finally(() => this.releasing.delete(done));
+    }
     this.handedAt = performance.now();
     for (const w of this.laneWakers) w.poke();
-    this.watchHanded();
-  }
-
-  /**
-   * Gives back the handed jobs that still wait a poll interval after this call: every lane has
-   * been busy all that time (a batch waiting on slow webhook receivers, say). On a shared
-   * database another process, or a lane here that frees up, claims them; kept here, they would
-   * wait for this process's lanes however long that takes.
-   */
-  private watchHanded(): void {
-    if (this.handedWatch || this.handed.length === 0) return;
-    const waiting = new Set(this.handed);
-    this.handedWatch = setTimeout(() => {
-      this.handedWatch = null;
-      if (!this.running) return; // stop() gives them all back
-      const stale = this.handed.filter((j) => waiting.has(j));
-      if (stale.length === 0) return this.watchHanded();
-      this.handed = this.handed.filter((j) => !waiting.has(j));
-      this.giveBack(stale);
-      this.watchHanded();
-    }, this.pollMs);
-    this.handedWatch.unref();
-  }
-
-  /** Releases handed jobs back to the database and wakes the loops to claim them. */
-  private giveBack(jobs: OutboxJob[]): void {
-    const done = this.release(jobs).then(() => this.notify());
-    this.releasing.add(done);
-    void done.finally(() => this.releasing.delete(done));
   }
 
   /** Gives back the leases of handed jobs nobody will run here (stopping, or too many). */

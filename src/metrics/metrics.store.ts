@@ -88,13 +88,6 @@ export function observeStore(store: Store, observer: StoreObserver): Store {
           await w.recordAttempts(attempts);
           if (attempts.length > 0) later(() => observer.attempted(attempts));
         },
-        async completeRound(id, round, now) {
-          const applied = await w.completeRound(id, round, now);
-          if (applied && round.status !== 'pending') {
-            later(() => observer.settled([round.status]));
-          }
-          return applied;
-        },
         async completeRounds(rounds, now) {
           const applied = await w.completeRounds(rounds, now);
           const final = rounds

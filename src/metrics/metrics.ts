@@ -3,6 +3,9 @@ import type { Clock } from '../clock.js';
 import type { MessageDirection, MessageStatus } from '../store/records.js';
 import type { Store, WebhookAttempt, WebhookStatus } from '../store/store.js';
 
+/** The `kind` label of the webhook queue in the queue metrics. */
+const WEBHOOK_KIND = 'webhook';
+
 /**
  * Told about writes once they have committed (see `observeStore`): what `/metrics` counts.
  * Each call carries a whole batch, so a group commit costs one call, not one per message.
@@ -35,8 +38,8 @@ export interface LoftMetrics {
 
 /** What the scrape-time figures are read from. */
 export interface MetricsDeps {
-  /** Queue depth and age (`outbox.stats`) and the engine's figures (`stats`). */
-  store: Pick<Store, 'outbox' | 'stats'>;
+  /** Queue depth and age (`outbox.stats`, `webhooks.queueStats`) and the engine's figures (`stats`). */
+  store: Pick<Store, 'outbox' | 'webhooks' | 'stats'>;
   clock: Clock;
   /**
    * prom-client's default process and Node.js series (CPU, memory, event-loop lag, GC, handles).
@@ -171,10 +174,15 @@ export function createMetrics(deps: MetricsDeps): LoftMetrics {
     },
   };
 
-  /** Queue depth and age per kind, from one grouped read of the queue. */
+  /** Queue depth and age per kind, from one grouped read of each queue. */
   async function readQueue(): Promise<void> {
     const now = deps.clock.now();
-    const queue = await deps.store.outbox.stats(now);
+    // The webhooks table is a queue of its own: shown as the `webhook` kind.
+    const [jobs, webhooks] = await Promise.all([
+      deps.store.outbox.stats(now),
+      deps.store.webhooks.queueStats(now),
+    ]);
+    const queue = webhooks.jobs > 0 ? [...jobs, { kind: WEBHOOK_KIND, ...webhooks }] : jobs;
     queueJobs.reset();
     queueAge.reset();
     for (const q of queue) kinds.add(q.kind);

@@ -160,6 +160,14 @@ export interface WebhookTable {
   status: string;
   /** Attempt rounds made so far (a round is the URL, then the fallback URL when set). */
   attempts: number;
+  /**
+   * When its next round is due (epoch ms): set on the head of its order key's chain while it is
+   * pending (while leased: the lease's end, when anyone may retake it); null for a webhook
+   * waiting behind an earlier one, and once settled.
+   */
+  run_at: number | null;
+  /** The worker holding the webhook's round (until `run_at`), or null. */
+  lease_owner: string | null;
   created_at: number;
   updated_at: number;
 }

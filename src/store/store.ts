@@ -166,13 +166,6 @@ export interface OutboxJob {
 /** The durable job queue every background task runs from. */
 export interface OutboxRepository {
   enqueue(jobs: NewOutboxJob[]): Promise<void>;
-  /**
-   * Stores jobs already leased to `lease.owner` until `lease.until`, for a runner of this
-   * process to take from memory after the commit (`JobRunner.handOff`); returns them in the
-   * given order, shaped as a claim returns jobs. The lease keeps every other worker off them,
-   * and lets them be claimed when it runs out.
-   */
-  enqueueLeased(jobs: readonly NewOutboxJob[], lease: OutboxLease): Promise<OutboxJob[]>;
   /** Leases up to `limit` due jobs of the given kinds to `owner` until `now + leaseMs`. */
   claim(args: {
     kinds: string[];
@@ -431,6 +424,11 @@ export interface NewWebhook {
   fallbackUrl: string | null;
   fallbackMethod: WebhookMethod | null;
   createdAt: number;
+  /**
+   * When its first round is due: given for the head of its order key's chain; absent or null
+   * for one that waits behind an earlier pending webhook (made due when that one settles).
+   */
+  runAt?: number | null;
 }
 
 /** A stored webhook. */
@@ -439,6 +437,7 @@ export interface Webhook extends NewWebhook {
   status: WebhookStatus;
   /** Attempt rounds made so far (a round: the URL, then the fallback URL when there is one). */
   attempts: number;
+  runAt: number | null;
   updatedAt: number;
 }
 
@@ -479,7 +478,7 @@ export interface WebhookRepository {
   /**
    * The head of each given order key's chain (its oldest pending webhook's id), for the keys
    * that have pending webhooks. With `lock` on multi-process stores the pending rows are locked,
-   * so the check serialises with a head finishing (as `hasPendingBefore` does).
+   * so the check serialises with a head settling (whose transaction then sees what was added).
    */
   pendingHeads(
     orderKeys: readonly string[],
@@ -488,28 +487,51 @@ export interface WebhookRepository {
   /** The head of an order key's chain: its oldest pending webhook. */
   nextPending(orderKey: string): Promise<Webhook | undefined>;
   /**
-   * Whether a pending webhook of the same order key precedes `id`. On multi-process stores the
-   * row found is locked, so the check serialises with that webhook finishing.
+   * The webhook queue's claim, in one statement: leases up to `limit` webhooks due at `now`
+   * to `owner` until `now + leaseMs`, oldest due first. A lease is a due time moved to its end
+   * (`runAt` then says when anyone may retake the webhook). Only chain heads are ever due (see
+   * `activate`), so a message's webhooks go out in order. Multi-process stores skip rows other
+   * workers have locked.
    */
-  hasPendingBefore(orderKey: string, id: number): Promise<boolean>;
+  claim(args: { owner: string; now: number; limit: number; leaseMs: number }): Promise<Webhook[]>;
+  /** Extends `owner`'s leases on webhooks whose round is still running. */
+  renew(ids: readonly number[], owner: string, until: number): Promise<void>;
   /**
-   * Ends an attempt round of a pending webhook: `attempts` becomes `expectedAttempts + 1` and
-   * the status `status`. False (nothing changed) when the webhook is no longer pending with
-   * `expectedAttempts` rounds, i.e. another worker settled it first.
+   * Gives `owner`'s webhooks back due at `runAt`, without counting a round (a round not made:
+   * no slot free, called off by a stop, or not recorded).
    */
-  completeRound(
-    id: number,
-    round: { expectedAttempts: number; status: WebhookStatus },
-    now: number,
-  ): Promise<boolean>;
+  reschedule(ids: readonly number[], owner: string, runAt: number): Promise<void>;
   /**
-   * `completeRound` for many webhooks, in one statement per distinct (expectedAttempts,
-   * status); returns the ids whose round applied.
+   * Drops leases (all, or one owner's), the webhooks due at `now`: used at start-up by a
+   * single-process store.
+   */
+  releaseAll(now: number, owner?: string): Promise<void>;
+  /**
+   * Makes the next pending webhook of each order key due at `now`, when it is not due already.
+   * Called in the transaction that settles the previous heads.
+   */
+  activate(orderKeys: readonly string[], now: number): Promise<void>;
+  /**
+   * Ends attempt rounds of pending webhooks, in one statement per distinct (expectedAttempts,
+   * status): `attempts` becomes `expectedAttempts + 1`, the status `status`, the lease goes,
+   * and the webhook is due again at `retryAt` (null: not due; a settled webhook never is).
+   * Returns the ids whose round applied: not those no longer pending with `expectedAttempts`
+   * rounds, i.e. settled by another worker first.
    */
   completeRounds(
-    rounds: ReadonlyArray<{ id: number; expectedAttempts: number; status: WebhookStatus }>,
+    rounds: ReadonlyArray<{
+      id: number;
+      expectedAttempts: number;
+      status: WebhookStatus;
+      retryAt?: number | null;
+    }>,
     now: number,
   ): Promise<Set<number>>;
+  /**
+   * The queue as `/metrics` shows it: pending webhooks with a due time (leased ones included),
+   * and the due time of the oldest one claimable at `now` (null when none is).
+   */
+  queueStats(now: number): Promise<{ jobs: number; oldestDueAt: number | null }>;
   recordAttempt(attempt: Omit<WebhookAttempt, 'id'>): Promise<WebhookAttempt>;
   /** Appends many attempts to the log with multi-row statements, in the given order. */
   recordAttempts(attempts: ReadonlyArray<Omit<WebhookAttempt, 'id'>>): Promise<void>;
@@ -762,7 +784,7 @@ export interface Store {
   /**
    * Runs `hook` once the current transaction has committed (the outermost one, when nested),
    * and never if it rolls back; outside a transaction, at once (every write has committed). For
-   * synchronous work that must not act on uncommitted rows: handing jobs to a runner in memory.
+   * synchronous work that must not act on uncommitted rows: waking a queue, counting metrics.
    * A nested transaction is not a savepoint: a hook registered inside one whose error the outer
    * function catches runs if the outer one commits. A hook that throws is skipped (report its
    * errors yourself): the others still run, and the transaction's result stands.

@@ -1,8 +1,5 @@
 import type { NewWebhook, Store, Webhook, WebhookMethod, WebhookParams } from '../store/store.js';
 
-/** The outbox job kind whose handler delivers webhooks (`ref` = the webhook id). */
-export const WEBHOOK_JOB_KIND = 'webhook';
-
 /** A webhook to send. */
 export interface WebhookRequest {
   accountSid: string;
@@ -20,74 +17,49 @@ export interface WebhookRequest {
 }
 
 /**
- * Stores a webhook and, when it is the head of its order key's chain (no pending webhook before
- * it), enqueues its delivery job due `now`. A webhook queued behind others gets its job when
- * the one before it finishes (see {@link enqueueNextWebhook}), so a chain never polls. Call it
- * inside the transaction that makes the event happen, so both commit together.
+ * Stores a webhook, due `now` when it is the head of its order key's chain (no pending webhook
+ * before it); one queued behind others becomes due when the one before it settles (see
+ * `WebhookRepository.activate`), so a chain never polls. Call it inside the transaction that
+ * makes the event happen, so both commit together.
  */
 export async function enqueueWebhook(tx: Store, w: WebhookRequest, now: number): Promise<Webhook> {
   return tx.transaction(async (t) => {
-    const webhook = await t.webhooks.insert(newWebhook(w, now));
-    if (!(await t.webhooks.hasPendingBefore(webhook.orderKey, webhook.id))) {
-      await t.outbox.enqueue([{ kind: WEBHOOK_JOB_KIND, ref: String(webhook.id), runAt: now }]);
-    }
-    return webhook;
+    const heads = await t.webhooks.pendingHeads([w.orderKey], { lock: true });
+    return t.webhooks.insert(newWebhook(w, now, heads.has(w.orderKey) ? null : now));
   });
 }
 
 /**
- * Enqueues the delivery job of the next pending webhook of `orderKey`, if any. Called in the
- * transaction that marks the previous head delivered or failed.
- */
-export function enqueueNextWebhook(tx: Store, orderKey: string, now: number): Promise<void> {
-  return enqueueNextWebhooks(tx, [orderKey], now);
-}
-
-/**
  * {@link enqueueWebhook} for many webhooks with multi-row statements: stores them (ids ascending
- * in the given order, so several webhooks of one order key keep their order) and enqueues the
- * delivery job of each one that became the head of its chain. Call it inside the transaction
- * that makes the events happen.
+ * in the given order, so several webhooks of one order key keep their order), the first of each
+ * order key with nothing pending before it due `now`. Returns the new ids, ascending. Call it
+ * inside the transaction that makes the events happen.
  */
 export async function enqueueWebhooks(
   tx: Store,
   requests: readonly WebhookRequest[],
   now: number,
-): Promise<void> {
-  if (requests.length === 0) return;
-  await tx.transaction(async (t) => {
-    const ids = new Set(await t.webhooks.insertMany(requests.map((w) => newWebhook(w, now))));
-    // Locked on multi-process stores: serialises with a head finishing elsewhere, which then
-    // either sees our webhooks (and enqueues the next) or is seen as finished here.
+): Promise<number[]> {
+  if (requests.length === 0) return [];
+  return tx.transaction(async (t) => {
+    // Locked on multi-process stores: serialises with a head settling elsewhere, which then
+    // either sees our webhooks (and makes the next one due) or is seen as settled here.
     const heads = await t.webhooks.pendingHeads(
       requests.map((w) => w.orderKey),
       { lock: true },
     );
-    const jobs = [...heads.values()]
-      .filter((id) => ids.has(id))
-      .map((id) => ({ kind: WEBHOOK_JOB_KIND, ref: String(id), runAt: now }));
-    await t.outbox.enqueue(jobs);
+    const headed = new Set(heads.keys());
+    const rows = requests.map((w) => {
+      const head = !headed.has(w.orderKey);
+      headed.add(w.orderKey);
+      return newWebhook(w, now, head ? now : null);
+    });
+    return t.webhooks.insertMany(rows);
   });
 }
 
-/**
- * {@link enqueueNextWebhook} for many order keys: enqueues the job of each key's next pending
- * webhook. Call it in the transaction that settles the previous heads.
- */
-export async function enqueueNextWebhooks(
-  tx: Store,
-  orderKeys: readonly string[],
-  now: number,
-): Promise<void> {
-  if (orderKeys.length === 0) return;
-  const heads = await tx.webhooks.pendingHeads(orderKeys);
-  await tx.outbox.enqueue(
-    [...heads.values()].map((id) => ({ kind: WEBHOOK_JOB_KIND, ref: String(id), runAt: now })),
-  );
-}
-
 /** The stored form of a request: a fallback URL without a method falls back with POST. */
-function newWebhook(w: WebhookRequest, now: number): NewWebhook {
+function newWebhook(w: WebhookRequest, now: number, runAt: number | null): NewWebhook {
   const fallbackUrl = w.fallbackUrl || null;
   return {
     accountSid: w.accountSid,
@@ -99,5 +71,6 @@ function newWebhook(w: WebhookRequest, now: number): NewWebhook {
     fallbackUrl,
     fallbackMethod: fallbackUrl === null ? null : (w.fallbackMethod ?? 'POST'),
     createdAt: now,
+    runAt,
   };
 }

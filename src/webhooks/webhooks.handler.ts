@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
-import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome, Later } from '../jobs/job.js';
 import type { Account } from '../store/records.js';
 import type {
-  OutboxJob,
   Store,
   Webhook,
   WebhookAttempt,
@@ -13,13 +11,11 @@ import type {
   WebhookStatus,
 } from '../store/store.js';
 import { SIGNATURE_HEADER, signature } from './signature.js';
-import { enqueueNextWebhook, enqueueNextWebhooks } from './webhooks.enqueue.js';
 import { defaultOutbound, OutboundError, type Outbound } from '../http/outbound.js';
 import { memoize } from '../jobs/memo.js';
 import type { Logger } from '../log/loggers.js';
 import { logRound, causeOf } from './webhooks.log.js';
 import {
-  calledOff,
   GateAborted,
   originOf,
   OutboundGate,
@@ -57,7 +53,32 @@ export const WEBHOOK_GATE: GateLimits = {
 /** How much of a response body the attempt log keeps. */
 export const EXCERPT_BYTES = 1024;
 
-/** What the webhook job handler needs. */
+/** What the webhook queue gives a batch besides its webhooks. */
+export interface WebhookBatchContext {
+  /** The lease owner (the queue's worker name). */
+  owner: string;
+  /** Aborted when the queue stops: requests not started yet do not start. */
+  signal?: AbortSignal;
+  /** Called after a wave made a chain's next webhook due: the queue claims again. */
+  wake?: () => void;
+  /**
+   * Called after a wave that handed answers to their consumer (TwiML, whose replies queue
+   * dispatch jobs): the delivery runner claims them.
+   */
+  consumed?: () => void;
+}
+
+/**
+ * Sends a batch of claimed webhooks (one attempt round each) and settles them in the store.
+ * Resolves once they are all settled or after a short hold; `rest` resolves when every one of
+ * them is settled or given back to the queue. It never rejects.
+ */
+export type WebhookBatch = (
+  webhooks: Webhook[],
+  ctx: WebhookBatchContext,
+) => Promise<{ rest: Promise<void> }>;
+
+/** What the webhook handler needs. */
 export interface WebhookHandlerDeps {
   store: Store;
   clock: Clock;
@@ -186,15 +207,15 @@ function describe(err: unknown): string {
 }
 
 /**
- * The `webhook` job handler: one attempt round per run. It requests the webhook's URL (signed,
- * form-encoded POST or GET with the query), and when that fails its fallback URL; 2xx means
- * delivered. Every request lands in the attempt log. A failed round is retried with back-off
- * ({@link retryDelay}) for the schedule's span ({@link retryRounds} rounds in all), then the
- * webhook is marked failed. When a webhook finishes either
- * way, the next pending webhook of its order key gets its job, in the same transaction. HTTP
- * failures never throw.
+ * The webhook handler: one attempt round per claimed webhook. It requests the webhook's URL
+ * (signed, form-encoded POST or GET with the query), and when that fails its fallback URL; 2xx
+ * means delivered. Every request lands in the attempt log. A failed round is due again after a
+ * back-off ({@link retryDelay}) for the schedule's span ({@link retryRounds} rounds in all),
+ * then the webhook is marked failed. When a webhook finishes either way, the next pending
+ * webhook of its order key becomes due, in the same transaction. HTTP failures never throw.
+ * A single webhook is a batch of one: there is no other path.
  */
-export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
+export function webhookHandler(deps: WebhookHandlerDeps): WebhookBatch {
   const { store, clock } = deps;
   const timeoutMs = deps.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs;
   const backoff: RetrySchedule = { ...RETRY_DEFAULTS, ...deps.retry };
@@ -205,12 +226,6 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
   const outbound = deps.outbound ?? defaultOutbound;
   // The redirects and the fallback URL of a round count against the webhook's own origin.
   const keysOf = (w: Webhook): GateKeys => ({ origins: [originOf(w.url)], account: w.accountSid });
-  /**
-   * A job that found every waiting place of the gate taken comes back after one request
-   * timeout, the longest a slot stays taken (instead of circling through the database).
-   */
-  const crowded = (): JobOutcome => ({ retryAt: clock.now() + timeoutMs });
-
   async function send(
     w: Webhook,
     target: { url: string; method: WebhookMethod },
@@ -360,149 +375,66 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
     });
   };
 
-  /** Where a round another worker settled first leaves its job: the stored state decides. */
-  async function deferred(w: Webhook, now: number): Promise<JobOutcome> {
-    const current = await store.webhooks.get(w.id);
-    return current?.status === 'pending'
-      ? { retryAt: now + retryDelay(current.attempts, backoff, random) }
-      : { done: true };
-  }
-
-  /**
-   * One webhook on its own: read, then its round and settlement as background work ({@link
-   * Later}) once its origin and account have a free slot.
-   */
-  const single = async (
-    job: OutboxJob,
-    ctx?: { signal?: AbortSignal },
-  ): Promise<JobOutcome | Later> => {
-    const id = Number(job.ref);
-    const w = Number.isSafeInteger(id) ? await store.webhooks.get(id) : undefined;
-    if (!w || w.status !== 'pending') return { done: true };
-    // Not the head of its chain: the webhook before it enqueues this one when it finishes.
-    if (await store.webhooks.hasPendingBefore(w.orderKey, w.id)) return { done: true };
-    const account = await store.accounts.get(w.accountSid);
-    const running = gate.run(keysOf(w), () => deliver(w, account), ctx?.signal);
-    return running
-      ? { later: running.catch((e: unknown) => calledOff(e, clock.now())) }
-      : crowded();
-  };
-
-  /** One round of a webhook and its settlement, in its own transaction. */
-  const deliver = async (w: Webhook, account: Account | undefined): Promise<JobOutcome> => {
-    const round = await attemptRound(w, account);
-    const { sent, status, retryAt } = round;
-    const now = clock.now();
-    const applied = await store.transaction(async (tx) => {
-      const ok = await tx.webhooks.completeRound(
-        w.id,
-        { expectedAttempts: w.attempts, status },
-        now,
-      );
-      const answered = sent.find((s) => s.ok);
-      let note: string | undefined;
-      if (ok && answered && deps.onResponse?.kinds.includes(w.kind)) {
-        const r = await deps.onResponse.handle(
-          tx,
-          w,
-          {
-            url: answered.documentUrl ?? answered.url,
-            status: answered.responseStatus ?? 0,
-            contentType: answered.contentType ?? '',
-            body: answered.body ?? '',
-            truncated: answered.truncated ?? false,
-          },
-          now,
-        );
-        note = r?.error;
-      }
-      await tx.webhooks.recordAttempts(attemptRows(round, note));
-      if (ok && status !== 'pending') await enqueueNextWebhook(tx, w.orderKey, now);
-      return ok;
-    });
-    if (applied) return retryAt === null ? { done: true } : { retryAt };
-    // Another worker settled this round first (an expired lease); defer to the stored state.
-    return deferred(w, now);
-  };
-
-  /**
-   * Many webhook jobs at once: one read for the webhooks and one for their chains' heads, every
-   * request in flight together as far as the gate lets it (its origin and account have a free
-   * slot; the others wait in memory for theirs), and the results settled in waves as they come
-   * back — each wave one transaction with multi-row statements (rounds, attempt log, the
-   * chains' next jobs, the finished jobs). The batch returns once every request is settled, or
-   * after {@link LANE_HOLD_MS}: requests still waiting or in flight then go on as background
-   * work ({@link Later}), so a batch never waits on its slowest member and its lane goes on to
-   * other jobs. Webhooks whose answer is consumed (TwiML) run through the per-job handler.
-   */
-  const batch: BatchHandler = async (jobs, { owner, signal }) => {
-    const outcomes = new Map<number, BatchOutcome>();
-    const ids = jobs.map((j) => Number(j.ref)).filter((id) => Number.isSafeInteger(id));
-    const webhooks = new Map((await store.webhooks.getMany(ids)).map((w) => [w.id, w]));
-    const heads = await store.webhooks.pendingHeads(
-      [...webhooks.values()].filter((w) => w.status === 'pending').map((w) => w.orderKey),
-    );
-    const accountOf = memoize((sid) => store.accounts.get(sid));
-    let finished: number[] = [];
-    const work: { job: OutboxJob; w: Webhook }[] = [];
-    const taken = new Set<number>();
-    for (const job of jobs) {
-      const w = webhooks.get(Number(job.ref));
-      // Gone, settled, or not the head of its chain (its predecessor enqueues it): done.
-      if (!w || w.status !== 'pending' || heads.get(w.orderKey) !== w.id) {
-        finished.push(job.id);
-      } else if (deps.onResponse?.kinds.includes(w.kind) || taken.has(w.id)) {
-        outcomes.set(job.id, { perJob: true });
-      } else {
-        taken.add(w.id);
-        work.push({ job, w });
-      }
+  /** Gives webhooks whose round was not made or not recorded back to the queue at `runAt`. */
+  const giveBack = async (ids: number[], owner: string, runAt: number): Promise<void> => {
+    if (ids.length === 0) return;
+    try {
+      await store.webhooks.reschedule(ids, owner, runAt);
+    } catch {
+      // Their leases run out and they are claimed again.
     }
+  };
 
-    // Each started job's outcome once its wave is settled (undefined: settled in the wave).
-    const results = new Map<number, JobOutcome | undefined>();
-    const waiting = new Map<number, (r: JobOutcome | undefined) => void>();
-    const finish = (id: number, r: JobOutcome | undefined) => {
-      if (results.has(id)) return;
-      results.set(id, r);
-      waiting.get(id)?.(r);
-    };
-    const ready: { job: OutboxJob; round?: Round; error?: unknown }[] = [];
-    const started: OutboxJob[] = [];
-    let wake: (() => void) | null = null;
-    for (const { job, w } of work) {
+  /**
+   * A claimed batch: every request in flight together as far as the gate lets it (its origin
+   * and account have a free slot; the others wait in memory for theirs), and the results
+   * settled in waves as they come back — each wave one transaction with multi-row statements
+   * (rounds, the TwiML of answered inbound webhooks, attempt log, the chains' next webhooks
+   * made due). It returns once every request is settled, or after {@link LANE_HOLD_MS}: the
+   * rest goes on in the background (`rest`), so a batch never holds its lane for its slowest
+   * member. A webhook that finds every waiting place of the gate taken comes back after one
+   * request timeout, the longest a slot stays taken.
+   */
+  return async (webhooks, { owner, signal, wake, consumed }) => {
+    const accountOf = memoize((sid) => store.accounts.get(sid));
+    const ready: { w: Webhook; round?: Round; error?: unknown }[] = [];
+    const started: Webhook[] = [];
+    const crowded: number[] = [];
+    let wakeWave: (() => void) | null = null;
+    for (const w of webhooks) {
       const running = gate.run(
         keysOf(w),
         async () => attemptRound(w, await accountOf(w.accountSid)),
         signal,
       );
       if (!running) {
-        outcomes.set(job.id, crowded());
+        crowded.push(w.id);
         continue;
       }
-      started.push(job);
+      started.push(w);
       void running
         .then(
-          (round) => ready.push({ job, round }),
-          (error: unknown) => ready.push({ job, error }),
+          (round) => ready.push({ w, round }),
+          (error: unknown) => ready.push({ w, error }),
         )
-        .finally(() => wake?.());
+        .finally(() => wakeWave?.());
     }
+    await giveBack(crowded, owner, clock.now() + timeoutMs);
     const arrival = (ms: number) =>
       new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
-        wake = () => {
+        wakeWave = () => {
           clearTimeout(t);
           resolve();
         };
-      }).finally(() => (wake = null));
+      }).finally(() => (wakeWave = null));
 
     const waves = async () => {
       let remaining = started.length;
-      do {
+      while (remaining > 0) {
         // A wave: the first results, plus whatever else arrives within WAVE_MS (all of them,
         // from a fast receiver); a slow receiver only delays its own webhooks.
-        while (ready.length === 0 && remaining > 0) await arrival(timeoutMs);
+        while (ready.length === 0) await arrival(timeoutMs);
         const waveStart = performance.now();
         for (let left = WAVE_MS; ready.length < remaining && left > 0;) {
           await arrival(left);
@@ -510,98 +442,108 @@ export function webhookHandler(deps: WebhookHandlerDeps): JobHandler {
         }
         const wave = ready.splice(0);
         remaining -= wave.length;
-        const rounds = wave.flatMap((r) => (r.round ? [{ job: r.job, round: r.round }] : []));
-        for (const r of wave) {
-          if (r.round) continue;
-          // Called off by a stop before it started, or the account could not be read.
-          const now = clock.now();
-          const aborted = r.error instanceof GateAborted;
-          finish(r.job.id, { retryAt: aborted ? now : now + WAVE_FAILURE_RETRY_MS });
-        }
-        const settling = finished;
-        finished = [];
-        if (rounds.length === 0 && settling.length === 0) continue;
+        const rounds = wave.flatMap((r) => (r.round ? [r.round] : []));
         const now = clock.now();
-        let applied: Set<number>;
+        // Called off by a stop before it started (due again at once), or the account could
+        // not be read (after a pause).
+        const failed = wave.filter((r) => !r.round);
+        const aborted = failed.filter((r) => r.error instanceof GateAborted).map((r) => r.w.id);
+        const broken = failed.filter((r) => !(r.error instanceof GateAborted)).map((r) => r.w.id);
+        await giveBack(aborted, owner, now);
+        await giveBack(broken, owner, now + WAVE_FAILURE_RETRY_MS);
+        if (rounds.length === 0) continue;
         try {
-          applied = await settleWave(rounds, settling, now, owner);
+          const moved = await settleWave(rounds, now);
+          if (moved.next) wake?.();
+          if (moved.consumed) consumed?.();
         } catch (err) {
           // The wave's transaction failed (a database error): its requests were made but are
           // not on record. Retry each after a pause, like a failed delivery (at least once),
-          // instead of at once while this batch's other requests are still in flight; keep going.
+          // instead of at once while this batch's other requests are still in flight.
           deps.log?.error(
             { err, webhooks: rounds.length, retryInMs: WAVE_FAILURE_RETRY_MS },
             'webhook results could not be recorded (database error): sending them again later',
           );
-          for (const { job } of rounds) finish(job.id, { retryAt: now + WAVE_FAILURE_RETRY_MS });
-          for (const id of settling) finish(id, { done: true });
-          continue;
+          await giveBack(
+            rounds.map((r) => r.w.id),
+            owner,
+            now + WAVE_FAILURE_RETRY_MS,
+          );
         }
-        for (const { job, round: r } of rounds) {
-          if (!applied.has(r.w.id)) finish(job.id, await deferred(r.w, now));
-          else finish(job.id, r.retryAt === null ? undefined : { retryAt: r.retryAt });
-        }
-      } while (remaining > 0);
+      }
     };
-    const settled = waves().catch((err: unknown) => {
-      // A read failed (deferred()): whatever is not settled yet is tried again after a pause.
-      deps.log?.error(
-        { err, retryInMs: WAVE_FAILURE_RETRY_MS },
-        'webhook batch failed to read its state (database error): its unsettled webhooks are tried again later',
-      );
-      const retryAt = clock.now() + WAVE_FAILURE_RETRY_MS;
-      for (const job of started) finish(job.id, { retryAt });
-    });
-
+    const rest = waves();
     let hold: NodeJS.Timeout | undefined;
     await Promise.race([
-      settled,
+      rest,
       new Promise<void>((resolve) => (hold = setTimeout(resolve, LANE_HOLD_MS))),
     ]);
     clearTimeout(hold);
-    for (const [id, r] of results) if (r) outcomes.set(id, r);
-    // Jobs with nothing to do that no wave has taken yet: the runner completes them.
-    for (const id of finished) outcomes.set(id, { done: true });
-    finished = [];
-    for (const job of started) {
-      if (results.has(job.id)) continue;
-      outcomes.set(job.id, { later: new Promise((resolve) => waiting.set(job.id, resolve)) });
-    }
-    return outcomes;
+    return { rest };
   };
 
-  /** One wave in one transaction: rounds, attempt log, the chains' next jobs, finished jobs. */
-  const settleWave = (
-    rounds: { job: OutboxJob; round: Round }[],
-    finished: number[],
+  /**
+   * One wave in one transaction: rounds, the TwiML of answered inbound webhooks, the attempt
+   * log, and the next webhook of each finished chain made due. Whether any chain moved on, and
+   * whether any answer was consumed.
+   */
+  async function settleWave(
+    rounds: Round[],
     now: number,
-    owner: string,
-  ): Promise<Set<number>> =>
-    store.transaction(async (tx) => {
+  ): Promise<{ next: boolean; consumed: boolean }> {
+    return store.transaction(async (tx) => {
       const ok = await tx.webhooks.completeRounds(
-        rounds.map(({ round: r }) => ({
+        rounds.map((r) => ({
           id: r.w.id,
           expectedAttempts: r.w.attempts,
           status: r.status,
+          retryAt: r.retryAt,
         })),
         now,
       );
-      await tx.webhooks.recordAttempts(rounds.flatMap(({ round }) => attemptRows(round)));
-      await enqueueNextWebhooks(
-        tx,
-        rounds
-          .filter(({ round: r }) => ok.has(r.w.id) && r.status !== 'pending')
-          .map(({ round: r }) => r.w.orderKey),
+      const rows: Omit<WebhookAttempt, 'id'>[] = [];
+      let consumed = false;
+      for (const r of rounds) {
+        const note = ok.has(r.w.id) ? await consume(tx, r, now) : undefined;
+        consumed ||= note !== undefined;
+        rows.push(...attemptRows(r, note?.error));
+      }
+      await tx.webhooks.recordAttempts(rows);
+      // Rounds another worker settled first (an expired lease) are its to hand on.
+      const finished = rounds.filter((r) => ok.has(r.w.id) && r.status !== 'pending');
+      await tx.webhooks.activate(
+        finished.map((r) => r.w.orderKey),
         now,
       );
-      const done = rounds
-        .filter(({ round: r }) => ok.has(r.w.id) && r.retryAt === null)
-        .map(({ job }) => job.id);
-      await tx.outbox.completeMany([...finished, ...done], owner);
-      return ok;
+      return { next: finished.length > 0, consumed };
     });
+  }
 
-  return Object.assign(single, { batch });
+  /**
+   * Hands the answer of a delivered webhook whose body is consumed (TwiML) to its consumer;
+   * undefined when there was none to hand over.
+   */
+  async function consume(
+    tx: Store,
+    r: Round,
+    now: number,
+  ): Promise<{ error?: string } | undefined> {
+    const answered = r.sent.find((s) => s.ok);
+    if (!answered || !deps.onResponse?.kinds.includes(r.w.kind)) return undefined;
+    const out = await deps.onResponse.handle(
+      tx,
+      r.w,
+      {
+        url: answered.documentUrl ?? answered.url,
+        status: answered.responseStatus ?? 0,
+        contentType: answered.contentType ?? '',
+        body: answered.body ?? '',
+        truncated: answered.truncated ?? false,
+      },
+      now,
+    );
+    return { ...(out?.error !== undefined && { error: out.error }) };
+  }
 }
 
 /** How long a batch gathers finished requests before settling them together. */

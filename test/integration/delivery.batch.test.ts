@@ -8,22 +8,13 @@ import { DEFAULT_PRICES } from '../../src/delivery/pricing.js';
 import { simulatorCarrier } from '../../src/delivery/simulator/sim.carrier.js';
 import { SimNetwork } from '../../src/delivery/simulator/sim.network.js';
 import { statusCallbacks } from '../../src/delivery/status-callbacks.js';
-import {
-  finalOutcome,
-  type BatchOutcome,
-  type JobHandler,
-  type Later,
-} from '../../src/jobs/job.js';
+import type { JobHandler } from '../../src/jobs/job.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import type { Message } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import { MAIN_SID, MAIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
 import { openTestStore } from '../support/stores.js';
-import {
-  enqueueWebhooks,
-  WEBHOOK_JOB_KIND,
-  type WebhookRequest,
-} from '../../src/webhooks/webhooks.enqueue.js';
+import { enqueueWebhooks, type WebhookRequest } from '../../src/webhooks/webhooks.enqueue.js';
 import { webhookHandler } from '../../src/webhooks/webhooks.handler.js';
 import { messageRecord } from '../support/records.js';
 
@@ -33,22 +24,13 @@ const FROM = '+14155552345';
 const UNDELIVERED = '+14155559001';
 const FAILED = '+14155559002';
 
-/** Leases every due webhook job (up to 100) to owner `o` for a minute. */
-/**
- * A batch's outcomes once its background work ({@link Later}) has ended, as the runner applies
- * them: jobs settled in the batch's own transactions are left out.
- */
-async function settledOutcomes(outcomes: Map<number, BatchOutcome>) {
-  const out = new Map<number, BatchOutcome>();
-  for (const [id, o] of outcomes) {
-    const final = 'later' in o ? await o.later : o;
-    if (final) out.set(id, final);
-  }
-  return out;
-}
-
+/** Leases every due webhook (up to 100) to owner `o` for a minute. */
 const claimWebhooks = (store: Store, now: number) =>
-  store.outbox.claim({ kinds: [WEBHOOK_JOB_KIND], owner: 'o', now, limit: 100, leaseMs: 60_000 });
+  store.webhooks.claim({ owner: 'o', now, limit: 100, leaseMs: 60_000 });
+
+/** Webhooks in the queue with a due time (pending chain heads), whenever due. */
+const queued = async (store: Store) =>
+  (await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).jobs;
 
 const readBody = (req: IncomingMessage) =>
   new Promise<string>((ok) => {
@@ -138,7 +120,8 @@ describe('batched delivery through a server', () => {
     const events = await t.http('GET', `/loft/v1/Accounts/${MAIN_SID}/Messages/${sids[1]}/Events`);
     expect(events.status).toBe(200);
     expect(JSON.stringify(events.json)).toContain('delivered');
-    expect(await t.server.store.outbox.count(['dispatch', 'sim-dlr', 'webhook'])).toBe(0);
+    expect(await t.server.store.outbox.count(['dispatch', 'sim-dlr'])).toBe(0);
+    expect(await queued(t.server.store)).toBe(0);
   });
 });
 
@@ -369,24 +352,23 @@ describe('webhook batches', () => {
       clock.now(),
     );
     const claim = () => claimWebhooks(store, clock.now());
-    // Only each chain's head has a job.
+    // Only each chain's head is due.
     const first = await claim();
-    const byN = async (id: string) => (await store.webhooks.get(Number(id)))?.params['N'];
-    expect(await Promise.all(first.map((j) => byN(j.ref)))).toEqual(['1', '3', '4', '5']);
-    const outcomes = await settledOutcomes(await h.batch!(first, { owner: 'o' }));
+    expect(first.map((x) => x.params['N'])).toEqual(['1', '3', '4', '5']);
+    await (
+      await h(first, { owner: 'o' })
+    ).rest;
     expect(hits.sort()).toEqual(['/fail 3', '/fail 4', '/ok 1', '/ok 4']);
-    // The failed round is rescheduled by the runner; the rest were settled in the batch.
-    const retried = first.find((j) => outcomes.has(j.id));
-    expect(outcomes.size).toBe(1);
-    expect(await byN(retried!.ref)).toBe('3');
-    expect(outcomes.get(retried!.id)).toEqual({ retryAt: clock.now() + 1250 });
-    const ws = await store.webhooks.getMany(first.map((j) => Number(j.ref)));
-    const state = Object.fromEntries(ws.map((x) => [x.params['N'], [x.status, x.attempts]]));
+    const ws = await store.webhooks.getMany(first.map((x) => x.id));
+    const state = Object.fromEntries(
+      ws.map((x) => [x.params['N'], [x.status, x.attempts, x.runAt]]),
+    );
+    // The failed round is due again after its back-off; the rest are settled (never due).
     expect(state).toEqual({
-      '1': ['delivered', 1],
-      '3': ['pending', 1],
-      '4': ['delivered', 1],
-      '5': ['failed', 1],
+      '1': ['delivered', 1, null],
+      '3': ['pending', 1, clock.now() + 1250],
+      '4': ['delivered', 1, null],
+      '5': ['failed', 1, null],
     });
     const three = ws.find((x) => x.params['N'] === '3')!;
     expect((await store.webhooks.attemptsForWebhook(three.id)).map((a) => a.nextRetryAt)).toEqual([
@@ -396,16 +378,19 @@ describe('webhook batches', () => {
     expect((await store.webhooks.attemptsForWebhook(four.id)).map((a) => a.responseStatus)).toEqual(
       [500, 200],
     );
-    // The chains moved on: 2 after 1, 6 after 5; the retried job is still leased.
+    // The chains moved on: 2 after 1, 6 after 5; 3 waits for its retry.
     const next = await claim();
-    // (Their job ids depend on which wave settled first: compare as a set.)
-    expect((await Promise.all(next.map((j) => byN(j.ref)))).sort()).toEqual(['2', '6']);
-    expect(await settledOutcomes(await h.batch!(next, { owner: 'o' }))).toEqual(new Map());
+    expect(next.map((x) => x.params['N']).sort()).toEqual(['2', '6']);
+    await (
+      await h(next, { owner: 'o' })
+    ).rest;
     expect(hits.filter((x) => x.endsWith(' 2') || x.endsWith(' 6')).sort()).toEqual([
       '/ok 2',
       '/ok 6',
     ]);
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(1);
+    expect(await queued(store)).toBe(1);
+    clock.advance(1250);
+    expect((await claim()).map((x) => x.params['N'])).toEqual(['3']);
   });
 
   it('settles fast receivers without waiting for a slow one, which goes on in the background', async () => {
@@ -419,35 +404,28 @@ describe('webhook batches', () => {
       method: 'POST',
       params: { N: n },
     });
-    const before = await store.outbox.count([WEBHOOK_JOB_KIND]);
+    const before = await queued(store);
     await enqueueWebhooks(
       store,
       [req('slow', '/slow'), ...['a', 'b', 'c'].map((n) => req(n, '/ok'))],
       clock.now(),
     );
-    const jobs = await claimWebhooks(store, clock.now());
-    // Only this test's four: the job left by the test before is still leased.
-    expect(jobs).toHaveLength(4);
+    const claimed = await claimWebhooks(store, clock.now());
+    // Only this test's four: the webhook left by the test before is not due yet.
+    expect(claimed).toHaveLength(4);
     const settled = async () => {
-      const ws = await store.webhooks.getMany(jobs.map((j) => Number(j.ref)));
+      const ws = await store.webhooks.getMany(claimed.map((w) => w.id));
       return ws.filter((w) => w.status === 'delivered').map((w) => w.params['N']);
     };
-    const all = await store.webhooks.getMany(jobs.map((j) => Number(j.ref)));
-    const slowId = all.find((w) => w.params['N'] === 'slow')?.id;
-    const slowJob = jobs.find((j) => Number(j.ref) === slowId);
     // The batch returns before the slow receiver answers (a second later): that one goes on in
     // the background, and the fast ones are settled without waiting for it.
-    const outcomes = await h.batch!(jobs, { owner: 'o' });
-    const slow = outcomes.get(slowJob!.id);
-    expect(slow && 'later' in slow).toBe(true);
-    const fast = new Map([...outcomes].filter(([id]) => id !== slowJob!.id));
-    expect(await settledOutcomes(fast)).toEqual(new Map());
+    const { rest } = await h(claimed, { owner: 'o' });
     expect((await settled()).sort()).toEqual(['a', 'b', 'c']);
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(before + 1);
-    // Settled in its own wave once answered: nothing left for the runner to do.
-    expect(await finalOutcome(slow as Later)).toBeUndefined();
+    expect(await queued(store)).toBe(before + 1);
+    // Settled in its own wave once answered.
+    await rest;
     expect((await settled()).sort()).toEqual(['a', 'b', 'c', 'slow']);
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(before);
+    expect(await queued(store)).toBe(before);
   });
 
   it('a wave that cannot be recorded is retried later, not sent again at once', async () => {
@@ -472,16 +450,17 @@ describe('webhook batches', () => {
       ],
       clock.now(),
     );
-    const jobs = await claimWebhooks(store, clock.now());
-    const mine = [];
-    for (const j of jobs) {
-      if ((await store.webhooks.get(Number(j.ref)))?.orderKey === 'W1') mine.push(j);
-    }
+    const mine = (await claimWebhooks(store, clock.now())).filter((w) => w.orderKey === 'W1');
     expect(mine).toHaveLength(1);
-    const outcomes = await settledOutcomes(await h.batch!(mine, { owner: 'o' }));
-    // Sent once; the job comes back later (at least once), never per-job right away.
+    await (
+      await h(mine, { owner: 'o' })
+    ).rest;
+    // Sent once; the webhook is due again later (at least once), not right away.
     expect(hits.filter((x) => x === '/ok w1')).toHaveLength(1);
-    const outcome = outcomes.get(mine[0]!.id);
-    expect(outcome).toEqual({ retryAt: clock.now() + 5_000 });
+    expect(await store.webhooks.get(mine[0]!.id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      runAt: clock.now() + 5_000,
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import type { StatusCallbacks } from '../../src/delivery/lifecycle.js';
@@ -5,43 +6,85 @@ import { DEFAULT_PRICES } from '../../src/delivery/pricing.js';
 import { simulatorCarrier } from '../../src/delivery/simulator/sim.carrier.js';
 import { SimNetwork } from '../../src/delivery/simulator/sim.network.js';
 import { createPipeline, type Pipeline } from '../../src/delivery/pipeline.js';
-import { withJobHandOff } from '../../src/jobs/handoff.store.js';
-import type { BatchHandler, JobHandler } from '../../src/jobs/job.js';
+import { randomIds } from '../../src/ids.js';
+import { createReply } from '../../src/messages/messages.reply.js';
 import type { Message } from '../../src/store/records.js';
-import type { OutboxJob, Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { twimlResponseHandler } from '../../src/twiml/twiml.execute.js';
+import { enqueueWebhooks, type WebhookRequest } from '../../src/webhooks/webhooks.enqueue.js';
+import { webhookHandler } from '../../src/webhooks/webhooks.handler.js';
 import { countingClaims } from '../support/claims.js';
 import { messageRecord } from '../support/records.js';
 import { openTestStore } from '../support/stores.js';
 import { until } from '../support/until.js';
 
 // The delivery pipeline of the process that accepts a message takes its job from memory (the
-// job is stored leased to it), and so does its webhook runner with the jobs the handlers queue
-// (status callbacks, a chain's next webhook): without, every create batch, delivery batch and
-// webhook wave cost claim queries.
+// job is stored leased to it); the status callbacks its handlers queue wake its webhook queue
+// once they commit, and the replies TwiML queues wake delivery: with polls a minute apart,
+// only those wake-ups get the work done in time.
 const ACCOUNT = 'AC' + 'f3'.repeat(16);
+const TOKEN = 'f3'.repeat(16);
 
 let store: Store;
+let rx: Server;
+let base = '';
+/** The `N` parameter of each request the receiver got, in order. */
+const got: string[] = [];
+/** What the receiver answers (TwiML for the reply test). */
+let answer = '';
 beforeAll(async () => {
   store = await openTestStore();
+  await store.accounts.insert({
+    sid: ACCOUNT,
+    ownerAccountSid: ACCOUNT,
+    friendlyName: 'handoff',
+    authToken: TOKEN,
+    status: 'active',
+    type: 'Full',
+    dateCreated: 0,
+    dateUpdated: 0,
+  });
+  rx = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      got.push(new URLSearchParams(body).get('N') ?? '');
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(answer);
+    });
+  });
+  await new Promise<void>((ok) => rx.listen(0, '127.0.0.1', ok));
+  const addr = rx.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 });
-afterAll(() => store.close());
+afterAll(async () => {
+  await store.close();
+  await new Promise((ok) => rx.close(ok));
+});
 
 /**
- * A pipeline over a store that counts claim queries by kind, its handlers on the store wrapped
- * for hand-off. With `callbacks`, each message queues a webhook job; webhook jobs with a `next`
- * payload queue one more (a chain), and `ran` lists the refs the webhook runner ran. A
- * `perJobWebhooks` runner has no batch form, so its jobs cannot be handed over.
+ * A pipeline over a store that counts claim queries by kind. With `callbacks`, each delivered
+ * message queues two webhooks to the receiver (a chain: `<sid>:1`, then `<sid>:2`); with
+ * `twiml`, an `inbound` webhook's answer is consumed as TwiML and its replies queued.
  */
-function pipeline(owner: string, opts: { callbacks?: boolean; perJobWebhooks?: boolean } = {}) {
+function pipeline(owner: string, opts: { callbacks?: boolean } = {}) {
   const { store: counted, claims } = countingClaims(store);
-  const built: { p?: Pipeline } = {};
-  const handlers = withJobHandOff(counted, () => built.p?.router);
-  const ran: string[] = [];
-  const queue = (tx: Store, ref: string, payload: Record<string, unknown>) =>
-    tx.outbox.enqueue([{ kind: 'webhook', ref, payload, runAt: Date.now() }]);
+  const request = (sid: string, n: string, kind = 'status-callback'): WebhookRequest => ({
+    accountSid: ACCOUNT,
+    orderKey: sid,
+    kind,
+    url: `${base}/hook`,
+    method: 'POST',
+    params: { N: n },
+  });
   const callbacks: StatusCallbacks = Object.assign(
     async (tx: Store, m: Message) => {
-      if (opts.callbacks && m.status === 'delivered') await queue(tx, m.sid, { next: true });
+      if (opts.callbacks && m.status === 'delivered') {
+        await enqueueWebhooks(
+          tx,
+          [request(m.sid, `${m.sid}:1`), request(m.sid, `${m.sid}:2`)],
+          Date.now(),
+        );
+      }
     },
     {
       many: async (tx: Store, items: ReadonlyArray<{ message: Message }>) => {
@@ -49,33 +92,22 @@ function pipeline(owner: string, opts: { callbacks?: boolean; perJobWebhooks?: b
       },
     },
   );
-  const one = async (job: OutboxJob) => {
-    ran.push(`${job.ref}${job.payload['next'] ? '' : ':next'}`);
-    if (job.payload['next']) await handlers.transaction((tx) => queue(tx, job.ref, {}));
-  };
-  const batch: BatchHandler = async (jobs, { owner: lease }) => {
-    for (const job of jobs) await one(job);
-    await handlers.outbox.completeMany(
-      jobs.map((j) => j.id),
-      lease,
-    );
-    return new Map();
-  };
-  const single: JobHandler = async (job) => (await one(job), { done: true });
-  const webhook: JobHandler = opts.perJobWebhooks ? single : Object.assign(single, { batch });
   const p = createPipeline({
     store: counted,
     clock: systemClock,
     carrier: simulatorCarrier(new SimNetwork({ deliveryDelayMs: 0, seed: owner })),
     prices: DEFAULT_PRICES,
     callbacks,
-    extraHandlers: { webhook },
+    webhooks: webhookHandler({
+      store: counted,
+      clock: systemClock,
+      onResponse: twimlResponseHandler({ clock: systemClock, ids: randomIds(), createReply }),
+    }),
     owner,
     // Only wake-ups make claims here, not polls.
     pollMs: 60_000,
   });
-  built.p = p;
-  return { p, claims, ran, handlers };
+  return { p, claims, request };
 }
 
 /** Stores a message as the Messages service does: leased when the pipeline takes it. */
@@ -128,47 +160,50 @@ it('a delivering process takes its new messages from memory: no claim query', as
   });
 });
 
-it('webhook jobs queued by delivery and by webhooks reach the webhook runner from memory', async () => {
+it('status callbacks queued by delivery, and the next of a chain, are sent without a poll', async () => {
   const t = pipeline('handoff-callbacks', { callbacks: true });
+  got.length = 0;
   await started(t, async () => {
     const sids: string[] = [];
     for (let i = 0; i < 5; i++) sids.push((await create(t.p)).message.sid);
-    const want = sids.flatMap((sid) => [sid, `${sid}:next`]).sort();
-    await until(() => (t.ran.length >= want.length ? true : undefined), 5_000);
-    expect([...t.ran].sort()).toEqual(want);
-    expect(t.claims).toEqual([]);
-    // Every job is settled by its owner: nothing left behind. A job's row goes once its work
-    // ends, which may be just after the handler has recorded its run (background work).
+    const want = sids.flatMap((sid) => [`${sid}:1`, `${sid}:2`]);
+    await until(() => (got.length >= want.length ? true : undefined), 5_000);
+    expect([...got].sort()).toEqual([...want].sort());
+    // In order per message.
+    for (const sid of sids) expect(got.indexOf(`${sid}:1`)).toBeLessThan(got.indexOf(`${sid}:2`));
+    // Nothing is left queued, and dispatch was never claimed.
     await until(
-      async () => ((await store.outbox.count(['webhook', 'dispatch'])) === 0 ? true : undefined),
+      async () =>
+        (await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).jobs === 0 ? true : undefined,
       5_000,
     );
+    expect(t.claims).toEqual([]);
   });
 });
 
-it('a job stored unleased wakes its runner for a claim', async () => {
-  // No batch form: the webhook runner cannot take jobs from memory, so they are claimed.
-  const t = pipeline('handoff-unleased', { callbacks: true, perJobWebhooks: true });
-  await started(t, async () => {
-    const { message } = await create(t.p);
-    // Polls are a minute apart: only the router's wake-up gets both jobs claimed in time.
-    await until(() => (t.ran.length >= 2 ? true : undefined), 5_000);
-    expect(t.ran).toEqual([message.sid, `${message.sid}:next`]);
-    expect(t.claims).toContain('webhook');
-    expect(t.claims).not.toContain('dispatch');
-  });
-});
-
-it("a message stored through the handlers' store unleased (a TwiML reply) wakes delivery", async () => {
+it('a TwiML reply queued by a webhook wakes delivery for a claim', async () => {
   const t = pipeline('handoff-reply');
+  answer = '<Response><Message>pong</Message></Response>';
   await started(t, async () => {
-    const now = Date.now();
-    const reply = messageRecord(ACCOUNT, { from: '+14155552345', dateCreated: now });
-    await t.handlers.transaction((tx) =>
-      tx.messages.insert(reply, { kind: 'dispatch', runAt: now }),
-    );
-    // Polls are a minute apart: only the announcement after the commit gets it sent in time.
-    await delivered(reply.sid);
+    const inbound = messageRecord(ACCOUNT, {
+      from: '+14155550100',
+      to: '+14155552345',
+      direction: 'inbound',
+      status: 'received',
+    });
+    await store.messages.insert(inbound);
+    await enqueueWebhooks(store, [t.request(inbound.sid, 'in', 'inbound')], Date.now());
+    t.p.notifyWebhooks();
+    // Polls are a minute apart: only the wake-up after the wave gets the reply sent in time.
+    const reply = await until(async () => {
+      const list = await store.messages.list(
+        { accountSid: ACCOUNT, to: '+14155550100', tags: [] },
+        { limit: 5, direction: 'after' },
+      );
+      const m = list.find((x) => x.body === 'pong');
+      return m?.status === 'delivered' ? m : undefined;
+    }, 5_000);
+    expect(reply.body).toBe('pong');
     expect(t.claims).toContain('dispatch');
   });
 });

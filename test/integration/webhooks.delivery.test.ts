@@ -3,15 +3,19 @@ import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { finalOutcome, type JobHandler } from '../../src/jobs/job.js';
 import type { Message } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import {
   enqueueStatusCallback,
   type StatusCallbackMessage,
 } from '../../src/webhooks/status-callback.js';
-import { enqueueWebhook, WEBHOOK_JOB_KIND } from '../../src/webhooks/webhooks.enqueue.js';
-import { webhookHandler, type WebhookHandlerDeps } from '../../src/webhooks/webhooks.handler.js';
+import { enqueueWebhook } from '../../src/webhooks/webhooks.enqueue.js';
+import {
+  webhookHandler,
+  type WebhookBatch,
+  type WebhookHandlerDeps,
+} from '../../src/webhooks/webhooks.handler.js';
+import { WebhookQueue } from '../../src/webhooks/webhooks.queue.js';
 import { openTestStore } from '../support/stores.js';
 
 const AC = 'AC' + '11'.repeat(16);
@@ -98,7 +102,6 @@ const closers: Array<() => Promise<void>> = [];
 
 beforeEach(async () => {
   clock = new ManualClock(T0);
-  scheduled.clear();
   store = await openTestStore();
   for (const [sid, token] of [
     [AC, TOKEN],
@@ -128,45 +131,27 @@ async function startReceiver(reply?: (req: Received, n: number) => Reply) {
   return r;
 }
 
-const handler = (over: Partial<WebhookHandlerDeps> = {}): JobHandler =>
+const handler = (over: Partial<WebhookHandlerDeps> = {}): WebhookBatch =>
   webhookHandler({ store, clock, random: () => 0.5, timeoutMs: 2_000, ...over });
 
-/** Jobs the runner would still hold: id → runAt. */
-const scheduled = new Map<number, number>();
+/** Webhooks in the queue with a due time (pending chain heads), whenever due. */
+const queued = async () => (await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).jobs;
 
-/** What a runner does once: claim every due webhook job, run it, complete or reschedule it. */
-async function drain(h: JobHandler): Promise<number> {
-  let ran = 0;
-  for (;;) {
-    const jobs = await store.outbox.claim({
-      kinds: [WEBHOOK_JOB_KIND],
-      owner: 'test',
-      now: clock.now(),
-      limit: 10,
-      leaseMs: 60_000,
-    });
-    if (jobs.length === 0) return ran;
-    for (const job of jobs) {
-      ran++;
-      // The runner waits for the background part of the work, as here.
-      const outcome = await finalOutcome(h(job));
-      if (!outcome || 'done' in outcome) {
-        await store.outbox.complete(job.id);
-        scheduled.delete(job.id);
-      } else {
-        await store.outbox.retry(job.id, outcome.retryAt, outcome.payload);
-        scheduled.set(job.id, outcome.retryAt);
-      }
-    }
-  }
+/**
+ * What the production queue does once: claim every due webhook and send it, settling each
+ * batch before the next claim (the handler's background part included).
+ */
+function drain(h: WebhookBatch): Promise<number> {
+  return new WebhookQueue({ store, clock, send: h, owner: 'test' }).runDue();
 }
 
-/** Drains, then moves the clock to each rescheduled job's time, until nothing is left. */
-async function settle(h: JobHandler, maxSteps = 50): Promise<void> {
+/** Drains, then moves the clock to the next webhook's due time, until nothing is due. */
+async function settle(h: WebhookBatch, maxSteps = 50): Promise<void> {
   for (let i = 0; i < maxSteps; i++) {
     await drain(h);
-    if (scheduled.size === 0) return;
-    clock.set(Math.max(clock.now(), Math.min(...scheduled.values())));
+    const next = (await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).oldestDueAt;
+    if (next === null) return;
+    clock.set(Math.max(clock.now(), next));
   }
   throw new Error('webhooks did not settle');
 }
@@ -225,7 +210,7 @@ describe('webhook delivery', () => {
       attemptedAt: T0,
       nextRetryAt: null,
     });
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
+    expect(await queued()).toBe(0);
   });
 
   it('sends credentials in the URL as Basic auth and signs the URL without them', async () => {
@@ -315,7 +300,7 @@ describe('webhook delivery', () => {
     );
     expect(log.map((a) => a.attemptedAt - T0)).toEqual([0, 1250, 3750, 8750]);
     expect(await store.webhooks.get(w.id)).toMatchObject({ status: 'delivered', attempts: 4 });
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
+    expect(await queued()).toBe(0);
   });
 
   it('gives up once the retry span is covered and marks the webhook failed', async () => {
@@ -332,7 +317,7 @@ describe('webhook delivery', () => {
     expect(await store.webhooks.get(w.id)).toMatchObject({ status: 'failed', attempts: 3 });
     const log = await store.webhooks.attemptsForWebhook(w.id);
     expect(log.map((a) => a.nextRetryAt === null)).toEqual([false, false, true]);
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
+    expect(await queued()).toBe(0);
   });
 
   it('cuts off a hanging receiver at timeoutMs and records the error', async () => {
@@ -475,7 +460,7 @@ describe('webhook delivery', () => {
       await enqueueStatusCallback(store, message({ sid, status }), target, T0);
     }
     // Only the head of the chain has a job: nothing behind it polls.
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(1);
+    expect(await queued()).toBe(1);
 
     await drain(handler()); // `queued`, first try: 500
     // Another message is not held up by this one's retries.
@@ -501,7 +486,7 @@ describe('webhook delivery', () => {
       ['sent', 200],
       ['delivered', 200],
     ]);
-    expect(await store.outbox.count([WEBHOOK_JOB_KIND])).toBe(0);
+    expect(await queued()).toBe(0);
   });
 
   it('follows a redirect as Twilio does (11216), signed for the new URL, same method and body', async () => {
@@ -568,23 +553,29 @@ describe('webhook delivery', () => {
     expect(log[0]?.error).toMatch(/not found/);
   });
 
-  it('ignores a job whose webhook is gone or already finished', async () => {
+  it('takes a webhook whose lease ran out (a dead worker) again; a settled one never', async () => {
     const rx = await startReceiver();
     const h = handler();
-    expect(
-      await h({ id: 1, kind: 'webhook', ref: '12345', payload: {}, runAt: T0, attempts: 0 }),
-    ).toEqual({ done: true });
     const w = await enqueueStatusCallback(
       store,
       message(),
       { url: `${rx.url}/s`, method: 'POST' },
       T0,
     );
-    await settle(h);
-    expect(
-      await h({ id: 2, kind: 'webhook', ref: String(w.id), payload: {}, runAt: T0, attempts: 0 }),
-    ).toEqual({ done: true });
+    const taken = await store.webhooks.claim({
+      owner: 'dead',
+      now: T0,
+      limit: 10,
+      leaseMs: 30_000,
+    });
+    expect(taken.map((x) => x.id)).toEqual([w.id]);
+    expect(await drain(h)).toBe(0);
+    clock.set(T0 + 30_001);
+    expect(await drain(h)).toBe(1);
+    expect(await drain(h)).toBe(0);
     expect(rx.requests).toHaveLength(1);
+    expect(await store.webhooks.get(w.id)).toMatchObject({ status: 'delivered', runAt: null });
+    expect(await queued()).toBe(0);
   });
 
   it('lists an account’s attempts newest first', async () => {

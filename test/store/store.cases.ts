@@ -13,6 +13,8 @@ import type {
   OutboxJob,
   PageRequest,
   Store,
+  Webhook,
+  WebhookStatus,
 } from '../../src/store/store.js';
 import {
   accountRecord,
@@ -130,19 +132,6 @@ async function takeJobs(
 ): Promise<Map<string, number>> {
   const ours = await claimAsOther(store, 'dispatch', now, mine, true);
   return new Map(ours.map((j) => [j.ref, j.id]));
-}
-
-/** The refs of every webhook job in the queue (claimed far in the future, then released). */
-async function webhookJobRefs(store: Store): Promise<string[]> {
-  const jobs = await store.outbox.claim({
-    kinds: ['webhook'],
-    owner: 'w',
-    now: FAR,
-    limit: 100_000,
-    leaseMs: 1,
-  });
-  await store.outbox.releaseAll('w');
-  return jobs.map((j) => j.ref);
 }
 
 /** Walks a listing to its end with keyset cursors, one direction. */
@@ -736,9 +725,9 @@ export const storeCases: StoreCase[] = [
       expect(await store.messages.delete(ac, d.sid)).toBe('in_progress');
       await store.messages.transition(d.sid, { status: 'delivered' }, T0 + 3);
       await store.sim.record(simDelivery(ac, d.sid, handset));
-      const callback = await store.webhooks.insert(webhook(ac, d.sid));
+      // Queued (due): the queue entry is the row itself.
+      const callback = await store.webhooks.insert(webhook(ac, d.sid, { runAt: FAR }));
       await store.webhooks.recordAttempt({ ...attempt, webhookId: callback.id, orderKey: d.sid });
-      await store.outbox.enqueue([{ kind: 'webhook', ref: String(callback.id), runAt: FAR }]);
       await store.media.insertMany([media(ac, d.sid, 0)]);
       await store.feedback.upsert({
         messageSid: d.sid,
@@ -762,7 +751,6 @@ export const storeCases: StoreCase[] = [
       expect(await store.sim.get(d.sid)).toBeUndefined();
       expect(await store.webhooks.get(callback.id)).toBeUndefined();
       expect(await store.webhooks.attempts(d.sid)).toEqual([]);
-      expect(await webhookJobRefs(store)).not.toContain(String(callback.id));
     },
   },
   {
@@ -816,7 +804,7 @@ export const storeCases: StoreCase[] = [
       ];
       // The first finished one has every kind of copy; all must go with it.
       await store.sim.record(simDelivery(ac, first.sid, handset));
-      const hook = await store.webhooks.insert(webhook(ac, first.sid));
+      const hook = await store.webhooks.insert(webhook(ac, first.sid, { runAt: FAR }));
       await store.webhooks.recordAttempt({
         webhookId: hook.id,
         accountSid: ac,
@@ -850,7 +838,7 @@ export const storeCases: StoreCase[] = [
       expect(
         await store.media.list({ accountSid: ac, messageSid: first.sid }, { limit: 5, offset: 0 }),
       ).toEqual([]);
-      expect(await webhookJobRefs(store)).not.toContain(String(hook.id));
+      expect(await store.webhooks.get(hook.id)).toBeUndefined();
       expect(await store.messages.findBySid(other.sid)).toBeDefined();
     },
   },
@@ -1176,6 +1164,11 @@ export const storeCases: StoreCase[] = [
   {
     name: 'webhooks: chains per order key, rounds settle once, attempts are logged',
     async run({ store }) {
+      const round = async (
+        id: number,
+        r: { expectedAttempts: number; status: WebhookStatus },
+        now: number,
+      ) => (await store.webhooks.completeRounds([{ id, ...r }], now)).has(id);
       const ac = sid('AC');
       const key = sid('SM');
       const w1 = await store.webhooks.insert(
@@ -1196,48 +1189,23 @@ export const storeCases: StoreCase[] = [
       expect(await store.webhooks.get(w1.id)).toEqual(w1);
       expect(await store.webhooks.get(999_999_999)).toBeUndefined();
       expect(await store.webhooks.nextPending(key)).toEqual(w1);
-      expect(await store.webhooks.hasPendingBefore(key, w2.id)).toBe(true);
-      expect(await store.webhooks.hasPendingBefore(key, w1.id)).toBe(false);
-      // Inside a transaction (where multi-process stores lock the row found).
-      expect(await store.transaction((tx) => tx.webhooks.hasPendingBefore(key, w2.id))).toBe(true);
+      // Inside a transaction (where multi-process stores lock the rows found).
+      expect(
+        await store.transaction((tx) => tx.webhooks.pendingHeads([key], { lock: true })),
+      ).toEqual(new Map([[key, w1.id]]));
       expect(await store.webhooks.countByOrderKey(key, 'status-callback')).toBe(1);
       expect(await store.webhooks.countByOrderKey(key, 'inbound')).toBe(1);
 
-      expect(
-        await store.webhooks.completeRound(
-          w1.id,
-          { expectedAttempts: 1, status: 'delivered' },
-          T0 + 5,
-        ),
-      ).toBe(false);
-      expect(
-        await store.webhooks.completeRound(
-          w1.id,
-          { expectedAttempts: 0, status: 'pending' },
-          T0 + 5,
-        ),
-      ).toBe(true);
+      expect(await round(w1.id, { expectedAttempts: 1, status: 'delivered' }, T0 + 5)).toBe(false);
+      expect(await round(w1.id, { expectedAttempts: 0, status: 'pending' }, T0 + 5)).toBe(true);
       expect(await store.webhooks.get(w1.id)).toMatchObject({
         attempts: 1,
         status: 'pending',
         updatedAt: T0 + 5,
       });
-      expect(
-        await store.webhooks.completeRound(
-          w1.id,
-          { expectedAttempts: 1, status: 'failed' },
-          T0 + 6,
-        ),
-      ).toBe(true);
-      expect(
-        await store.webhooks.completeRound(
-          w1.id,
-          { expectedAttempts: 1, status: 'failed' },
-          T0 + 7,
-        ),
-      ).toBe(false);
+      expect(await round(w1.id, { expectedAttempts: 1, status: 'failed' }, T0 + 6)).toBe(true);
+      expect(await round(w1.id, { expectedAttempts: 1, status: 'failed' }, T0 + 7)).toBe(false);
       expect(await store.webhooks.nextPending(key)).toEqual(w2);
-      expect(await store.webhooks.hasPendingBefore(key, w2.id)).toBe(false);
       expect(await store.webhooks.countByOrderKey(key, 'status-callback')).toBe(1);
 
       const attempt = {
@@ -1525,33 +1493,66 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
-    name: 'outbox: enqueueLeased stores jobs leased and returns them as claimed',
+    name: 'webhooks: the queue leases due chain heads in one claim; a settled head makes the next due',
     async run({ store }) {
-      const lease = { owner: 'handing-node', until: T0 + 30_000 };
-      // Each ref twice, with different payloads: every id must come back with its own job.
-      const refs = Array.from({ length: 150 }, () => `leased-${sid('SM')}`);
-      const jobs = Array.from({ length: 300 }, (_, i) => ({
-        kind: 'webhook',
-        ref: refs[i % 150]!,
-        payload: { n: i },
-        runAt: T0,
-      }));
-      const got = await store.outbox.enqueueLeased(jobs, lease);
-      expect(got.map(({ id: _id, ...j }) => j).sort((a, b) => a.ref.localeCompare(b.ref))).toEqual(
-        jobs.map((j) => ({ ...j, attempts: 0 })).sort((a, b) => a.ref.localeCompare(b.ref)),
+      const ac = sid('AC');
+      const [ka, kb] = [sid('SM'), sid('SM')];
+      const owner = 'queue-worker';
+      const ids = (list: Webhook[]) =>
+        list.filter((w) => w.orderKey === ka || w.orderKey === kb).map((w) => w.id);
+      const claim = async (now: number, who = owner) =>
+        ids(await store.webhooks.claim({ owner: who, now, limit: 1000, leaseMs: 1000 }));
+      const queuedBefore = (await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).jobs;
+      const [a1, a2, b1] = (await store.webhooks.insertMany([
+        webhook(ac, ka, { runAt: T0 }),
+        webhook(ac, ka),
+        webhook(ac, kb, { runAt: T0 + 10 }),
+      ])) as [number, number, number];
+      expect(await store.webhooks.get(a2)).toMatchObject({ runAt: null });
+      expect((await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).jobs).toBe(
+        queuedBefore + 2,
       );
-      expect(new Set(got.map((j) => j.id)).size).toBe(jobs.length);
-      const mine = new Set(refs);
-      const claimOthers = (now: number) => claimAsOther(store, 'webhook', now, mine, false);
-      // Nobody else takes them while the lease holds; its owner completes them by id…
-      expect(await claimOthers(T0 + 1)).toEqual([]);
-      const [first, ...rest] = got;
-      expect(await store.outbox.completeMany([first!.id], 'other-worker')).toBe(0);
-      expect(await store.outbox.completeMany([first!.id], lease.owner)).toBe(1);
-      // …and once it runs out, the rest are anyone's: the same jobs under the same ids.
-      const byId = (list: OutboxJob[]) => [...list].sort((a, b) => a.id - b.id);
-      expect(byId(await claimOthers(lease.until + 1))).toEqual(byId(rest));
-      await store.outbox.completeMany(rest.map((j) => j.id));
+      // Nothing before it is due; then what is due, oldest first.
+      expect(await claim(T0 - 1)).toEqual([]);
+      expect(await claim(T0 + 10)).toEqual([a1, b1]);
+      // Leased: nobody takes them while the leases hold; a renewed one holds longer.
+      expect(await claim(T0 + 20, 'other')).toEqual([]);
+      await store.webhooks.renew([a1], owner, T0 + 5_000);
+      await store.webhooks.renew([b1], 'not-the-owner', T0 + 5_000);
+      expect(await claim(T0 + 1_011, 'other')).toEqual([b1]);
+      // Given back without a round: due again when asked, attempts unchanged.
+      await store.webhooks.reschedule([b1], owner, T0); // not its owner any more: no effect
+      await store.webhooks.reschedule([b1], 'other', T0 + 2_000);
+      expect(await store.webhooks.get(b1)).toMatchObject({ attempts: 0, runAt: T0 + 2_000 });
+      // A failed round is due again at its retry; a finished one never, and the next of its
+      // chain becomes due.
+      expect(
+        await store.webhooks.completeRounds(
+          [
+            { id: a1, expectedAttempts: 0, status: 'delivered', retryAt: T0 + 99 },
+            { id: b1, expectedAttempts: 0, status: 'pending', retryAt: T0 + 3_000 },
+          ],
+          T0 + 30,
+        ),
+      ).toEqual(new Set([a1, b1]));
+      expect(await store.webhooks.get(a1)).toMatchObject({ status: 'delivered', runAt: null });
+      expect(await store.webhooks.get(b1)).toMatchObject({ attempts: 1, runAt: T0 + 3_000 });
+      expect(await claim(T0 + 2_500)).toEqual([]);
+      await store.webhooks.activate([ka, kb], T0 + 40);
+      // b1 was due already (its retry stands); a2 is due now.
+      expect(await store.webhooks.get(b1)).toMatchObject({ runAt: T0 + 3_000 });
+      expect(await claim(T0 + 2_500)).toEqual([a2]);
+      // Start-up of a single-process store: every lease goes.
+      await store.webhooks.releaseAll(T0 + 3_000, owner);
+      expect(await claim(T0 + 3_000, 'other')).toEqual([a2, b1]);
+      await store.webhooks.completeRounds(
+        [
+          { id: a2, expectedAttempts: 0, status: 'failed' },
+          { id: b1, expectedAttempts: 1, status: 'delivered' },
+        ],
+        T0 + 3_001,
+      );
+      expect((await store.webhooks.queueStats(Number.MAX_SAFE_INTEGER)).jobs).toBe(queuedBefore);
     },
   },
   {
@@ -1700,7 +1701,7 @@ export const storeCases: StoreCase[] = [
       const [ka, kb] = [sid('SM'), sid('SM')];
       const input = [
         webhook(ac, ka),
-        webhook(ac, ka, { createdAt: T0 + 1, fallbackUrl: 'https://f' }),
+        webhook(ac, ka, { createdAt: T0 + 1, fallbackUrl: 'https://f', runAt: T0 + 5 }),
         webhook(ac, kb, { method: 'GET' }),
         webhook(ac, ka, { createdAt: T0 + 2 }),
       ];
@@ -1720,8 +1721,10 @@ export const storeCases: StoreCase[] = [
         id: ids[1],
         status: 'pending',
         attempts: 0,
+        runAt: T0 + 5,
         updatedAt: T0 + 1,
       });
+      expect(stored[0]?.runAt).toBeNull();
       expect(await store.webhooks.get(ids[2]!)).toEqual(stored[2]);
 
       const heads = await store.webhooks.pendingHeads([ka, kb, sid('SM'), ka]);

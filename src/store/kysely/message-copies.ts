@@ -67,20 +67,16 @@ export async function redactCopies(trx: Kysely<Database>, m: MessageCopiesOf): P
 }
 
 /**
- * Deletes a message's copies: its handset inbox entry, its webhooks (pending ones included)
- * with their jobs and attempt log, and its own jobs; for a TwiML reply, drops the excerpt of
+ * Deletes a message's copies: its handset inbox entry, its webhooks (queued ones included)
+ * and attempt log, and its own jobs; for a TwiML reply, drops the excerpt of
  * the answer it came from (see {@link redactCopies}). Run inside the deleting transaction.
  */
 export async function deleteCopies(trx: Kysely<Database>, m: MessageCopiesOf): Promise<void> {
   await forgetFingerprint(trx, m.sid);
   await trx.deleteFrom('sim_deliveries').where('message_sid', '=', m.sid).execute();
-  const webhooks = await trx
-    .deleteFrom('webhooks')
-    .where('order_key', '=', m.sid)
-    .returning('id')
-    .execute();
-  const jobRefs = [m.sid, ...webhooks.map((w) => String(w.id))];
-  await trx.deleteFrom('outbox').where('ref', 'in', jobRefs).execute();
+  // A webhook's place in the queue is its own row.
+  await trx.deleteFrom('webhooks').where('order_key', '=', m.sid).execute();
+  await trx.deleteFrom('outbox').where('ref', '=', m.sid).execute();
   await trx.deleteFrom('webhook_attempts').where('order_key', '=', m.sid).execute();
   const origins = await replyOrigins(trx, m);
   if (origins.length > 0) await scrubAttempts(trx, origins, m.body ?? '', false);

@@ -9,8 +9,6 @@ import type {
 } from '../store.js';
 import type { Batches } from './compiled-rows.js';
 
-const num = (v: number | string): number => Number(v);
-
 const toJob = (r: {
   id: number | string;
   kind: string;
@@ -47,7 +45,7 @@ export const outboxRow = (j: NewOutboxJob, lease?: OutboxLease): Insertable<Outb
 export function outboxRepository(
   db: Kysely<Database>,
   capabilities: StoreCapabilities,
-  { chunks, insert, rows: batch }: Batches,
+  { chunks, insert }: Batches,
 ): OutboxRepository {
   return {
     async enqueue(jobs) {
@@ -57,32 +55,6 @@ export function outboxRepository(
           'outbox',
           chunk.map((j) => outboxRow(j)),
         );
-    },
-
-    async enqueueLeased(jobs, lease) {
-      const out: OutboxJob[] = [];
-      for (const chunk of chunks(jobs)) {
-        const values = chunk.map((j) => outboxRow(j, lease));
-        // The same statement (and shape key) as the leased jobs of new messages.
-        const rows = await batch(db, 'outbox+id', values, (v) =>
-          db.insertInto('outbox').values(v).returning(['id', 'ref']),
-        );
-        // Only the ids are new. RETURNING comes in any order, but one INSERT numbers its rows
-        // in VALUES order: rows with the same ref pair up by ascending id.
-        const ids = new Map<string, number[]>();
-        for (const r of rows.sort((a, b) => num(a.id) - num(b.id))) {
-          const same = ids.get(r.ref);
-          if (same) same.push(num(r.id));
-          else ids.set(r.ref, [num(r.id)]);
-        }
-        for (const v of values) {
-          const id = ids.get(v.ref)?.shift();
-          if (id === undefined) throw new Error(`outbox insert returned no id for ${v.ref}`);
-          // As a claim returns it: the payload read back from its stored JSON.
-          out.push(toJob({ ...v, id, attempts: 0 }));
-        }
-      }
-      return out;
     },
 
     async claim({ kinds, owner, now, limit, leaseMs }) {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, WebhookAttemptTable, WebhookTable } from '../schema.js';
 import type { Batches } from './compiled-rows.js';
 import type {
@@ -28,6 +28,7 @@ const toWebhook = (r: Selectable<WebhookTable>): Webhook => ({
   fallbackMethod: r.fallback_method as WebhookMethod | null,
   status: r.status as WebhookStatus,
   attempts: num(r.attempts),
+  runAt: numOrNull(r.run_at),
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
 });
@@ -59,6 +60,7 @@ const webhookRow = (w: NewWebhook) => ({
   fallback_method: w.fallbackMethod,
   status: 'pending',
   attempts: 0,
+  run_at: w.runAt ?? null,
   created_at: w.createdAt,
   updated_at: w.createdAt,
 });
@@ -142,10 +144,19 @@ export function webhookRepository(
 
     async completeRounds(rounds, now) {
       const applied = new Set<number>();
-      const groups = new Map<string, { expected: number; status: WebhookStatus; ids: number[] }>();
+      const groups = new Map<
+        string,
+        { expected: number; status: WebhookStatus; retryAt: number | null; ids: number[] }
+      >();
       for (const r of rounds) {
-        const key = `${r.expectedAttempts}:${r.status}`;
-        const g = groups.get(key) ?? { expected: r.expectedAttempts, status: r.status, ids: [] };
+        const retryAt = r.status === 'pending' ? (r.retryAt ?? null) : null;
+        const key = `${r.expectedAttempts}:${r.status}:${retryAt}`;
+        const g = groups.get(key) ?? {
+          expected: r.expectedAttempts,
+          status: r.status,
+          retryAt,
+          ids: [],
+        };
         g.ids.push(r.id);
         groups.set(key, g);
       }
@@ -153,7 +164,13 @@ export function webhookRepository(
         for (const chunk of chunks(g.ids)) {
           const list = await db
             .updateTable('webhooks')
-            .set({ status: g.status, attempts: g.expected + 1, updated_at: now })
+            .set({
+              status: g.status,
+              attempts: g.expected + 1,
+              run_at: g.retryAt,
+              lease_owner: null,
+              updated_at: now,
+            })
             .where('id', 'in', chunk)
             .where('status', '=', 'pending')
             .where('attempts', '=', g.expected)
@@ -163,6 +180,92 @@ export function webhookRepository(
         }
       }
       return applied;
+    },
+
+    async claim({ owner, now, limit, leaseMs }) {
+      let due = db
+        .selectFrom('webhooks')
+        .select('id')
+        .where('run_at', 'is not', null)
+        .where('run_at', '<=', now)
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(limit);
+      if (capabilities.multiProcess) due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('webhooks')
+        // Leased by moving its due time to the lease's end: in-flight webhooks leave the
+        // claim's range, and one whose worker died is due again when the lease runs out.
+        .set({ lease_owner: owner, run_at: now + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      return rows.map(toWebhook).sort((a, b) => (a.runAt ?? 0) - (b.runAt ?? 0) || a.id - b.id);
+    },
+
+    async renew(ids, owner, until) {
+      for (const chunk of chunks(ids)) {
+        await db
+          .updateTable('webhooks')
+          .set({ run_at: until })
+          .where('id', 'in', chunk)
+          .where('lease_owner', '=', owner)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+    },
+
+    async reschedule(ids, owner, runAt) {
+      for (const chunk of chunks(ids)) {
+        await db
+          .updateTable('webhooks')
+          .set({ run_at: runAt, lease_owner: null })
+          .where('id', 'in', chunk)
+          .where('lease_owner', '=', owner)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+    },
+
+    async releaseAll(now, owner) {
+      let q = db
+        .updateTable('webhooks')
+        .set({ lease_owner: null, run_at: now })
+        .where('lease_owner', 'is not', null)
+        .where('status', '=', 'pending');
+      if (owner !== undefined) q = q.where('lease_owner', '=', owner);
+      await q.execute();
+    },
+
+    async activate(orderKeys, now) {
+      for (const chunk of chunks([...new Set(orderKeys)])) {
+        const heads = db
+          .selectFrom('webhooks')
+          .select((eb) => eb.fn.min('id').as('id'))
+          .where('order_key', 'in', chunk)
+          .where('status', '=', 'pending')
+          .groupBy('order_key');
+        await db
+          .updateTable('webhooks')
+          .set({ run_at: now })
+          .where('id', 'in', heads)
+          .where('run_at', 'is', null)
+          .execute();
+      }
+    },
+
+    async queueStats(now) {
+      const r = await db
+        .selectFrom('webhooks')
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('jobs'),
+          eb.fn
+            .min<number | string | null>(sql`case when run_at <= ${now} then run_at end`)
+            .as('oldest'),
+        ])
+        .where('run_at', 'is not', null)
+        .executeTakeFirstOrThrow();
+      return { jobs: num(r.jobs), oldestDueAt: numOrNull(r.oldest) };
     },
 
     async recordAttempts(list) {
@@ -186,23 +289,6 @@ export function webhookRepository(
         .limit(1)
         .executeTakeFirst();
       return r && toWebhook(r);
-    },
-
-    async hasPendingBefore(orderKey, id) {
-      let q = db
-        .selectFrom('webhooks')
-        .select('id')
-        .where('order_key', '=', orderKey)
-        .where('status', '=', 'pending')
-        .where('id', '<', id)
-        .orderBy('id')
-        .limit(1);
-      if (capabilities.multiProcess) q = q.forUpdate();
-      return (await q.executeTakeFirst()) !== undefined;
-    },
-
-    async completeRound(id, round, now) {
-      return (await repo.completeRounds([{ id, ...round }], now)).has(id);
     },
 
     async recordAttempt(a) {
