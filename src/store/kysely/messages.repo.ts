@@ -216,6 +216,7 @@ async function eraseDeleted(trx: Kysely<Database>, m: MessageCopiesOf): Promise<
   await trx.deleteFrom('media').where('message_sid', '=', m.sid).execute();
   await trx.deleteFrom('message_feedback').where('message_sid', '=', m.sid).execute();
   await trx.deleteFrom('message_events').where('message_sid', '=', m.sid).execute();
+  await trx.deleteFrom('carrier_parts').where('message_sid', '=', m.sid).execute();
   await deleteCopies(trx, m);
 }
 

@@ -11,6 +11,7 @@ import { sentIndexes } from './009_sent_indexes.js';
 import { testCredentials } from './010_test_credentials.js';
 import { simRules } from './011_sim_rules.js';
 import { idempotencyKeys } from './012_idempotency_keys.js';
+import { carrierParts } from './013_carrier_parts.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -39,6 +40,7 @@ const steps: Record<string, MigrationStep> = {
   '010_test_credentials': testCredentials,
   '011_sim_rules': simRules,
   '012_idempotency_keys': idempotencyKeys,
+  '013_carrier_parts': carrierParts,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
