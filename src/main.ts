@@ -9,6 +9,11 @@ import { openStore } from './store/open.js';
 import { withReadCache } from './store/cached.store.js';
 import type { Store } from './store/store.js';
 import { seedSimNetwork, setupDelivery, type Delivery } from './delivery/delivery.setup.js';
+import {
+  startCarriers,
+  type CarrierFactory,
+  type CarrierListing,
+} from './delivery/carriers/carriers.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
 import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
 import { applyDeliveryReport } from './delivery/lifecycle.js';
@@ -64,6 +69,8 @@ export interface ServerOverrides {
   store?: Store;
   /** Shorter HTTP timeouts or limits (the defaults are `HTTP_LIMITS`). */
   http?: Partial<HttpLimits>;
+  /** Builds the network carriers of CARRIERS (tests inject a fake or point at a test SMSC). */
+  carrierFactory?: CarrierFactory;
 }
 
 /** Composition root: config → store → app → listen. */
@@ -97,6 +104,7 @@ export async function startServer(
     onError: (err) => {
       if (!storeUnavailable(err)) log.current?.error({ err }, 'background job failed');
     },
+    ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
   });
   // The one path every inbound message takes, from the simulator's handsets or a carrier.
   const ingest = (input: InboundInput) =>
@@ -138,6 +146,7 @@ export async function startServer(
     ...(overrides.http && { http: overrides.http }),
     metrics,
     metricsAccess: metricsAccess(config),
+    carriers: () => carrierListing(delivery, config),
   });
   log.current = app.log;
   try {
@@ -159,6 +168,15 @@ export async function startServer(
   const open = openMetricsWarning(config, config.host);
   if (open) app.log.warn({ host: config.host }, open);
   if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
+  // Binds open in a process that delivers: receipts and handset messages come back on them.
+  const carriers = startCarriers({
+    carriers: config.workers ? delivery.networkCarriers : [],
+    store,
+    clock,
+    callbacks: statusCallbacks,
+    ingest,
+    notify: () => delivery.pipeline.notify(),
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -172,6 +190,7 @@ export async function startServer(
     async close() {
       await app.close();
       await delivery.pipeline.stop();
+      await carriers.close();
       health.close();
       await store.close();
     },
@@ -258,6 +277,30 @@ export async function startWorker(
     throw e;
   }
   delivery.pipeline.start();
+  // No ingest path here without the API's services: a worker's binds are transmitters only in
+  // spirit; receipts are applied, handset messages go through the same ingest as the server's.
+  const carriers = startCarriers({
+    carriers: delivery.networkCarriers,
+    store,
+    clock,
+    callbacks: statusCallbacks,
+    ingest: (input) =>
+      ingestInbound(
+        {
+          store,
+          clock,
+          ids,
+          publicBaseUrl: config.publicBaseUrl,
+          prices: delivery.prices,
+          applyOptOut,
+          isBlocked,
+          notify: () => delivery.pipeline.notify(),
+          outbound: delivery.outbound,
+        },
+        input,
+      ),
+    notify: () => delivery.pipeline.notify(),
+  });
   return {
     store,
     delivery,
@@ -266,6 +309,7 @@ export async function startWorker(
     async close() {
       await metricsServer?.close();
       await delivery.pipeline.stop();
+      await carriers.close();
       health.close();
       await store.close();
     },
@@ -318,4 +362,11 @@ const metricsAccess = (config: Config): MetricsAccess =>
 export function openMetricsWarning(config: Config, host: string): string | undefined {
   if (config.metrics.token !== undefined || isLoopback(host)) return undefined;
   return 'HOST is not a loopback address and METRICS_TOKEN is unset: /metrics answers loopback clients only (403 to the others); set METRICS_TOKEN to scrape it from elsewhere';
+}
+
+/** `GET /loft/v1/Carriers`: every network carrier's binds, then the simulator when it is on. */
+function carrierListing(delivery: Delivery, config: Config): CarrierListing[] {
+  const list: CarrierListing[] = delivery.networkCarriers.map((c) => c.status());
+  if (config.sim.enabled) list.push({ name: 'sim', type: 'simulator' });
+  return list;
 }

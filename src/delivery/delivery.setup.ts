@@ -14,6 +14,9 @@ import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
 import { SimRuleError, type SimRule } from './simulator/sim.rules.js';
 import { noCarrier } from './carrier.none.js';
+import type { NetworkCarrier, NetworkResult } from './network.carrier.js';
+import type { CarrierFactory } from './carriers/carriers.setup.js';
+import { createRouter } from './carriers/router.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
@@ -40,6 +43,8 @@ export interface Delivery {
   pacer?: Pacer;
   /** The HTTP client of media fetches and webhooks, with OUTBOUND_DENY. */
   outbound: Outbound;
+  /** The network carriers of `CARRIERS` (attached and started by the process that delivers). */
+  networkCarriers: NetworkCarrier[];
 }
 
 /** Builds the simulated network from config and the pipeline over it. */
@@ -50,6 +55,10 @@ export function setupDelivery(deps: {
   ids: Ids;
   callbacks?: StatusCallbacks;
   onError?: (err: unknown) => void;
+  /** Builds each `CARRIERS` entry's carrier (tests inject a fake). */
+  carrierFactory?: CarrierFactory;
+  /** Counts network submits (metrics). */
+  observeSubmit?: (carrier: string, result: NetworkResult) => void;
 }): Delivery {
   const { config, store, clock } = deps;
   // The webhook handler queues a chain's next webhook (and TwiML replies) through the pipeline's
@@ -68,10 +77,18 @@ export function setupDelivery(deps: {
   const outbound = createOutbound({ deny: parseDenyList(config.outboundDeny.join(',')) });
   const pacer = config.pacing ? new Pacer() : undefined;
   const carrier = network ? simulatorCarrier(network) : noCarrier;
+  const factory = deps.carrierFactory ?? defaultCarrierFactory;
+  const networkCarriers = config.carriers.map((c) => factory(c, { clock }));
+  const router =
+    networkCarriers.length > 0 || config.routes.length > 0
+      ? createRouter({ rules: config.routes, carriers: networkCarriers, local: carrier })
+      : undefined;
   const pipeline = createPipeline({
     store,
     clock,
     carrier,
+    ...(router && { router }),
+    ...(deps.observeSubmit && { observeSubmit: deps.observeSubmit }),
     prices,
     callbacks: deps.callbacks ?? statusCallbacks,
     extraHandlers: {
@@ -101,7 +118,7 @@ export function setupDelivery(deps: {
     leaseMs: config.jobLeaseMs,
   });
   built.pipeline = pipeline;
-  return { network, carrier, pipeline, prices, pacer, outbound };
+  return { network, carrier, pipeline, prices, pacer, outbound, networkCarriers };
 }
 
 /** SIM_RULES as network-wide rules; a malformed rule is a ConfigError. */
@@ -132,3 +149,8 @@ export async function seedSimNetwork(delivery: Delivery, config: Config, store: 
     ...(given.seed && { seed: config.sim.seed }),
   });
 }
+
+/** The SMPP carrier, once this build has one; until then CARRIERS fails start-up clearly. */
+const defaultCarrierFactory: CarrierFactory = (c) => {
+  throw new ConfigError(`CARRIERS '${c.name}': this build has no SMPP carrier`);
+};

@@ -4,6 +4,8 @@ import { countSegments, smartEncoded } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
 import type { Carrier } from './carrier.js';
+import type { Router } from './carriers/router.js';
+import type { NetworkResult } from './network.carrier.js';
 import { advance, type StatusCallbacks } from './lifecycle.js';
 import type { PriceTable } from './pricing.js';
 import { ACCOUNT_SUSPENDED, EXPIRED, maySend, onAir } from './dispatch.rules.js';
@@ -31,6 +33,10 @@ export interface DispatchDeps {
   callbacks: StatusCallbacks;
   /** Picks a sender from the message's Messaging Service pool; null when it has none. */
   pickSender?: (tx: Store, message: Message) => Promise<string | null>;
+  /** Picks each message's carriers (`ROUTES`); without it every message goes to `carrier`. */
+  router?: Router;
+  /** Told of every network send's result (metrics). */
+  observeSubmit?: (carrier: string, result: NetworkResult) => void;
   /** Per-sender pacing (off when absent). */
   pacer?: Pacer;
   /** Fetches and stores MediaUrl content; the URLs handed to the carrier on success. */
@@ -85,7 +91,8 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
           await fail(current, EMPTY_POOL_ERROR.code, EMPTY_POOL_ERROR.message);
           return { done: true };
         }
-      } else if (m.status === 'queued') {
+      } else if (m.status === 'queued' || m.status === 'sending') {
+        // `sending`: a network send whose outcome was never recorded (a crash): sent again.
         // Live views (handset long-polls, the console) learn of every send at once.
         const announce = () => store.signals?.publish(EVENTS_CHANNEL);
         // Suspended or closed since it was queued: it never reaches the carrier.
@@ -105,9 +112,9 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
         }
         const message = m;
         const sendNow = async (): Promise<JobOutcome> => {
-          await send(deps, message, fail);
+          const outcome = await send(deps, message, job.payload, fail);
           announce();
-          return { done: true };
+          return outcome;
         };
         if (message.numMedia === 0 || !deps.prepareMedia || !deps.mediaGate) return sendNow();
         // Fetching media may take long (a MediaUrl that never answers: the whole timeout).
@@ -129,7 +136,7 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
 }
 
 /** Statuses a dispatch job still has work for. */
-const DISPATCHABLE = new Set(['queued', 'scheduled', 'accepted']);
+const DISPATCHABLE = new Set(['queued', 'sending', 'scheduled', 'accepted']);
 
 /**
  * The batch form of {@link dispatchHandler} for the common case, queued messages without media
@@ -147,21 +154,25 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
     const finished: number[] = [];
     const ready: ReadyMessage[] = [];
     const taken = new Set<string>();
+    const byMessage = new Map<string, number>();
     for (const job of jobs) {
       const m = messages.get(job.ref);
       if (!m || !DISPATCHABLE.has(m.status)) {
         finished.push(job.id);
         continue;
       }
-      if (m.status !== 'queued' || m.numMedia > 0 || taken.has(m.sid)) {
+      const sendable = m.status === 'queued' || m.status === 'sending';
+      if (!sendable || m.numMedia > 0 || taken.has(m.sid)) {
         outcomes.set(job.id, { perJob: true });
         continue;
       }
       taken.add(m.sid);
-      finished.push(job.id);
-      ready.push({ message: m, mediaUrls: [] });
+      ready.push({ message: m, mediaUrls: [], jobId: job.id, payload: job.payload });
+      byMessage.set(m.sid, job.id);
     }
-    await sendQueued(deps, ready, { jobIds: finished, owner });
+    const sends = await sendQueued(deps, ready, { jobIds: finished, owner });
+    // Network sends go on in the background, each completing its job when recorded.
+    for (const [sid, later] of sends) outcomes.set(byMessage.get(sid) as number, { later });
     return outcomes;
   };
 }
@@ -173,8 +184,9 @@ function dispatchBatch(deps: DispatchDeps): BatchHandler {
 async function send(
   deps: DispatchDeps,
   m: Message,
+  payload: Record<string, unknown>,
   fail: (m: Message, code: number, msg: string) => Promise<unknown>,
-): Promise<void> {
+): Promise<JobOutcome> {
   const { store, clock } = deps;
   let mediaUrls: string[] = [];
   if (m.numMedia > 0 && deps.prepareMedia) {
@@ -183,14 +195,16 @@ async function send(
       : undefined;
     if (onAir(m, service, clock.now()) === 'expired') {
       await fail(m, EXPIRED.code, EXPIRED.message);
-      return;
+      return { done: true };
     }
     const media = await deps.prepareMedia(m);
     if (!media.ok) {
       await fail(m, media.errorCode, media.errorMessage);
-      return;
+      return { done: true };
     }
     mediaUrls = media.urls;
   }
-  await sendQueued(deps, [{ message: m, mediaUrls }]);
+  const sends = await sendQueued(deps, [{ message: m, mediaUrls, payload }]);
+  // A network send: its outcome (done, or retry with back-off) is the job's.
+  return (await sends.get(m.sid)) ?? { done: true };
 }
