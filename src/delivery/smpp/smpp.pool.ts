@@ -1,0 +1,58 @@
+import type { SmppBind } from './smpp.bind.js';
+import type { Clock } from '../../clock.js';
+
+/** What {@link BindPool.acquire} got: a bind with a slot taken, or why not. */
+export type Acquired = { bind: SmppBind } | { bind?: undefined; reason: string; retryAt?: number };
+
+/**
+ * A carrier's transmitting binds as one pool of window slots. `acquire` takes a slot on the
+ * least-loaded bound bind, waiting while every bound bind's window is full; it does not wait
+ * when no bind is bound (the message stays queued) nor when every bound bind is paused by
+ * throttling (retry at the earliest pause end).
+ */
+export class BindPool {
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly binds: readonly SmppBind[],
+    private readonly clock: Clock,
+  ) {}
+
+  /** Wakes every waiter to look again (a slot freed, a bind's state changed). */
+  changed(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Takes a slot (see the class doc); `signal` gives up waiting. */
+  async acquire(signal?: AbortSignal): Promise<Acquired> {
+    for (;;) {
+      if (signal?.aborted) return { reason: 'aborted while waiting for a window slot' };
+      const now = this.clock.now();
+      const bound = this.binds.filter((b) => b.transmits && b.state === 'bound');
+      if (bound.length === 0) return { reason: 'no bind is bound' };
+      const free = bound.filter((b) => b.available(now));
+      if (free.length > 0) {
+        const bind = free.reduce((best, b) => (b.inUse < best.inUse ? b : best));
+        bind.inUse++;
+        return { bind };
+      }
+      const unpaused = bound.filter((b) => now >= b.pausedUntil);
+      if (unpaused.length === 0) {
+        return {
+          reason: 'throttled by the SMSC',
+          retryAt: Math.min(...bound.map((b) => b.pausedUntil)),
+        };
+      }
+      await new Promise<void>((resolve) => {
+        const onAbort = (): void => resolve();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiters.push(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    }
+  }
+}
