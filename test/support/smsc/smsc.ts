@@ -15,8 +15,8 @@ export interface SmscFaults {
   refuseBind?: number;
   /** Answer the next N submit_sm with ESME_RTHROTTLED (0x58). */
   throttle?: number;
-  /** Answer submit_sm whose part number (1-based, from the UDH/sar) is this… */
-  failPart?: { seq: number; status: number };
+  /** Answer the next `times` submit_sm with part number `seq` (UDH/sar, 1-based) with `status`. */
+  failPart?: { seq: number; status: number; times: number };
   /** Answer every submit_sm with this status. */
   failAll?: number;
   /** Delay every submit_sm_resp by this many ms. */
@@ -197,7 +197,10 @@ export class TestSmsc {
       f.throttle--;
       status = 0x58;
     }
-    if (f.failPart && partNumber(pdu) === f.failPart.seq) status = f.failPart.status;
+    if (f.failPart && f.failPart.times > 0 && partNumber(pdu) === f.failPart.seq) {
+      f.failPart.times--;
+      status = f.failPart.status;
+    }
     const respond = (): void => {
       conn.outstanding--;
       if (status !== 0) return this.answer(conn, pdu, status);
