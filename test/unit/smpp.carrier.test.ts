@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { systemClock } from '../../src/clock.js';
+import { ManualClock, systemClock } from '../../src/clock.js';
 import { createSmppCarrier } from '../../src/delivery/smpp/smpp.carrier.js';
 import { TLV_TAG, uintTlv } from '../../src/delivery/smpp/smpp.tlv.js';
 import { countSegments } from '../../src/messages/segments.js';
@@ -185,6 +185,27 @@ describe('SMPP carrier — submitting', () => {
     expect(results.some((r) => !r.ok && r.retry)).toBe(true);
     await until(() => (smsc.bindCount >= 2 && c.ready() ? true : undefined));
     expect(await c.send(submission('hi'))).toMatchObject({ ok: true });
+  });
+
+  it('throughput: submits wait for the token bucket on the injected clock', async () => {
+    const clock = new ManualClock();
+    const c = createSmppCarrier(config(smsc.port, { throughput: 5 }), { clock });
+    carrier = c;
+    c.start();
+    await until(() => (c.ready() ? true : undefined));
+    const sends = Promise.all([
+      c.send(submission('a')),
+      c.send(submission('b')),
+      c.send(submission('c')),
+    ]);
+    await until(() =>
+      smsc.submits.length === 1 && c.status().binds[0]!.windowInUse === 2 ? true : undefined,
+    );
+    clock.advance(200); // one token at 5/s
+    await until(() => (smsc.submits.length === 2 ? true : undefined));
+    clock.advance(200);
+    expect((await sends).every((r) => r.ok)).toBe(true);
+    expect(smsc.submits).toHaveLength(3);
   });
 
   it('no bind bound: retry at once, without waiting', async () => {

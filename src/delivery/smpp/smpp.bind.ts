@@ -16,8 +16,10 @@ export interface BindDeps {
   logger: Logger;
   backoff: Backoff;
   onRequest: SessionOptions['onRequest'];
-  /** Called when the bind's state or window changes (wakes senders waiting for a slot). */
+  /** Called when the bind's state changes or a throttle pause ends (wakes every waiting sender). */
   onChange(): void;
+  /** Called when a window slot frees (wakes one waiting sender). */
+  onSlotFree(): void;
 }
 
 /**
@@ -98,7 +100,7 @@ export class SmppBind {
       return resp;
     } finally {
       this.inUse--;
-      this.deps.onChange();
+      this.deps.onSlotFree();
     }
   }
 

@@ -36,7 +36,8 @@ const MID_MESSAGE_THROTTLE_RETRIES = 5;
  *   `retryAt`; on a later part of a message, the part is retried in place (up to 5 times) so
  *   the earlier parts are not sent twice;
  * - no bind bound, or the session lost / the response timed out: `retry`. A timed-out part may
- *   have been accepted by the SMSC (at-least-once: it may go out twice);
+ *   have been accepted by the SMSC (at-least-once: it may go out twice), and on a retry of a
+ *   multi-part message the parts accepted before are sent again;
  * - any other command_status: fails with `statusMap[name] ?? 30008` and the status's name. If
  *   earlier parts were accepted they stay sent: the handset may get a partial message.
  */
@@ -60,6 +61,7 @@ export function createSmppCarrier(
     backoff: deps.backoff ?? DEFAULT_BACKOFF,
     onRequest: (pdu: Parameters<DeliverHandler['handle']>[0]) => deliver.handle(pdu),
     onChange: () => pool.changed(),
+    onSlotFree: () => pool.slotFreed(),
   };
   const suffix = (i: number): string => (config.binds > 1 ? `-${i + 1}` : '');
   for (let i = 0; i < config.binds; i++) {

@@ -18,7 +18,12 @@ export class BindPool {
     private readonly clock: Clock,
   ) {}
 
-  /** Wakes every waiter to look again (a slot freed, a bind's state changed). */
+  /** A slot freed: wakes the longest waiter (waking all would be quadratic under load). */
+  slotFreed(): void {
+    this.waiters.shift()?.();
+  }
+
+  /** Wakes every waiter to look again (a bind's state changed, a throttle pause ended). */
   changed(): void {
     const waiters = this.waiters;
     this.waiters = [];
@@ -46,12 +51,16 @@ export class BindPool {
         };
       }
       await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.waiters.push(() => {
+        const wake = (): void => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
-        });
+        };
+        const onAbort = (): void => {
+          this.waiters = this.waiters.filter((w) => w !== wake);
+          resolve();
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiters.push(wake);
       });
     }
   }
