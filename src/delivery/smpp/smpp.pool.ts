@@ -11,7 +11,9 @@ export type Acquired = { bind: SmppBind } | { bind?: undefined; reason: string; 
  * throttling (retry at the earliest pause end).
  */
 export class BindPool {
-  private waiters: Array<() => void> = [];
+  /** Waiting senders in arrival order; `head` is the first still waiting (O(1) wake-up). */
+  private waiters: Array<(() => void) | undefined> = [];
+  private head = 0;
 
   constructor(
     private readonly binds: readonly SmppBind[],
@@ -20,14 +22,26 @@ export class BindPool {
 
   /** A slot freed: wakes the longest waiter (waking all would be quadratic under load). */
   slotFreed(): void {
-    this.waiters.shift()?.();
+    while (this.head < this.waiters.length) {
+      const wake = this.waiters[this.head];
+      this.waiters[this.head++] = undefined;
+      if (wake) {
+        wake();
+        break;
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Wakes every waiter to look again (a bind's state changed, a throttle pause ended). */
   changed(): void {
-    const waiters = this.waiters;
+    const waiters = this.waiters.slice(this.head);
     this.waiters = [];
-    for (const wake of waiters) wake();
+    this.head = 0;
+    for (const wake of waiters) wake?.();
   }
 
   /** Takes a slot (see the class doc); `signal` gives up waiting. */
@@ -56,7 +70,8 @@ export class BindPool {
           resolve();
         };
         const onAbort = (): void => {
-          this.waiters = this.waiters.filter((w) => w !== wake);
+          const at = this.waiters.indexOf(wake, this.head);
+          if (at >= 0) this.waiters[at] = undefined;
           resolve();
         };
         signal?.addEventListener('abort', onAbort, { once: true });

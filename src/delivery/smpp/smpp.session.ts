@@ -53,7 +53,8 @@ interface Pending {
   command: Command;
   resolve(pdu: Pdu): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  /** When the response is overdue (ms, performance.now()). */
+  deadline: number;
 }
 
 /**
@@ -69,7 +70,10 @@ export class SmppSession {
   private readonly pending = new Map<number, Pending>();
   private sequence = 0;
   private enquireTimer: NodeJS.Timeout | undefined;
+  /** One timer sweeps overdue responses (a timer per request costs a third of the throughput). */
+  private readonly sweeper: NodeJS.Timeout;
   private closeReason: string | undefined;
+  private corked = false;
   private markClosed!: (reason: string) => void;
 
   private constructor(
@@ -81,6 +85,19 @@ export class SmppSession {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) => this.destroy(error.message));
     socket.on('close', () => this.destroy('connection closed by the SMSC'));
+    const timeout = options.config.responseTimeoutMs;
+    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(1000, timeout / 10)));
+    this.sweeper.unref();
+  }
+
+  /** Rejects requests whose response is overdue (the map is in deadline order: one timeout). */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [sequence, p] of this.pending) {
+      if (p.deadline > now) return;
+      this.pending.delete(sequence);
+      p.reject(new ResponseTimeoutError(p.command));
+    }
   }
 
   /** Connects and binds; rejects with {@link BindRefusedError} or a connection error. */
@@ -116,12 +133,9 @@ export class SmppSession {
       return Promise.reject(new Error(`session closed: ${this.closeReason}`));
     this.sequence = this.sequence >= 0x7fffffff ? 1 : this.sequence + 1;
     const sequence = this.sequence;
+    const deadline = performance.now() + this.options.config.responseTimeoutMs;
     return new Promise<Pdu>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(sequence);
-        reject(new ResponseTimeoutError(command));
-      }, this.options.config.responseTimeoutMs);
-      this.pending.set(sequence, { command, resolve, reject, timer });
+      this.pending.set(sequence, { command, resolve, reject, deadline });
       this.write({ command, status: 0, sequence, fields, tlvs });
     });
   }
@@ -141,8 +155,8 @@ export class SmppSession {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
     clearInterval(this.enquireTimer);
+    clearInterval(this.sweeper);
     for (const [sequence, p] of this.pending) {
-      clearTimeout(p.timer);
       this.pending.delete(sequence);
       p.reject(new Error(`session closed: ${reason}`));
     }
@@ -161,8 +175,18 @@ export class SmppSession {
     this.enquireTimer.unref();
   }
 
+  /** Writes a PDU; PDUs written in the same tick go out in one system call (cork/uncork). */
   private write(pdu: Pdu): void {
-    if (this.closeReason === undefined) this.socket.write(encodePdu(pdu));
+    if (this.closeReason !== undefined) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(encodePdu(pdu));
   }
 
   private answer(request: Pdu, status: number, fields: PduFields = {}): void {
@@ -214,7 +238,6 @@ export class SmppSession {
     if (isResponse(pdu.command)) {
       const p = this.pending.get(pdu.sequence);
       if (!p) return; // a late response after its timeout
-      clearTimeout(p.timer);
       this.pending.delete(pdu.sequence);
       p.resolve(pdu);
       return;
