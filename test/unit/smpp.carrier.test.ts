@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { createSmppCarrier } from '../../src/delivery/smpp/smpp.carrier.js';
 import { TLV_TAG, uintTlv } from '../../src/delivery/smpp/smpp.tlv.js';
 import { countSegments } from '../../src/messages/segments.js';
-import { TestSmsc, partNumber } from '../support/smsc/smsc.js';
+import { TLS_CERT, TestSmsc, partNumber } from '../support/smsc/smsc.js';
 import { until } from '../support/until.js';
 import type { Submission } from '../../src/delivery/carrier.js';
 import type { NetworkCarrier, PartReceipt } from '../../src/delivery/network.carrier.js';
@@ -223,6 +225,22 @@ describe('SMPP carrier — submitting', () => {
 });
 
 describe('SMPP carrier — sessions', () => {
+  it('binds over TLS, verifying the SMSC certificate', async () => {
+    await smsc.close();
+    smsc = await TestSmsc.start({ tls: true });
+    const c = await startCarrier({
+      tls: { rejectUnauthorized: true, ca: readFileSync(TLS_CERT, 'utf8') },
+    });
+    expect(await c.send(submission('over TLS'))).toMatchObject({ ok: true });
+  });
+
+  it('an absurd command_length from the SMSC: generic_nack ESME_RINVCMDLEN, close, reconnect', async () => {
+    const c = await startCarrier();
+    smsc.writeRaw(Buffer.from('7fffffff000000050000000000000009', 'hex'));
+    await until(() => (smsc.bindCount >= 2 && c.ready() ? true : undefined));
+    expect(smsc.nacks.map((n) => n.status)).toEqual([0x02]);
+  });
+
   it('a bind refused for its credentials shows `refused` with the status, and binds once accepted', async () => {
     smsc.faults.refuseBind = 0x0e;
     const c = createSmppCarrier(config(smsc.port), {

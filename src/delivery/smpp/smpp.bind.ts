@@ -120,7 +120,8 @@ export class SmppBind {
     this.closing = true;
     this.stop.abort();
     await this.session?.unbind(timeoutMs);
-    await this.running;
+    // A bind still connecting gives up within its own timeout; close does not wait beyond ours.
+    await Promise.race([this.running, sleep(timeoutMs)]);
     this.setState('closed');
   }
 

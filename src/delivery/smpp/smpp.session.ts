@@ -160,6 +160,7 @@ export class SmppSession {
       this.pending.delete(sequence);
       p.reject(new Error(`session closed: ${reason}`));
     }
+    if (this.corked) this.socket.uncork(); // the last PDUs (a generic_nack, an unbind_resp) go out
     this.socket.destroy();
     this.markClosed(reason);
   }

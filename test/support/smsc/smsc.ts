@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 
 import { decodePdu, encodePdu } from '../../../src/delivery/smpp/smpp.codec.js';
 import { PduFramer } from '../../../src/delivery/smpp/smpp.framer.js';
@@ -56,6 +58,8 @@ interface Conn {
 export class TestSmsc {
   readonly submits: Pdu[] = [];
   readonly receiptsAcked: Pdu[] = [];
+  /** generic_nack PDUs the client sent. */
+  readonly nacks: Pdu[] = [];
   faults: SmscFaults = {};
   behaviour: SmscBehaviour = { idFormat: 'hex' };
   /** Highest number of submit_sm outstanding (received, not yet answered) on one connection. */
@@ -68,12 +72,20 @@ export class TestSmsc {
   private readonly conns = new Set<Conn>();
 
   private constructor(private readonly server: net.Server) {
-    server.on('connection', (socket) => this.accept(socket));
+    server.on(
+      server instanceof tls.Server ? 'secureConnection' : 'connection',
+      (socket: net.Socket) => this.accept(socket),
+    );
   }
 
-  /** Starts an SMSC on a free port of 127.0.0.1. */
-  static async start(): Promise<TestSmsc> {
-    const server = net.createServer();
+  /** Starts an SMSC on a free port of 127.0.0.1 (over TLS with the test certificate if asked). */
+  static async start(options: { tls?: boolean } = {}): Promise<TestSmsc> {
+    const server = options.tls
+      ? tls.createServer({
+          cert: readFileSync(TLS_CERT),
+          key: readFileSync(new URL('./tls/key.pem', import.meta.url)),
+        })
+      : net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return new TestSmsc(server);
   }
@@ -90,6 +102,11 @@ export class TestSmsc {
   /** Closes every connection abruptly (no unbind). */
   dropAll(): void {
     for (const c of this.conns) c.socket.destroy();
+  }
+
+  /** Writes raw octets to every connection (malformed PDUs). */
+  writeRaw(bytes: Buffer): void {
+    for (const c of this.conns) c.socket.write(bytes);
   }
 
   /** Sends unbind to every bound connection. */
@@ -147,6 +164,7 @@ export class TestSmsc {
   }
 
   private onPdu(conn: Conn, pdu: Pdu): void {
+    if (pdu.command === 'generic_nack') this.nacks.push(pdu);
     if (isResponse(pdu.command)) {
       conn.pending.get(pdu.sequence)?.(pdu);
       conn.pending.delete(pdu.sequence);
@@ -236,6 +254,9 @@ export class TestSmsc {
     this.receiptsAcked.push(resp);
   }
 }
+
+/** The test SMSC's self-signed certificate (PEM path), for clients to trust. */
+export const TLS_CERT = new URL('./tls/cert.pem', import.meta.url);
 
 /** The part number of a submit_sm (UDH or sar), 1 for a single message. */
 export function partNumber(pdu: Pdu): number {
