@@ -17,6 +17,7 @@ import { noCarrier } from './carrier.none.js';
 import type { NetworkCarrier, NetworkResult } from './network.carrier.js';
 import type { CarrierFactory } from './carriers/carriers.setup.js';
 import { createRouter } from './carriers/router.js';
+import { createSmppCarrier } from './smpp/smpp.carrier.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
@@ -150,7 +151,5 @@ export async function seedSimNetwork(delivery: Delivery, config: Config, store: 
   });
 }
 
-/** The SMPP carrier, once this build has one; until then CARRIERS fails start-up clearly. */
-const defaultCarrierFactory: CarrierFactory = (c) => {
-  throw new ConfigError(`CARRIERS '${c.name}': this build has no SMPP carrier`);
-};
+/** Every `CARRIERS` entry is an SMPP client carrier. */
+const defaultCarrierFactory: CarrierFactory = (c, { clock }) => createSmppCarrier(c, { clock });
