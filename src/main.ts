@@ -106,22 +106,7 @@ export async function startServer(
     },
     ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
   });
-  // The one path every inbound message takes, from the simulator's handsets or a carrier.
-  const ingest = (input: InboundInput) =>
-    ingestInbound(
-      {
-        store,
-        clock,
-        ids,
-        publicBaseUrl: config.publicBaseUrl,
-        prices: delivery.prices,
-        applyOptOut,
-        isBlocked,
-        notify: () => delivery.pipeline.notify(),
-        outbound: delivery.outbound,
-      },
-      input,
-    );
+  const ingest = ingestThrough({ config, store, clock, ids, delivery });
   delivery.carrier.attach?.({
     inbound: ingest,
     deliveryReport: async (report) => {
@@ -277,28 +262,13 @@ export async function startWorker(
     throw e;
   }
   delivery.pipeline.start();
-  // No ingest path here without the API's services: a worker's binds are transmitters only in
-  // spirit; receipts are applied, handset messages go through the same ingest as the server's.
+  // A worker's binds bring receipts and handset messages too: the same ingest as a server's.
   const carriers = startCarriers({
     carriers: delivery.networkCarriers,
     store,
     clock,
     callbacks: statusCallbacks,
-    ingest: (input) =>
-      ingestInbound(
-        {
-          store,
-          clock,
-          ids,
-          publicBaseUrl: config.publicBaseUrl,
-          prices: delivery.prices,
-          applyOptOut,
-          isBlocked,
-          notify: () => delivery.pipeline.notify(),
-          outbound: delivery.outbound,
-        },
-        input,
-      ),
+    ingest: ingestThrough({ config, store, clock, ids, delivery }),
     notify: () => delivery.pipeline.notify(),
   });
   return {
@@ -369,4 +339,30 @@ function carrierListing(delivery: Delivery, config: Config): CarrierListing[] {
   const list: CarrierListing[] = delivery.networkCarriers.map((c) => c.status());
   if (config.sim.enabled) list.push({ name: 'sim', type: 'simulator' });
   return list;
+}
+
+/** The one path every inbound message takes, from the simulator's handsets or a carrier. */
+function ingestThrough(deps: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  delivery: Delivery;
+}): (input: InboundInput) => ReturnType<typeof ingestInbound> {
+  const { config, store, clock, ids, delivery } = deps;
+  return (input) =>
+    ingestInbound(
+      {
+        store,
+        clock,
+        ids,
+        publicBaseUrl: config.publicBaseUrl,
+        prices: delivery.prices,
+        applyOptOut,
+        isBlocked,
+        notify: () => delivery.pipeline.notify(),
+        outbound: delivery.outbound,
+      },
+      input,
+    );
 }
