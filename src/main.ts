@@ -13,6 +13,7 @@ import {
   startCarriers,
   type CarrierFactory,
   type CarrierListing,
+  type CarrierObserver,
 } from './delivery/carriers/carriers.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
 import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
@@ -24,6 +25,7 @@ import { storeHealth, type HealthLog } from './store/health.js';
 import { storeUnavailable } from './store/unavailable.js';
 import { isLoopback } from './http/loopback.js';
 import { createMetrics, type LoftMetrics } from './metrics/metrics.js';
+import { carrierMetrics } from './metrics/carriers.metrics.js';
 import { observeStore } from './metrics/metrics.store.js';
 import type { MetricsAccess } from './metrics/metrics.routes.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics.server.js';
@@ -105,7 +107,9 @@ export async function startServer(
       if (!storeUnavailable(err)) log.current?.error({ err }, 'background job failed');
     },
     ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
+    observeSubmit: (carrier, result) => observer.value?.submitted(carrier, result),
   });
+  const observer = { value: carrierObserver(metrics, delivery) };
   const ingest = ingestThrough({ config, store, clock, ids, delivery });
   delivery.carrier.attach?.({
     inbound: ingest,
@@ -161,6 +165,7 @@ export async function startServer(
     callbacks: statusCallbacks,
     ingest,
     notify: () => delivery.pipeline.notify(),
+    ...(observer.value && { observer: observer.value }),
   });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -242,7 +247,16 @@ export async function startWorker(
   const onError = (err: unknown) => {
     if (!storeUnavailable(err)) overrides.onError?.(err);
   };
-  const delivery = setupDelivery({ config, store, clock, ids, onError });
+  const delivery = setupDelivery({
+    config,
+    store,
+    clock,
+    ids,
+    onError,
+    ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
+    observeSubmit: (carrier, result) => observer.value?.submitted(carrier, result),
+  });
+  const observer = { value: carrierObserver(metrics, delivery) };
   let metricsServer: MetricsServer | undefined;
   try {
     await seedSimNetwork(delivery, config, store);
@@ -270,6 +284,7 @@ export async function startWorker(
     callbacks: statusCallbacks,
     ingest: ingestThrough({ config, store, clock, ids, delivery }),
     notify: () => delivery.pipeline.notify(),
+    ...(observer.value && { observer: observer.value }),
   });
   return {
     store,
@@ -365,4 +380,11 @@ function ingestThrough(deps: {
       },
       input,
     );
+}
+
+/** The carriers' series on the process's metrics, when it has network carriers. */
+function carrierObserver(metrics: LoftMetrics, delivery: Delivery): CarrierObserver | undefined {
+  const carriers = delivery.networkCarriers;
+  if (carriers.length === 0) return undefined;
+  return carrierMetrics(metrics.registry, () => carriers.map((c) => c.status()));
 }

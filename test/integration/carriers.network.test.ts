@@ -177,3 +177,15 @@ describe('network carriers', () => {
     expect(MAIN_SID).toMatch(/^AC/);
   });
 });
+
+describe('carrier metrics', () => {
+  it('/metrics counts submits by command_status and receipts by stat, and shows binds', async () => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    expect(text).toMatch(/loft_carrier_submits_total\{carrier="a",command_status="ESME_ROK"\} [1-9]/);
+    expect(text).toMatch(/loft_carrier_submits_total\{carrier="a",command_status="ESME_RSYSERR"\} 1/);
+    expect(text).toMatch(/loft_carrier_submits_total\{carrier="a",command_status="retry"\} [1-9]/);
+    expect(text).toMatch(/loft_carrier_receipts_total\{carrier="a",stat="DELIVRD"\} [1-9]/);
+    expect(text).toMatch(/loft_carrier_bind_up\{carrier="a",bind="transceiver",state="bound"\} 1/);
+    expect(text).toMatch(/loft_carrier_window_in_use\{carrier="a",bind="transceiver"\} 0/);
+  }); // prettier-ignore
+});
