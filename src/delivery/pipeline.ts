@@ -37,6 +37,8 @@ export interface Pipeline extends MessageSink {
   notify(): void;
   /** Takes jobs enqueued through the handlers' store (see `withJobHandOff`). */
   readonly router: JobRouter;
+  /** The dispatch job handler the runner uses (tests run a claimed job through it). */
+  readonly dispatch: JobHandler;
   start(): void;
   stop(): Promise<void>;
   /** Runs everything due now until nothing is left (tests with a manual clock). */
@@ -120,6 +122,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     notify,
     router,
+    dispatch: handlers[DISPATCH_JOB] as JobHandler,
     // A new message brings only a dispatch job: wake the delivery runner, not the webhook lanes
     // (the callbacks a delivery batch queues reach them through the router). Only a process
     // that does not deliver itself (`WORKERS=off`) signals the others: a NOTIFY per create batch

@@ -189,3 +189,19 @@ describe('carrier metrics', () => {
     expect(text).toMatch(/loft_carrier_window_in_use\{carrier="a",bind="transceiver"\} 0/);
   }); // prettier-ignore
 });
+
+describe('a crash between sending and recording', () => {
+  it('a message found in sending with no parts is sent again on retake (at-least-once)', async () => {
+    const a = fakes.get('a');
+    fakes.get('b').up = false;
+    const m = await create('+14155550191');
+    // As if a process committed `sending` and died before recording the outcome.
+    await t.server.store.messages.transition(m.sid, { status: 'sending' }, clock.now(), ['queued']);
+    await t.runDue();
+    expect(a.sent.filter((s) => s.submission.message.sid === m.sid)).toHaveLength(1);
+    const got = await t.client.messages(m.sid).fetch();
+    expect(got.status).toBe('sent');
+    // Its `sending` callback is not repeated.
+    expect(statusesOf(m.sid)).toEqual(['sent']);
+  });
+});
