@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { fakeCarriers } from '../support/fake-carrier.js';
-import { MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
+import { basic, MAIN_SID, startTestServer, type TestServer } from '../support/server.js';
 import { buyNumber } from '../support/fixtures.js';
 
 // Network carriers through the pipeline, with fakes: routing and fail-over, the two
@@ -174,6 +174,15 @@ describe('network carriers', () => {
       ['b', 'reconnecting'],
       ['sim', undefined],
     ]);
+    // A subaccount is no operator.
+    const sub = await t.client.api.v2010.accounts.create({ friendlyName: 'sub' });
+    const refused = await t.http(
+      'GET',
+      '/loft/v1/Carriers',
+      undefined,
+      basic(sub.sid, sub.authToken),
+    );
+    expect([refused.status, (refused.json as { code: number }).code]).toEqual([403, 20403]);
     expect(MAIN_SID).toMatch(/^AC/);
   });
 });
