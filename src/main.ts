@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import pino from 'pino';
 import { randomIds, type Ids } from './ids.js';
 import { accountsService } from './accounts/accounts.service.js';
 import type { Account, TestCredentials } from './store/records.js';
@@ -108,6 +109,10 @@ export async function startServer(
     },
     ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
     observeSubmit: (carrier, result) => observer.value?.submitted(carrier, result),
+    // Bind states in the log (the app's logger does not exist yet): same level, no secrets.
+    ...(overrides.logger !== false && {
+      logger: pino({ level: config.logLevel, redact: LOG_REDACT }),
+    }),
   });
   const observer = { value: carrierObserver(metrics, delivery) };
   const ingest = ingestThrough({ config, store, clock, ids, delivery });
@@ -255,6 +260,7 @@ export async function startWorker(
     onError,
     ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
     observeSubmit: (carrier, result) => observer.value?.submitted(carrier, result),
+    logger: pino({ level: config.logLevel, redact: LOG_REDACT }),
   });
   const observer = { value: carrierObserver(metrics, delivery) };
   let metricsServer: MetricsServer | undefined;

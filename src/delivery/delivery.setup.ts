@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
@@ -58,6 +59,8 @@ export function setupDelivery(deps: {
   onError?: (err: unknown) => void;
   /** Builds each `CARRIERS` entry's carrier (tests inject a fake). */
   carrierFactory?: CarrierFactory;
+  /** Where the carriers log their binds' states (none when absent). */
+  logger?: Logger;
   /** Counts network submits (metrics). */
   observeSubmit?: (carrier: string, result: NetworkResult) => void;
 }): Delivery {
@@ -79,7 +82,9 @@ export function setupDelivery(deps: {
   const pacer = config.pacing ? new Pacer() : undefined;
   const carrier = network ? simulatorCarrier(network) : noCarrier;
   const factory = deps.carrierFactory ?? defaultCarrierFactory;
-  const networkCarriers = config.carriers.map((c) => factory(c, { clock }));
+  const networkCarriers = config.carriers.map((c) =>
+    factory(c, { clock, ...(deps.logger && { logger: deps.logger }) }),
+  );
   const router =
     networkCarriers.length > 0 || config.routes.length > 0
       ? createRouter({ rules: config.routes, carriers: networkCarriers, local: carrier })
@@ -152,4 +157,4 @@ export async function seedSimNetwork(delivery: Delivery, config: Config, store: 
 }
 
 /** Every `CARRIERS` entry is an SMPP client carrier. */
-const defaultCarrierFactory: CarrierFactory = (c, { clock }) => createSmppCarrier(c, { clock });
+const defaultCarrierFactory: CarrierFactory = (c, deps) => createSmppCarrier(c, deps);

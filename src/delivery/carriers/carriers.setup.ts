@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { Store } from '../../store/store.js';
 import type { StatusCallbacks } from '../lifecycle.js';
@@ -11,7 +12,10 @@ import type { SmppCarrierConfig } from '../smpp/smpp.types.js';
 import { receiptHandler } from './receipts.js';
 
 /** Builds the network carrier of one `CARRIERS` entry (the SMPP carrier; a fake in tests). */
-export type CarrierFactory = (config: SmppCarrierConfig, deps: { clock: Clock }) => NetworkCarrier;
+export type CarrierFactory = (
+  config: SmppCarrierConfig,
+  deps: { clock: Clock; logger?: Logger },
+) => NetworkCarrier;
 
 /** What `GET /loft/v1/Carriers` lists: every network carrier's binds, and the simulator. */
 export type CarrierListing = CarrierStatus | { name: 'sim'; type: 'simulator' };
