@@ -43,7 +43,9 @@ export type NetworkSends = Map<string, Promise<JobOutcome | undefined>>;
  * others move to `sending`, go to the carrier and become `sent` (or `failed`), with every
  * status callback, in one transaction that also completes `settle`'s jobs. Each move is a
  * conditional transition from the status read, so a message another worker moved on is left
- * alone and nothing is submitted twice.
+ * alone and nothing is submitted twice. A message its route sends to a network carrier only
+ * moves to `sending` there: its send and the record of its outcome follow outside that
+ * transaction ({@link sendOverNetwork}), returned by SID for the caller to wait on.
  */
 export async function sendQueued(
   deps: DispatchDeps,
