@@ -83,9 +83,19 @@ describe('CARRIERS', () => {
     expect(fails([{ ...A, longMessages: 'split' }])).toMatch(/longMessages must be one of udh, sar, payload/);
     expect(fails([{ ...A, tls: 'yes' }])).toBe("CARRIERS 'a'.tls must be true or an object");
     expect(fails([{ ...A, tls: { verify: false } }])).toBe("CARRIERS 'a'.tls: unknown field 'verify'");
-    expect(fails([{ ...A, errorMap: { UNDELIV: 'x' } }])).toBe(
-      `CARRIERS 'a'.errorMap.UNDELIV must be a Twilio error code (5 digits), got "x"`,
+    expect(fails([{ ...A, errorMap: { 'stat:UNDELIV': 'x' } }])).toBe(
+      `CARRIERS 'a'.errorMap.stat:UNDELIV must be a Twilio error code (5 digits), got "x"`,
     );
+    expect(fails([{ ...A, errorMap: { UNDELIV: 30005 } }])).toBe(
+      `CARRIERS 'a'.errorMap: key 'UNDELIV' must be "stat:UNDELIV" or "err:001"`,
+    );
+    expect(fails([{ ...A, statusMap: { '0x0B': 21211 } }])).toBe(
+      `CARRIERS 'a'.statusMap: key '0x0B' must be an ESME status name like "ESME_RINVDSTADR"`,
+    );
+    expect(load([{ ...A, errorMap: { 'err:001': 30005 }, statusMap: { ESME_RINVDSTADR: 21211 } }]).carriers[0]).toMatchObject({
+      errorMap: { 'err:001': 30005 },
+      statusMap: { ESME_RINVDSTADR: 21211 },
+    });
     expect(fails([{ ...A, statusMap: [] }])).toBe("CARRIERS 'a'.statusMap must be an object of error codes");
   }); // prettier-ignore
 });

@@ -95,8 +95,18 @@ function parseCarrier(entry: unknown, index: number): SmppCarrierConfig {
     sourceNpi: f.int('sourceNpi', 1, 0, 18),
     messageIdFormat: f.oneOf('messageIdFormat', ['hex', 'decimal', 'auto'] as const, 'auto'),
     longMessages: f.oneOf('longMessages', ['udh', 'sar', 'payload'] as const, 'udh'),
-    errorMap: codeMap(`${at}.errorMap`, entry['errorMap']),
-    statusMap: codeMap(`${at}.statusMap`, entry['statusMap']),
+    errorMap: codeMap(
+      `${at}.errorMap`,
+      entry['errorMap'],
+      ERROR_MAP_KEY,
+      '"stat:UNDELIV" or "err:001"',
+    ),
+    statusMap: codeMap(
+      `${at}.statusMap`,
+      entry['statusMap'],
+      STATUS_MAP_KEY,
+      'an ESME status name like "ESME_RINVDSTADR"',
+    ),
   };
 }
 
@@ -152,11 +162,17 @@ function tls(at: string, v: unknown): NonNullable<SmppCarrierConfig['tls']> {
   return { rejectUnauthorized, ...(servername && { servername }), ...(ca && { ca }) };
 }
 
-/** `{"UNDELIV": 30003, "0x0000000B": 21211}`: keys to Twilio error codes (5 digits). */
-function codeMap(at: string, v: unknown): Record<string, number> {
+/** errorMap keys: a receipt's `stat:<STAT>` or `err:<value>` (see smpp.receipts.ts). */
+const ERROR_MAP_KEY = /^(stat:[A-Za-z]{1,16}|err:[0-9A-Za-z]{1,8})$/;
+/** statusMap keys: command_status names as smpp.status.ts writes them (vendor ones: UNKNOWN_STATUS). */
+const STATUS_MAP_KEY = /^(ESME_[A-Z0-9_]{1,32}|UNKNOWN_STATUS)$/;
+
+/** `{"stat:UNDELIV": 30003}`, `{"ESME_RINVDSTADR": 21211}`: keys to Twilio error codes. */
+function codeMap(at: string, v: unknown, keys: RegExp, example: string): Record<string, number> {
   if (v === undefined) return {};
   if (!isObject(v)) throw new ConfigError(`${at} must be an object of error codes`);
   for (const [key, code] of Object.entries(v)) {
+    if (!keys.test(key)) throw new ConfigError(`${at}: key '${key}' must be ${example}`);
     if (typeof code !== 'number' || !Number.isInteger(code) || code < 10000 || code > 99999) {
       throw new ConfigError(
         `${at}.${key} must be a Twilio error code (5 digits), got ${show(code)}`,
