@@ -20,6 +20,8 @@ import type { AccountsService } from './accounts/accounts.service.js';
 import { keyRoutes } from './keys/keys.routes.js';
 import { messageRoutes } from './messages/messages.routes.js';
 import { loftRoutes } from './loft/loft.routes.js';
+import { carrierRoutes } from './loft/loft.carriers.js';
+import type { CarrierListing } from './delivery/carriers/carriers.setup.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { feedbackRoutes } from './feedback/feedback.routes.js';
 import { optOutRoutes } from './optout/optout.routes.js';
@@ -71,6 +73,8 @@ export interface AppDeps {
   metrics?: LoftMetrics;
   /** Who may read `/metrics` (METRICS_TOKEN); loopback clients only when not given. */
   metricsAccess?: MetricsAccess;
+  /** The carriers' states for `GET /loft/v1/Carriers` (none listed when not given). */
+  carriers?: () => CarrierListing[];
 }
 
 const jsonOnly = () =>
@@ -156,6 +160,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
     phoneNumberRoutes(api, deps.store, phoneNumbersService(deps));
     messageRoutes(api, deps.store, messages);
     loftRoutes(api, deps.store, deps.accounts, deps.clock);
+    carrierRoutes(api, deps.store, deps.carriers ?? (() => []));
     serviceRoutes(api, deps.store, messagingServicesService(deps));
     applicationRoutes(api, deps);
     mediaRoutes(api, deps.store);

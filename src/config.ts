@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import type { PriceOverrides } from './delivery/pricing.js';
 import { isPostgresUrl, parsePostgresUrl } from './store/postgres/postgres.url.js';
 import { defaultOutboundDeny, parseDenyList } from './http/outbound.deny.js';
+import type { SmppCarrierConfig } from './delivery/smpp/smpp.types.js';
+import { parseCarriers } from './delivery/carriers/carriers.config.js';
+import { parseRoutes, type RouteRule } from './delivery/carriers/routes.config.js';
 
 /** Validated, frozen runtime configuration. */
 export interface Config {
@@ -77,6 +80,10 @@ export interface Config {
   readonly webhookLimits: OutboundLimits;
   /** MMS media fetches in flight at once per MediaUrl origin and per account (likewise). */
   readonly mediaLimits: OutboundLimits;
+  /** CARRIERS: the network carriers (SMPP), validated with their defaults. */
+  readonly carriers: readonly SmppCarrierConfig[];
+  /** ROUTES: ordered routing rules over the carriers and `sim` (first match wins). */
+  readonly routes: readonly RouteRule[];
 }
 
 /** Slots of outbound work per destination origin and per account. */
@@ -171,6 +178,18 @@ export const FLAGS = {
     env: 'SIM_CHAOS',
     arg: 'JSON',
     help: 'global mix, e.g. \'{"mix":[{"probability":0.05,"outcome":"failed"}]}\'',
+  },
+  carriers: {
+    type: 'string',
+    env: 'CARRIERS',
+    arg: 'JSON|@FILE',
+    help: 'SMPP carriers, e.g. \'[{"name":"a","type":"smpp","host":"smsc","port":2775,…}]\'',
+  },
+  routes: {
+    type: 'string',
+    env: 'ROUTES',
+    arg: 'JSON|@FILE',
+    help: 'routing rules, first match wins, e.g. \'[{"match":"+33*","carriers":["a","sim"]}]\'',
   },
   prices: {
     type: 'string',
@@ -487,6 +506,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`LOG_FORMAT must be json or pretty, got '${logFormat}'`);
   }
   const shutdownTimeoutMs = duration('SHUTDOWN_TIMEOUT', get('shutdown-timeout') ?? '10s') ?? 0;
+  const carriers = parseCarriers(get('carriers'));
+  const routes = parseRoutes(get('routes'), {
+    carriers: carriers.map((c) => c.name),
+    simulator: simEnabled,
+  });
   return Object.freeze({
     port,
     host,
@@ -527,5 +551,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
 
     webhookLimits,
     mediaLimits,
+    carriers: Object.freeze(carriers),
+    routes: Object.freeze(routes),
   });
 }

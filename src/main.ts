@@ -9,6 +9,12 @@ import { openStore } from './store/open.js';
 import { withReadCache } from './store/cached.store.js';
 import type { Store } from './store/store.js';
 import { seedSimNetwork, setupDelivery, type Delivery } from './delivery/delivery.setup.js';
+import {
+  startCarriers,
+  type CarrierFactory,
+  type CarrierListing,
+  type CarrierObserver,
+} from './delivery/carriers/carriers.setup.js';
 import { statusCallbacks } from './delivery/status-callbacks.js';
 import { ingestInbound, type InboundInput } from './inbound/inbound.ingest.js';
 import { applyDeliveryReport } from './delivery/lifecycle.js';
@@ -27,6 +33,7 @@ import { version } from './cli/help.js';
 import { storeUnavailable } from './store/unavailable.js';
 import { isLoopback } from './http/loopback.js';
 import { createMetrics, type LoftMetrics } from './metrics/metrics.js';
+import { carrierMetrics } from './metrics/carriers.metrics.js';
 import { observeStore } from './metrics/metrics.store.js';
 import type { MetricsAccess } from './metrics/metrics.routes.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics.server.js';
@@ -63,6 +70,8 @@ export interface ServerOverrides {
   store?: Store;
   /** Shorter HTTP timeouts or limits (the defaults are `HTTP_LIMITS`). */
   http?: Partial<HttpLimits>;
+  /** Builds the network carriers of CARRIERS (tests inject a fake or point at a test SMSC). */
+  carrierFactory?: CarrierFactory;
 }
 
 /** Composition root: config → store → app → listen. */
@@ -97,28 +106,13 @@ export async function startServer(
     ids,
     loggers,
     onError: backgroundErrors(loggers),
+    ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
+    observeSubmit: (carrier, result) => observer.value?.submitted(carrier, result),
+    logger: loggers.of('smpp'),
   });
+  const observer = { value: carrierObserver(metrics, delivery) };
   // The one path every inbound message takes, from the simulator's handsets or a carrier.
-  const ingest = async (input: InboundInput) => {
-    const message = await ingestInbound(
-      {
-        store,
-        clock,
-        ids,
-        publicBaseUrl: config.publicBaseUrl,
-        prices: delivery.prices,
-        applyOptOut,
-        isBlocked,
-        notify: () => delivery.pipeline.notify(),
-        outbound: delivery.outbound,
-      },
-      input,
-    );
-    loggers
-      .of('inbound')
-      .debug({ sid: message.sid, accountSid: message.accountSid }, 'inbound message stored');
-    return message;
-  };
+  const ingest = ingestThrough({ config, store, clock, ids, delivery, loggers });
   delivery.carrier.attach?.({
     inbound: ingest,
     deliveryReport: async (report) => {
@@ -146,6 +140,7 @@ export async function startServer(
     ...(overrides.http && { http: overrides.http }),
     metrics,
     metricsAccess: metricsAccess(config),
+    carriers: () => carrierListing(delivery, config),
   });
   try {
     await seedSimNetwork(delivery, config, store);
@@ -166,6 +161,16 @@ export async function startServer(
   const open = openMetricsWarning(config, config.host);
   if (open) app.log.warn({ host: config.host }, open);
   if (overrides.delivery !== 'manual' && config.workers) delivery.pipeline.start();
+  // Binds open in a process that delivers: receipts and handset messages come back on them.
+  const carriers = startCarriers({
+    carriers: config.workers ? delivery.networkCarriers : [],
+    store,
+    clock,
+    callbacks: statusCallbacks,
+    ingest,
+    notify: () => delivery.pipeline.notify(),
+    ...(observer.value && { observer: observer.value }),
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -187,6 +192,7 @@ export async function startServer(
       // jobs in flight, and the leases of jobs not started go back.
       await app.close();
       await delivery.pipeline.stop();
+      await carriers.close();
       health.close();
       await store.close();
     },
@@ -250,7 +256,18 @@ export async function startWorker(
   }
   const health = storeHealth({ store, clock, log: () => loggers.of('store') });
   const onError = backgroundErrors(loggers);
-  const delivery = setupDelivery({ config, store, clock, ids, onError, loggers });
+  const delivery = setupDelivery({
+    config,
+    store,
+    clock,
+    ids,
+    onError,
+    loggers,
+    ...(overrides.carrierFactory && { carrierFactory: overrides.carrierFactory }),
+    observeSubmit: (carrier, result) => observer.value?.submitted(carrier, result),
+    logger: loggers.of('smpp'),
+  });
+  const observer = { value: carrierObserver(metrics, delivery) };
   let metricsServer: MetricsServer | undefined;
   try {
     await seedSimNetwork(delivery, config, store);
@@ -270,6 +287,16 @@ export async function startWorker(
     throw e;
   }
   delivery.pipeline.start();
+  // A worker's binds bring receipts and handset messages too: the same ingest as a server's.
+  const carriers = startCarriers({
+    carriers: delivery.networkCarriers,
+    store,
+    clock,
+    callbacks: statusCallbacks,
+    ingest: ingestThrough({ config, store, clock, ids, delivery, loggers }),
+    notify: () => delivery.pipeline.notify(),
+    ...(observer.value && { observer: observer.value }),
+  });
   loggers.root.info(
     {
       store: store.capabilities.engine,
@@ -287,6 +314,7 @@ export async function startWorker(
     async close() {
       await metricsServer?.close();
       await delivery.pipeline.stop();
+      await carriers.close();
       health.close();
       await store.close();
     },
@@ -362,4 +390,49 @@ const metricsAccess = (config: Config): MetricsAccess =>
 export function openMetricsWarning(config: Config, host: string): string | undefined {
   if (config.metrics.token !== undefined || isLoopback(host)) return undefined;
   return 'HOST is not a loopback address and METRICS_TOKEN is unset: /metrics answers loopback clients only (403 to the others); set METRICS_TOKEN to scrape it from elsewhere';
+}
+
+/** `GET /loft/v1/Carriers`: every network carrier's binds, then the simulator when it is on. */
+function carrierListing(delivery: Delivery, config: Config): CarrierListing[] {
+  const list: CarrierListing[] = delivery.networkCarriers.map((c) => c.status());
+  if (config.sim.enabled) list.push({ name: 'sim', type: 'simulator' });
+  return list;
+}
+
+/** The one path every inbound message takes, from the simulator's handsets or a carrier. */
+function ingestThrough(deps: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  ids: Ids;
+  delivery: Delivery;
+  loggers: Loggers;
+}): (input: InboundInput) => ReturnType<typeof ingestInbound> {
+  const { config, store, clock, ids, delivery } = deps;
+  const log = deps.loggers.of('inbound');
+  return async (input) => {
+    const message = await ingestInbound(
+      {
+        store,
+        clock,
+        ids,
+        publicBaseUrl: config.publicBaseUrl,
+        prices: delivery.prices,
+        applyOptOut,
+        isBlocked,
+        notify: () => delivery.pipeline.notify(),
+        outbound: delivery.outbound,
+      },
+      input,
+    );
+    log.debug({ sid: message.sid, accountSid: message.accountSid }, 'inbound message stored');
+    return message;
+  };
+}
+
+/** The carriers' series on the process's metrics, when it has network carriers. */
+function carrierObserver(metrics: LoftMetrics, delivery: Delivery): CarrierObserver | undefined {
+  const carriers = delivery.networkCarriers;
+  if (carriers.length === 0) return undefined;
+  return carrierMetrics(metrics.registry, () => carriers.map((c) => c.status()));
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
@@ -14,6 +15,10 @@ import type { Carrier } from './carrier.js';
 import { SimNetwork } from './simulator/sim.network.js';
 import { SimRuleError, type SimRule } from './simulator/sim.rules.js';
 import { noCarrier } from './carrier.none.js';
+import type { NetworkCarrier, NetworkResult } from './network.carrier.js';
+import type { CarrierFactory } from './carriers/carriers.setup.js';
+import { createRouter } from './carriers/router.js';
+import { createSmppCarrier } from './smpp/smpp.carrier.js';
 import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
@@ -39,6 +44,8 @@ export interface Delivery {
   pacer?: Pacer;
   /** The HTTP client of media fetches and webhooks, with OUTBOUND_DENY. */
   outbound: Outbound;
+  /** The network carriers of `CARRIERS` (attached and started by the process that delivers). */
+  networkCarriers: NetworkCarrier[];
 }
 
 /** Builds the simulated network from config and the pipeline over it. */
@@ -51,6 +58,12 @@ export function setupDelivery(deps: {
   onError?: (err: unknown) => void;
   /** Subsystem loggers: `webhooks`, `retention`, `jobs` (per-job detail at debug). */
   loggers?: Loggers;
+  /** Builds each `CARRIERS` entry's carrier (tests inject a fake). */
+  carrierFactory?: CarrierFactory;
+  /** Where the carriers log their binds' states (none when absent). */
+  logger?: Logger;
+  /** Counts network submits (metrics). */
+  observeSubmit?: (carrier: string, result: NetworkResult) => void;
 }): Delivery {
   const { config, store, clock } = deps;
   const network = config.sim.enabled
@@ -65,10 +78,20 @@ export function setupDelivery(deps: {
   const outbound = createOutbound({ deny: parseDenyList(config.outboundDeny.join(',')) });
   const pacer = config.pacing ? new Pacer() : undefined;
   const carrier = network ? simulatorCarrier(network) : noCarrier;
+  const factory = deps.carrierFactory ?? defaultCarrierFactory;
+  const networkCarriers = config.carriers.map((c) =>
+    factory(c, { clock, ...(deps.logger && { logger: deps.logger }) }),
+  );
+  const router =
+    networkCarriers.length > 0 || config.routes.length > 0
+      ? createRouter({ rules: config.routes, carriers: networkCarriers, local: carrier })
+      : undefined;
   const pipeline = createPipeline({
     store,
     clock,
     carrier,
+    ...(router && { router }),
+    ...(deps.observeSubmit && { observeSubmit: deps.observeSubmit }),
     prices,
     callbacks: deps.callbacks ?? statusCallbacks,
     webhooks: webhookHandler({
@@ -102,7 +125,7 @@ export function setupDelivery(deps: {
     leaseMs: config.jobLeaseMs,
     ...(deps.loggers && { log: deps.loggers.of('jobs') }),
   });
-  return { network, carrier, pipeline, prices, pacer, outbound };
+  return { network, carrier, pipeline, prices, pacer, outbound, networkCarriers };
 }
 
 /** SIM_RULES as network-wide rules; a malformed rule is a ConfigError. */
@@ -133,3 +156,6 @@ export async function seedSimNetwork(delivery: Delivery, config: Config, store: 
     ...(given.seed && { seed: config.sim.seed }),
   });
 }
+
+/** Every `CARRIERS` entry is an SMPP client carrier. */
+const defaultCarrierFactory: CarrierFactory = (c, deps) => createSmppCarrier(c, deps);

@@ -3,21 +3,16 @@ import type { BatchHandler, BatchOutcome, JobHandler, JobOutcome, Later } from '
 import { countSegments, smartEncoded } from '../messages/segments.js';
 import type { Message } from '../store/records.js';
 import type { OutboxJob, Store } from '../store/store.js';
-import type { Carrier, Submission, SubmitResult } from './carrier.js';
-import {
-  advance,
-  advanceMany,
-  reportExtras,
-  reportPatch,
-  type AdvanceItem,
-  type StatusCallbacks,
-} from './lifecycle.js';
+import type { Carrier } from './carrier.js';
+import type { Router } from './carriers/router.js';
+import type { NetworkResult } from './network.carrier.js';
+import { advance, type StatusCallbacks } from './lifecycle.js';
 import type { PriceTable } from './pricing.js';
-import { ACCOUNT_SUSPENDED, EXPIRED, maySend, onAir, resultPatch } from './dispatch.rules.js';
+import { ACCOUNT_SUSPENDED, EXPIRED, maySend, onAir } from './dispatch.rules.js';
+import { sendQueued, type ReadyMessage } from './dispatch.send.js';
 import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
-import { memoize } from '../jobs/memo.js';
 import { calledOff, originOf, type OutboundGate } from '../http/outbound.gate.js';
 import { mediaUrlsOf } from '../media/media.fetch.js';
 import { MEDIA_LIMITS } from '../media/media.types.js';
@@ -38,6 +33,10 @@ export interface DispatchDeps {
   callbacks: StatusCallbacks;
   /** Picks a sender from the message's Messaging Service pool; null when it has none. */
   pickSender?: (tx: Store, message: Message) => Promise<string | null>;
+  /** Picks each message's carriers (`ROUTES`); without it every message goes to `carrier`. */
+  router?: Router;
+  /** Told of every network send's result (metrics). */
+  observeSubmit?: (carrier: string, result: NetworkResult) => void;
   /** Per-sender pacing (off when absent). */
   pacer?: Pacer;
   /** Fetches and stores MediaUrl content; the URLs handed to the carrier on success. */
@@ -53,7 +52,7 @@ export interface DispatchDeps {
 /**
  * Takes one message from its starting status to `sent` (or `failed`): scheduled → queued at
  * SendAt; accepted → queued once a sender is picked; queued → sending → sent through the
- * carrier, inside one transaction with the carrier's own record. Each step is a conditional
+ * carrier by {@link sendQueued}, the same path as the batch form's (a batch of one). Each step is a conditional
  * transition, so a retaken job resumes where its predecessor stopped and never submits twice.
  */
 export function dispatchHandler(deps: DispatchDeps): JobHandler {
@@ -92,7 +91,8 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
           await fail(current, EMPTY_POOL_ERROR.code, EMPTY_POOL_ERROR.message);
           return { done: true };
         }
-      } else if (m.status === 'queued') {
+      } else if (m.status === 'queued' || m.status === 'sending') {
+        // `sending`: a network send whose outcome was never recorded (a crash): sent again.
         // Live views (handset long-polls, the console) learn of every send at once.
         const announce = () => store.signals?.publish(EVENTS_CHANNEL);
         // Suspended or closed since it was queued: it never reaches the carrier.
@@ -112,9 +112,9 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
         }
         const message = m;
         const sendNow = async (): Promise<JobOutcome> => {
-          await send(deps, message, fail);
+          const outcome = await send(deps, message, job.payload, fail);
           announce();
-          return { done: true };
+          return outcome;
         };
         if (message.numMedia === 0 || !deps.prepareMedia || !deps.mediaGate) return sendNow();
         // Fetching media may take long (a MediaUrl that never answers: the whole timeout).
@@ -136,163 +136,75 @@ export function dispatchHandler(deps: DispatchDeps): JobHandler {
 }
 
 /** Statuses a dispatch job still has work for. */
-const DISPATCHABLE = new Set(['queued', 'scheduled', 'accepted']);
+const DISPATCHABLE = new Set(['queued', 'sending', 'scheduled', 'accepted']);
 
 /**
  * The batch form of {@link dispatchHandler} for the common case, queued messages without media
- * (pacing on has no batch form): one read for every message, then one transaction with
- * multi-row statements — `sending` with its callbacks, the carrier's records, `sent` (or
- * `failed`) with their callbacks (an immediate delivery report folded into the same update,
- * with its own history entry and callback), and the removal of the jobs. Every other job
+ * (pacing on has no batch form): one read for every message, then {@link sendQueued} on them
+ * all — one transaction with multi-row statements that also removes the jobs. Every other job
  * (scheduled, accepted, MMS) goes through the per-job handler, where an MMS fetching its media
  * goes on in the background: this batch, and the next, never wait for a MediaUrl.
  */
 function dispatchBatch(deps: DispatchDeps): BatchHandler {
-  const { store, clock, callbacks } = deps;
+  const { store } = deps;
   return async (jobs, { owner }) => {
     const outcomes = new Map<number, BatchOutcome>();
     const found = await store.messages.findManyBySid(jobs.map((j) => j.ref));
     const messages = new Map(found.map((m) => [m.sid, m]));
-    const serviceOf = memoize((sid) => store.services.findBySid(sid));
-    const active = memoize((sid) => maySend(store, sid));
     const finished: number[] = [];
-    const expired: Message[] = [];
-    const suspended: Message[] = [];
-    const toSend: { m: Message; body: string; segments: number }[] = [];
+    const ready: ReadyMessage[] = [];
     const taken = new Set<string>();
+    const byMessage = new Map<string, number>();
     for (const job of jobs) {
       const m = messages.get(job.ref);
       if (!m || !DISPATCHABLE.has(m.status)) {
         finished.push(job.id);
         continue;
       }
-      if (m.status !== 'queued' || m.numMedia > 0 || taken.has(m.sid)) {
+      const sendable = m.status === 'queued' || m.status === 'sending';
+      if (!sendable || m.numMedia > 0 || taken.has(m.sid)) {
         outcomes.set(job.id, { perJob: true });
         continue;
       }
       taken.add(m.sid);
-      finished.push(job.id);
-      if (!(await active(m.accountSid))) {
-        suspended.push(m);
-        continue;
-      }
-      const service = m.messagingServiceSid ? await serviceOf(m.messagingServiceSid) : undefined;
-      const air = onAir(m, service, clock.now());
-      if (air === 'expired') expired.push(m);
-      else toSend.push({ m, body: air.body, segments: air.segments });
+      ready.push({ message: m, mediaUrls: [], jobId: job.id, payload: job.payload });
+      byMessage.set(m.sid, job.id);
     }
-
-    await store.transaction(async (tx) => {
-      const now = clock.now();
-      await advanceMany(
-        tx,
-        callbacks,
-        [
-          ...expired.map((m) => failure(m, EXPIRED)),
-          ...suspended.map((m) => failure(m, ACCOUNT_SUSPENDED)),
-        ],
-        now,
-        ['queued'],
-      );
-      const sending = await advanceMany(
-        tx,
-        callbacks,
-        toSend.map(({ m }) => ({ sid: m.sid, message: m, patch: { status: 'sending' } })),
-        now,
-        ['queued'],
-      );
-      // Only the messages this batch moved to `sending` go to the carrier: exactly once.
-      const submissions: Submission[] = toSend.flatMap(({ m, body, segments }) => {
-        const message = sending.get(m.sid);
-        return message ? [{ message, body, mediaUrls: [], numSegments: segments }] : [];
-      });
-      const results = deps.carrier.submitMany
-        ? await deps.carrier.submitMany(tx, submissions, now)
-        : await submitEach(tx, deps.carrier, submissions, now);
-      // A message without a result would stay in `sending` with its job gone: roll back (the
-      // runner then runs these jobs one by one).
-      if (results.length !== submissions.length) {
-        throw new Error(
-          `carrier returned ${results.length} results for ${submissions.length} submissions`,
-        );
-      }
-      // Failed or sent, each with its callbacks; a report the carrier already had moves the
-      // message on from `sent` in the same update (only `ok` results carry one).
-      const answered = submissions.map(({ message: m, numSegments }, i): AdvanceItem => {
-        const r = results[i] as SubmitResult;
-        const patch = resultPatch(deps.prices, m, r, numSegments, now);
-        const report = r.ok ? r.report : undefined;
-        return report
-          ? {
-              sid: m.sid,
-              message: m,
-              patch,
-              then: { patch: reportPatch(report), extras: reportExtras(report) },
-            }
-          : { sid: m.sid, message: m, patch };
-      });
-      await advanceMany(tx, callbacks, answered, now, ['sending']);
-      await tx.outbox.completeMany(finished, owner);
-    });
-    // Live views (handset long-polls, the console) learn of the sends at once.
-    if (toSend.length + expired.length + suspended.length > 0)
-      store.signals?.publish(EVENTS_CHANNEL);
+    const sends = await sendQueued(deps, ready, { jobIds: finished, owner });
+    // Network sends go on in the background, each completing its job when recorded.
+    for (const [sid, later] of sends) outcomes.set(byMessage.get(sid) as number, { later });
     return outcomes;
   };
 }
 
-/** A queued message failed with `error` before it reaches the carrier. */
-const failure = (m: Message, error: { code: number; message: string }): AdvanceItem => ({
-  sid: m.sid,
-  message: m,
-  patch: { status: 'failed', errorCode: error.code, errorMessage: error.message },
-});
-
-async function submitEach(
-  tx: Store,
-  carrier: Carrier,
-  submissions: readonly Submission[],
-  now: number,
-): Promise<SubmitResult[]> {
-  const results: SubmitResult[] = [];
-  for (const s of submissions) results.push(await carrier.submit(tx, s, now));
-  return results;
-}
-
+/**
+ * Sends one queued message through {@link sendQueued} (a batch of one, the path every message
+ * takes): its media fetched first (MMS); an expired message fetches nothing.
+ */
 async function send(
   deps: DispatchDeps,
   m: Message,
+  payload: Record<string, unknown>,
   fail: (m: Message, code: number, msg: string) => Promise<unknown>,
-): Promise<void> {
-  const { store, clock, callbacks } = deps;
-  const service = m.messagingServiceSid
-    ? await store.services.findBySid(m.messagingServiceSid)
-    : undefined;
-  const air = onAir(m, service, clock.now());
-  if (air === 'expired') {
-    await fail(m, EXPIRED.code, EXPIRED.message);
-    return;
-  }
+): Promise<JobOutcome> {
+  const { store, clock } = deps;
   let mediaUrls: string[] = [];
   if (m.numMedia > 0 && deps.prepareMedia) {
+    const service = m.messagingServiceSid
+      ? await store.services.findBySid(m.messagingServiceSid)
+      : undefined;
+    if (onAir(m, service, clock.now()) === 'expired') {
+      await fail(m, EXPIRED.code, EXPIRED.message);
+      return { done: true };
+    }
     const media = await deps.prepareMedia(m);
     if (!media.ok) {
       await fail(m, media.errorCode, media.errorMessage);
-      return;
+      return { done: true };
     }
     mediaUrls = media.urls;
   }
-  await store.transaction(async (tx) => {
-    const now = clock.now();
-    const sending = await advance(tx, callbacks, m, { status: 'sending' }, now);
-    if (!sending) return;
-    const submission = { message: sending, body: air.body, mediaUrls, numSegments: air.segments };
-    const result = await deps.carrier.submit(tx, submission, now);
-    const patch = resultPatch(deps.prices, sending, result, air.segments, now);
-    const next = await advance(tx, callbacks, sending, patch, now);
-    if (next && result.ok && result.report) {
-      const { report } = result;
-      await advance(tx, callbacks, next, reportPatch(report), now, reportExtras(report));
-    }
-  });
+  const sends = await sendQueued(deps, [{ message: m, mediaUrls, payload }]);
+  // A network send: its outcome (done, or retry with back-off) is the job's.
+  return (await sends.get(m.sid)) ?? { done: true };
 }

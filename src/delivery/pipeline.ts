@@ -41,6 +41,8 @@ export interface Pipeline extends MessageSink {
   notify(): void;
   /** Wakes the webhook queue (new due webhooks committed); no-op without one. */
   notifyWebhooks(): void;
+  /** The dispatch job handler the runner uses (tests run a claimed job through it). */
+  readonly dispatch: JobHandler;
   start(): void;
   stop(): Promise<void>;
   /** Jobs running or waiting in memory in this process (for the shutdown lines). */
@@ -111,6 +113,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     notify,
     notifyWebhooks,
+    dispatch: handlers[DISPATCH_JOB] as JobHandler,
     // A new message brings only a dispatch job: wake the delivery runner, not the webhook lanes
     // (the callbacks a delivery batch queues wake them after their commit). Only a process
     // that does not deliver itself (`WORKERS=off`) signals the others: a NOTIFY per create batch

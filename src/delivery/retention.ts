@@ -4,6 +4,9 @@ import type { Logger } from '../log/loggers.js';
 import type { Store } from '../store/store.js';
 import { IDEMPOTENCY_KEY_TTL_MS } from '../messages/messages.idempotency.js';
 
+/** How long a delivery receipt waits for its part before the sweep deletes it (a day). */
+const UNMATCHED_RECEIPT_TTL_MS = 24 * 3600 * 1000;
+
 /** Outbox job kind of the periodic retention sweep. */
 export const RETENTION_JOB = 'retention';
 
@@ -21,7 +24,7 @@ export interface RetentionPolicy {
 
 /**
  * Prunes every account by the policy, in short batches, and deletes the `Idempotency-Key`s
- * older than 24 h (whatever the policy). Returns how many messages went.
+ * and the unmatched carrier receipts older than 24 h (whatever the policy). Returns how many messages went.
  */
 export async function pruneAll(
   store: Store,
@@ -46,6 +49,12 @@ export async function pruneAll(
   }
   const expired = now - IDEMPOTENCY_KEY_TTL_MS;
   while ((await store.idempotencyKeys.expire(expired, batch)) === batch) {
+    await new Promise((r) => setImmediate(r));
+  }
+  // Receipts whose part never came (a message_id Loft did not send, or lost to a crash).
+  while (
+    (await store.carrierParts.expireUnmatched(now - UNMATCHED_RECEIPT_TTL_MS, batch)) === batch
+  ) {
     await new Promise((r) => setImmediate(r));
   }
   return total;

@@ -290,30 +290,73 @@ function isSurrogatePairAt(text: string, index: number): boolean {
  * calculator would overfill a segment with it, which no real SMS can carry).
  */
 function countUcs2Segments(text: string): number {
-  const total = text.length;
-  if (total <= UCS2_SINGLE) return 1;
-
-  graphemeSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  const graphemes = graphemeSegmenter.segment(text);
+  if (text.length <= UCS2_SINGLE) return 1;
   let segments = 1;
-  let start = 0;
-  while (total - start > UCS2_MULTI) {
-    let cut = start + UCS2_MULTI;
-    const grapheme = graphemes.containing(cut);
-    if (
-      grapheme !== undefined &&
-      grapheme.index < cut &&
-      grapheme.segment.length <= UCS2_MULTI &&
-      grapheme.segment !== '\r\n'
-    ) {
-      cut = grapheme.index; // > start, because the grapheme is no longer than a segment
-    } else if (isSurrogatePairAt(text, cut - 1)) {
-      cut -= 1;
-    }
-    start = cut;
-    segments++;
+  for (let start = 0; start !== text.length; segments++) start = nextUcs2Cut(text, start);
+  return segments - 1;
+}
+
+/** Where the UCS-2 segment starting at `start` ends (the text's length for the last one). */
+function nextUcs2Cut(text: string, start: number): number {
+  if (text.length - start <= UCS2_MULTI) return text.length;
+  graphemeSegmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let cut = start + UCS2_MULTI;
+  const grapheme = graphemeSegmenter.segment(text).containing(cut);
+  if (
+    grapheme !== undefined &&
+    grapheme.index < cut &&
+    grapheme.segment.length <= UCS2_MULTI &&
+    grapheme.segment !== '\r\n'
+  ) {
+    cut = grapheme.index; // > start, because the grapheme is no longer than a segment
+  } else if (isSurrogatePairAt(text, cut - 1)) {
+    cut -= 1;
   }
-  return segments;
+  return cut;
+}
+
+/** Result of {@link splitSegments}. */
+export interface SegmentSplit {
+  encoding: SmsEncoding;
+  /** The body's segments in order; `parts.join('')` is the body, one part for a single SMS. */
+  parts: string[];
+}
+
+/**
+ * Splits a body (as it goes on the air: already smart-encoded when it is) into the segments
+ * {@link countSegments} counts, by exactly the same rules: GSM-7 160 septets single or 153 per
+ * part with escape pairs never split, else UCS-2 70 code units single or 67 per part with
+ * grapheme clusters and surrogate pairs never split. `parts.length` always equals
+ * `countSegments(body).segments`, so the parts sent equal the `num_segments` the API showed.
+ */
+export function splitSegments(body: string): SegmentSplit {
+  if (!isGsm7(body)) {
+    if (body.length <= UCS2_SINGLE) return { encoding: 'UCS-2', parts: [body] };
+    const parts: string[] = [];
+    for (let start = 0; start < body.length;) {
+      const cut = nextUcs2Cut(body, start);
+      parts.push(body.slice(start, cut));
+      start = cut;
+    }
+    return { encoding: 'UCS-2', parts };
+  }
+  let septets = 0;
+  for (let i = 0; i < body.length; i++) septets += septetCost(body.charCodeAt(i));
+  if (septets <= GSM7_SINGLE) return { encoding: 'GSM-7', parts: [body] };
+  const parts: string[] = [];
+  let start = 0;
+  let used = 0;
+  for (let i = 0; i < body.length; i++) {
+    const cost = septetCost(body.charCodeAt(i));
+    if (used + cost > GSM7_MULTI) {
+      parts.push(body.slice(start, i));
+      start = i;
+      used = 0;
+    }
+    used += cost;
+  }
+  parts.push(body.slice(start));
+  return { encoding: 'GSM-7', parts };
 }
 
 /**

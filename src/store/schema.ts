@@ -24,6 +24,7 @@ export interface Database {
   opt_out_replies: OptOutReplyTable;
   test_credentials: TestCredentialsTable;
   idempotency_keys: IdempotencyKeyTable;
+  carrier_parts: CarrierPartTable;
 }
 
 export interface AccountTable {
@@ -303,4 +304,19 @@ export interface TestCredentialsTable {
   test_sid: string;
   auth_token: string;
   date_created: number;
+}
+
+/** A part of a message sent through a network carrier, or a receipt ahead of it (migration 013). */
+export interface CarrierPartTable {
+  carrier: string;
+  message_id: string;
+  /** Null while only a receipt names this message_id (its part is not recorded yet). */
+  message_sid: string | null;
+  part: number | null;
+  /** `sent`, `delivered`, `undelivered` or `failed`. */
+  status: string;
+  error_code: number | null;
+  error_message: string | null;
+  done_at: number | null;
+  updated_at: number;
 }

@@ -748,6 +748,49 @@ export interface IdempotencyKeyRepository {
   expire(before: number, limit: number): Promise<number>;
 }
 
+/** One part of a message sent through a network carrier, with what its receipts said. */
+export interface CarrierPart {
+  carrier: string;
+  /** The SMSC's message_id, normalised by the carrier. */
+  messageId: string;
+  /** Null for a receipt whose part is not recorded yet. */
+  messageSid: string | null;
+  /** 0-based part index; null with `messageSid`. */
+  part: number | null;
+  status: 'sent' | 'delivered' | 'undelivered' | 'failed';
+  errorCode: number | null;
+  errorMessage: string | null;
+  doneAt: number | null;
+}
+
+/** What a delivery receipt says of one part. */
+export type PartOutcome = Pick<
+  CarrierPart,
+  'carrier' | 'messageId' | 'status' | 'errorCode' | 'errorMessage' | 'doneAt'
+>;
+
+/** Parts of messages sent through network carriers, matched with their receipts. */
+export interface CarrierPartRepository {
+  /**
+   * Records a sent message's parts; returns them as stored: a part whose receipt came first
+   * carries that receipt's status. A row of another message with the same id (an SMSC that
+   * reuses ids) is replaced.
+   */
+  record(
+    parts: readonly { carrier: string; messageId: string; messageSid: string; part: number }[],
+    now: number,
+  ): Promise<CarrierPart[]>;
+  /**
+   * Applies a final receipt (not `sent`) to its part, or keeps it for the part to come. Returns
+   * the row when it changed, undefined when the part was final already (a duplicate receipt).
+   */
+  receipt(outcome: PartOutcome, now: number): Promise<CarrierPart | undefined>;
+  /** A message's parts, in part order. */
+  forMessage(messageSid: string): Promise<CarrierPart[]>;
+  /** Deletes up to `limit` receipts that never met their part, kept since before `before`. */
+  expireUnmatched(before: number, limit: number): Promise<number>;
+}
+
 /**
  * Wake-ups across processes sharing one database (PostgreSQL LISTEN/NOTIFY). Single-process
  * stores have none: an in-process notify is enough there.
@@ -777,6 +820,7 @@ export interface Store {
   readonly applications: ApplicationRepository;
   readonly optOuts: OptOutRepository;
   readonly idempotencyKeys: IdempotencyKeyRepository;
+  readonly carrierParts: CarrierPartRepository;
   /** Cross-process wake-ups, where the engine has them. */
   readonly signals?: StoreSignals;
   /** Runs `fn` atomically; the Store it receives is bound to the transaction. */

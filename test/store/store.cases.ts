@@ -2201,6 +2201,68 @@ export const storeCases: StoreCase[] = [
       );
     },
   },
+  {
+    name: 'carrier parts: recorded in part order; a receipt applies once; one ahead of its part waits for it',
+    async run({ store }) {
+      const carrier = `c-${hex()}`;
+      const msid = sid('SM');
+      const parts = await store.carrierParts.record(
+        [
+          { carrier, messageId: 'b1', messageSid: msid, part: 1 },
+          { carrier, messageId: 'a0', messageSid: msid, part: 0 },
+        ],
+        T0,
+      );
+      expect(parts.map((p) => [p.part, p.messageId, p.status])).toEqual([
+        [0, 'a0', 'sent'],
+        [1, 'b1', 'sent'],
+      ]);
+      const outcome = (messageId: string, status: 'delivered' | 'undelivered') => ({
+        carrier,
+        messageId,
+        status,
+        errorCode: status === 'delivered' ? null : 30003,
+        errorMessage: status === 'delivered' ? null : 'Unreachable destination handset',
+        doneAt: T0 + 5,
+      });
+      expect(await store.carrierParts.receipt(outcome('a0', 'delivered'), T0 + 10)).toMatchObject({
+        messageSid: msid,
+        part: 0,
+        status: 'delivered',
+        doneAt: T0 + 5,
+      });
+      // A duplicate (or a later contradicting) receipt changes nothing.
+      expect(
+        await store.carrierParts.receipt(outcome('a0', 'undelivered'), T0 + 11),
+      ).toBeUndefined();
+      expect((await store.carrierParts.forMessage(msid)).map((p) => p.status)).toEqual([
+        'delivered',
+        'sent',
+      ]);
+
+      // Ahead of its part: kept without a message, then adopted by the part.
+      const early = await store.carrierParts.receipt(outcome('c0', 'undelivered'), T0 + 12);
+      expect(early).toMatchObject({ messageSid: null, status: 'undelivered' });
+      const other = sid('SM');
+      const [adopted] = await store.carrierParts.record(
+        [{ carrier, messageId: 'c0', messageSid: other, part: 0 }],
+        T0 + 13,
+      );
+      expect(adopted).toMatchObject({ messageSid: other, status: 'undelivered', errorCode: 30003 });
+      // An id reused by the SMSC for another message starts afresh.
+      const reused = sid('SM');
+      const [fresh] = await store.carrierParts.record(
+        [{ carrier, messageId: 'c0', messageSid: reused, part: 0 }],
+        T0 + 14,
+      );
+      expect(fresh).toMatchObject({ messageSid: reused, status: 'sent', errorCode: null });
+
+      // Receipts that never met a part expire; parts do not.
+      await store.carrierParts.receipt(outcome('zz', 'delivered'), T0 + 15);
+      expect(await store.carrierParts.expireUnmatched(T0 + 16, 100)).toBe(1);
+      expect(await store.carrierParts.forMessage(msid)).toHaveLength(2);
+    },
+  },
 ];
 
 function media(

@@ -120,6 +120,8 @@ export async function startTestServer(
     http?: ServerOverrides['http'];
     /** Extra flags (`--host 0.0.0.0`, …). */
     argv?: string[];
+    /** Builds the network carriers of CARRIERS (a fake, or the SMPP carrier at a test SMSC). */
+    carrierFactory?: ServerOverrides['carrierFactory'];
   } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'loft-test-'));
@@ -144,6 +146,7 @@ export async function startTestServer(
       delivery: opts.delivery ?? 'manual',
       ...(pglite && { store: pglite.store }),
       ...(opts.http && { http: opts.http }),
+      ...(opts.carrierFactory && { carrierFactory: opts.carrierFactory }),
     });
   } catch (e) {
     await pglite?.store.close();

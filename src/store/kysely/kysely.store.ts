@@ -20,6 +20,7 @@ import { applicationRepository } from './applications.repo.js';
 import { optOutRepository } from './optouts.repo.js';
 import { testCredentialsRepository } from './test-credentials.repo.js';
 import { idempotencyKeyRepository } from './idempotency-keys.repo.js';
+import { carrierPartRepository } from './carrier-parts.repo.js';
 import { batches, type Batches } from './compiled-rows.js';
 
 /** Engine-specific behaviour plugged into the shared store. */
@@ -61,6 +62,7 @@ export function kyselyStore(
     applications: applicationRepository(db),
     optOuts: optOutRepository(db),
     idempotencyKeys: idempotencyKeyRepository(db),
+    carrierParts: carrierPartRepository(db),
     // Transactions share the store's batch helpers (and so its compiled statement shapes).
     async transaction(fn) {
       // Nested: the outermost transaction's hooks run after its commit.

@@ -216,6 +216,7 @@ async function eraseDeleted(trx: Kysely<Database>, m: MessageCopiesOf): Promise<
   await trx.deleteFrom('media').where('message_sid', '=', m.sid).execute();
   await trx.deleteFrom('message_feedback').where('message_sid', '=', m.sid).execute();
   await trx.deleteFrom('message_events').where('message_sid', '=', m.sid).execute();
+  await trx.deleteFrom('carrier_parts').where('message_sid', '=', m.sid).execute();
   await deleteCopies(trx, m);
 }
 
@@ -442,6 +443,7 @@ export function messageRepository(
         await trx.deleteFrom('message_feedback').where('message_sid', 'in', sids).execute();
         await trx.deleteFrom('message_events').where('message_sid', 'in', sids).execute();
         await trx.deleteFrom('sim_deliveries').where('message_sid', 'in', sids).execute();
+        await trx.deleteFrom('carrier_parts').where('message_sid', 'in', sids).execute();
         await trx.deleteFrom('webhook_attempts').where('order_key', 'in', sids).execute();
         await trx
           .deleteFrom('webhooks')

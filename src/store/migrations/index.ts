@@ -12,6 +12,7 @@ import { testCredentials } from './010_test_credentials.js';
 import { simRules } from './011_sim_rules.js';
 import { idempotencyKeys } from './012_idempotency_keys.js';
 import { webhookQueue } from './013_webhook_queue.js';
+import { carrierParts } from './014_carrier_parts.js';
 
 /** What a migration needs to know of the database it runs on. Supplied by each store adapter. */
 export interface MigrationDialect {
@@ -41,6 +42,7 @@ const steps: Record<string, MigrationStep> = {
   '011_sim_rules': simRules,
   '012_idempotency_keys': idempotencyKeys,
   '013_webhook_queue': webhookQueue,
+  '014_carrier_parts': carrierParts,
 };
 
 /** A Kysely MigrationProvider over the inline list above, bound to one dialect. */
