@@ -36,6 +36,8 @@ export interface Results {
   prism?: PrismResult;
   /** SQLite under full create load: bounded WAL, then unbounded (Loft before issue 16). */
   wal?: { runs: WalRun[]; throughputRatio?: number };
+  /** SMPP submit through one bind (window 10): Loft's carrier and a bare client, msg/s. */
+  smpp?: { bare: number; carrier: number; ratio: number };
   targets: Target[];
   warnings: string[];
   totalSeconds?: number;

@@ -17,6 +17,7 @@ import type { Load } from './bench.load.js';
 import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js';
 import { dropAll, pgUnavailable, pgVersion } from './bench.pg.js';
 import { prismPhase, prismUnavailable } from './bench.prism.js';
+import { smppPhase } from './bench.smpp.js';
 import { stopAll } from './bench.proc.js';
 import { walRun, type WalRun } from './bench.wal.js';
 import { evaluateTargets, render, type Results, type StoreResult } from './bench.report.js';
@@ -60,6 +61,7 @@ const settings = {
   skipPostgres: flag('BENCH_SKIP_PG'),
   skipSqlite: flag('BENCH_SKIP_SQLITE'),
   skipPrism: flag('BENCH_SKIP_PRISM'),
+  skipSmpp: flag('BENCH_SKIP_SMPP'),
   skipList: flag('BENCH_SKIP_LIST'),
   skipE2e: flag('BENCH_SKIP_E2E'),
   walSeconds: num('BENCH_WAL_SECONDS', 60),
@@ -310,6 +312,16 @@ async function main(): Promise<number> {
       seconds: settings.seconds,
     });
     results.warnings.push(...results.prism.warnings);
+  }
+
+  if (settings.skipSmpp) {
+    results.skipped['SMPP'] = 'BENCH_SKIP_SMPP is set';
+  } else {
+    step('SMPP submit: the carrier against a bare client, one bind, window 10');
+    results.smpp = await smppPhase();
+    console.log(
+      `SMPP: carrier ${results.smpp.carrier.toFixed(0)} msg/s, bare client ${results.smpp.bare.toFixed(0)} msg/s, ratio ${results.smpp.ratio.toFixed(2)}`,
+    );
   }
 
   results.targets = evaluateTargets(results);
