@@ -60,6 +60,8 @@ export interface AppDeps {
   ingest?: (input: InboundInput) => Promise<Message>;
   /** The simulated carrier network, whose control API is mounted under `/sim`. */
   network?: SimNetwork;
+  /** Whether this process's background workers run, where it runs them (`/readyz`). */
+  workersRunning?: () => boolean;
   /** The store's write health, reported by `/healthz` and `/readyz`. */
   health?: StoreHealth;
   /** The `http` subsystem's logger (none: nothing is logged). */
@@ -133,7 +135,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // paths registered below.
   installConsole(app, { store: deps.store, clock: deps.clock });
 
-  healthRoutes(app, deps.store, deps.health);
+  healthRoutes(app, deps.store, deps.health, deps.workersRunning);
   livenessRoute(app);
   if (deps.metrics) metricsRoutes(app, deps.metrics, deps.metricsAccess ?? {});
 

@@ -132,6 +132,8 @@ export async function startServer(
     ...(delivery.pacer && { backlogMs: delivery.pacer.backlogMs.bind(delivery.pacer) }),
     network: delivery.network,
     health,
+    ...(overrides.delivery !== 'manual' &&
+      config.workers && { workersRunning: () => delivery.pipeline.running() }),
     // Credentials never reach the log, should a serializer or a debug line ever include them
     // (LOG_REDACT).
     log: loggers.of('http'),

@@ -45,6 +45,8 @@ export interface Pipeline extends MessageSink {
   readonly dispatch: JobHandler;
   start(): void;
   stop(): Promise<void>;
+  /** Whether the workers run (between `start` and `stop`). */
+  running(): boolean;
   /** Jobs running or waiting in memory in this process (for the shutdown lines). */
   busy(): number;
   /** Runs everything due now until nothing is left (tests with a manual clock). */
@@ -144,6 +146,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await delivery.stop();
       await queue?.stop();
     },
+    running: () => running,
     busy: () => delivery.busy() + (queue?.busy() ?? 0),
     async runDue() {
       let total = 0;

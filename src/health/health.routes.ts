@@ -10,9 +10,16 @@ type Failure = Pick<StoreFailureState, 'kind' | 'code' | 'message'> & { since?: 
  * `GET /healthz` and `GET /readyz` (Loft's own, unauthenticated). Both answer 503 with a small
  * JSON body while the store cannot take writes (see `storeHealth`) or does not answer a read,
  * and 200 again once a write probe succeeds. `/readyz` answers only once start-up is complete:
- * the server listens after the migrations have run, so "ready" also means "migrated".
+ * the server listens after the migrations have run, so "ready" also means "migrated". Where
+ * this process runs the workers (`workersRunning` given), `/readyz` also answers 503 while they
+ * are not running (before they start, and once a shutdown stopped them).
  */
-export function healthRoutes(app: FastifyInstance, store: Store, health?: StoreHealth): void {
+export function healthRoutes(
+  app: FastifyInstance,
+  store: Store,
+  health?: StoreHealth,
+  workersRunning?: () => boolean,
+): void {
   const engine = store.capabilities.engine;
   /** The store's state: the write health, then a read (the liveness check of old). */
   const failure = async (): Promise<Failure | undefined> => {
@@ -55,6 +62,21 @@ export function healthRoutes(app: FastifyInstance, store: Store, health?: StoreH
   app.get('/readyz', async (_req, reply) => {
     const f = await failure();
     if (f) return unavailable(reply, 'not_ready', f);
+    if (workersRunning && !workersRunning()) {
+      return reply
+        .code(503)
+        .header('cache-control', 'no-store')
+        .send({
+          status: 'not_ready',
+          store: engine,
+          writable: true,
+          error: {
+            kind: 'workers',
+            code: 'WORKERS_NOT_RUNNING',
+            message: 'the background workers of this process are not running',
+          },
+        });
+    }
     return { status: 'ready', store: engine, writable: true, migrations: 'applied' };
   });
 }

@@ -200,6 +200,39 @@ describe('/livez', () => {
   });
 });
 
+describe('/readyz and the workers', () => {
+  it('answers 503 naming the workers once they stop, 200 while they run', async () => {
+    const s = await startTestServer({ delivery: 'auto' });
+    try {
+      const ready = await fetch(`${s.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', migrations: 'applied' });
+      await s.server.delivery.pipeline.stop();
+      const stopped = await fetch(`${s.url}/readyz`);
+      expect(stopped.status).toBe(503);
+      expect(await stopped.json()).toMatchObject({
+        status: 'not_ready',
+        error: { kind: 'workers', code: 'WORKERS_NOT_RUNNING' },
+      });
+      // /healthz is about the store only, as before.
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+      s.server.delivery.pipeline.start();
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an API-only process (WORKERS=off) is ready without workers', async () => {
+    const s = await startTestServer({ delivery: 'auto', env: { WORKERS: 'off' } });
+    try {
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('access to /metrics', () => {
   const TOKEN = 'm'.repeat(12) + '-secret-token';
 
