@@ -438,6 +438,15 @@ const ROWS: Row[] = [
       expect: X405,
     },
   ]),
+  // The carriers' binds: operators' business, so the main account's own credentials only.
+  {
+    method: 'GET',
+    route: '/loft/v1/Carriers',
+    path: () => '/loft/v1/Carriers',
+    expect: [200, F, F, U, U, U, U, T],
+  },
+  { method: 'POST', route: '/loft/v1/Carriers', path: () => '/loft/v1/Carriers', expect: X405 },
+  { method: 'DELETE', route: '/loft/v1/Carriers', path: () => '/loft/v1/Carriers', expect: X405 },
   // Loft's reset of an account's finished messages: last of Loft's rows, as it deletes the
   // fixture's message (the suspended and closed passes below use fresh ones).
   {
