@@ -18,6 +18,7 @@ import { postgresEngine, ROOT, sqliteEngine, type Engine } from './bench.loft.js
 import { dropAll, pgUnavailable, pgVersion } from './bench.pg.js';
 import { prismPhase, prismUnavailable } from './bench.prism.js';
 import { smppPhase } from './bench.smpp.js';
+import { smppE2ePhase } from './bench.smpp-e2e.js';
 import { stopAll } from './bench.proc.js';
 import { walRun, type WalRun } from './bench.wal.js';
 import { evaluateTargets, render, type Results, type StoreResult } from './bench.report.js';
@@ -322,6 +323,14 @@ async function main(): Promise<number> {
     console.log(
       `SMPP: carrier ${results.smpp.carrier.toFixed(0)} msg/s, bare client ${results.smpp.bare.toFixed(0)} msg/s, ratio ${results.smpp.ratio.toFixed(2)}`,
     );
+    step('SMPP create → delivered: over HTTP, through the SMSC, DELIVRD receipts, window 10');
+    results.smppE2e = await smppE2ePhase(engines, {
+      messages: num('SMPP_E2E_MESSAGES', 5000),
+    });
+    for (const [store, e] of Object.entries(results.smppE2e))
+      console.log(
+        `SMPP create → delivered (${store}): ${e.messages} messages in ${e.seconds} s, ${e.msgPerSec} msg/s`,
+      );
   }
 
   results.targets = evaluateTargets(results);
