@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
-import { defaultServiceConfig } from '../../src/services/services.params.js';
+import { defaultServiceConfig } from '../../src/messaging-services/messaging-services.params.js';
 import type { Account, Message, PhoneNumber } from '../../src/store/records.js';
 import type { MessagingService } from '../../src/store/services.records.js';
 
