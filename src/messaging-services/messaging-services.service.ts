@@ -4,8 +4,7 @@ import { badRequest, notFound } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import { offsetPaging, readPageParams } from '../http/paging.js';
 import { offsetEnvelopeV1 } from '../http/paging-v1.js';
-import type { Account } from '../store/records.js';
-import type { MessagingService, ServicePhoneNumber } from '../store/services.records.js';
+import type { Account, MessagingService, ServicePhoneNumber } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { toServiceJson, toServicePhoneNumberJson } from './messaging-services.mapper.js';
 import {

@@ -5,8 +5,7 @@ import {
   pickSender,
   senderForMessage,
 } from '../../src/messaging-services/messaging-services.sender.js';
-import type { Message } from '../../src/store/records.js';
-import type { MessagingService } from '../../src/store/services.records.js';
+import type { Message, MessagingService } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store } from '../../src/store/store.js';
 
