@@ -1,6 +1,5 @@
 import { badRequest } from '../http/errors.js';
-import type { Account } from '../store/records.js';
-import type { Application } from '../store/services.records.js';
+import type { Account, Application } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 /**

@@ -1,5 +1,5 @@
 import { rfc2822 } from '../http/dates.js';
-import type { Application } from '../store/services.records.js';
+import type { Application } from '../store/records.js';
 
 /** `/2010-04-01/Accounts/{AC}/Applications/{AP}` without suffix. */
 export const applicationPath = (accountSid: string, sid: string): string =>

@@ -1,7 +1,7 @@
 import { badRequest } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import { checkField } from '../phone-numbers/phone-numbers.params.js';
-import type { ApplicationConfig, WebhookMethod } from '../store/services.records.js';
+import type { ApplicationConfig, WebhookMethod } from '../store/records.js';
 
 /** Twilio's limit on FriendlyName. */
 export const APPLICATION_NAME_MAX = 64;

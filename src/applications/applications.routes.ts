@@ -5,8 +5,7 @@ import { notFound } from '../http/errors.js';
 import { single } from '../http/form.js';
 import { offsetEnvelope, offsetPaging, readPageParams } from '../http/paging.js';
 import { resource } from '../http/resource.js';
-import type { Account } from '../store/records.js';
-import type { Application } from '../store/services.records.js';
+import type { Account, Application } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { toApplicationJson } from './applications.mapper.js';
 import {

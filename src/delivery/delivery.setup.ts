@@ -23,7 +23,7 @@ import type { StatusCallbacks } from './lifecycle.js';
 import { statusCallbacks } from './status-callbacks.js';
 import { WEBHOOK_GATE, webhookHandler } from '../webhooks/webhooks.handler.js';
 import { MEDIA_GATE, prepareMediaUrls } from '../media/media.fetch.js';
-import { senderForMessage } from '../services/services.sender.js';
+import { senderForMessage } from '../messaging-services/messaging-services.sender.js';
 import { twimlResponseHandler } from '../twiml/twiml.execute.js';
 import { createReply } from '../messages/messages.reply.js';
 import { isBlocked } from '../optout/optout.service.js';

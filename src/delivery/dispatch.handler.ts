@@ -10,7 +10,7 @@ import { advance, type StatusCallbacks } from './lifecycle.js';
 import type { PriceTable } from './pricing.js';
 import { ACCOUNT_SUSPENDED, EXPIRED, maySend, onAir } from './dispatch.rules.js';
 import { sendQueued, type ReadyMessage } from './dispatch.send.js';
-import { EMPTY_POOL_ERROR } from '../services/services.sender.js';
+import { EMPTY_POOL_ERROR } from '../messaging-services/messaging-services.sender.js';
 import { EVENTS_CHANNEL } from '../store/local-signals.js';
 import { MAX_BACKLOG_MS, type Pacer } from './pacing.js';
 import { calledOff, originOf, type OutboundGate } from '../http/outbound.gate.js';

@@ -1,8 +1,7 @@
 import { inStanding } from '../http/auth.js';
 import { parsePhone } from '../messages/addresses.js';
 import { countSegments, smartEncoded } from '../messages/segments.js';
-import type { Message } from '../store/records.js';
-import type { MessagingService } from '../store/services.records.js';
+import type { Message, MessagingService } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { SubmitResult } from './carrier.js';
 import type { MessagePatch } from './lifecycle.js';

@@ -1,5 +1,4 @@
-import type { Message, PhoneNumber } from '../store/records.js';
-import type { MessagingService } from '../store/services.records.js';
+import type { Message, MessagingService, PhoneNumber } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { parsePhone } from '../messages/addresses.js';
 

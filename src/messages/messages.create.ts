@@ -11,7 +11,7 @@ import { httpUrl, readOptions } from './messages.params.js';
 import { countSegments, smartEncoded } from './segments.js';
 import { parseTags } from './tags.js';
 import { checkApplicationSid } from '../applications/applications.check.js';
-import { checkMessagingServiceSid } from '../services/services.check.js';
+import { checkMessagingServiceSid } from '../messaging-services/messaging-services.check.js';
 import { isBlocked } from '../optout/optout.service.js';
 
 /** Twilio's limits on a create request. */

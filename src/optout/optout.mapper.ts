@@ -1,8 +1,7 @@
 import { rfc2822 } from '../http/dates.js';
 import { phoneNumberPath } from '../phone-numbers/phone-numbers.mapper.js';
-import { servicePath } from '../services/services.mapper.js';
-import type { PhoneNumber } from '../store/records.js';
-import type { MessagingService } from '../store/services.records.js';
+import { servicePath } from '../messaging-services/messaging-services.mapper.js';
+import type { MessagingService, PhoneNumber } from '../store/records.js';
 import type { OptOutRecord } from '../store/store.js';
 import type { EffectiveReplies } from './optout.service.js';
 

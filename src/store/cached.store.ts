@@ -29,19 +29,100 @@ type Repo = keyof Pick<
 >;
 
 /**
- * Reads that every API request or delivered message repeats (credentials, sender ownership,
- * Messaging Service pools, opt-outs, the simulator's rules and settings) and that change rarely.
+ * How the cache treats each method of the repositories it wraps. The compiler checks the table
+ * is complete: a method added to one of these repositories without a class here is a type error,
+ * so no write can slip past the invalidation.
+ * - `cached`: a read that every API request or delivered message repeats (credentials, sender
+ *   ownership, Messaging Service pools, opt-outs, the simulator's rules and settings) and that
+ *   changes rarely: served from memory.
+ * - `read`: a read that always goes to the store.
+ * - `invalidates`: a write to the tables behind the cached reads: drops the whole cache.
+ * - `write`: a write no cached read depends on (sticky senders, handset inboxes).
  */
-const CACHED_READS: Record<Repo, readonly string[]> = {
-  accounts: ['get'],
-  apiKeys: ['get'],
-  testCredentials: ['get', 'findByTestSid'],
-  phoneNumbers: ['findByNumber'],
-  services: ['get', 'findBySid', 'findByPhoneNumber', 'pool'],
-  optOuts: ['isBlocked', 'getReplies'],
-  applications: ['get', 'findBySid'],
-  sim: ['network'],
+type MethodUse = 'cached' | 'read' | 'invalidates' | 'write';
+
+const METHODS: { readonly [R in Repo]: { readonly [M in keyof Store[R]]-?: MethodUse } } = {
+  accounts: {
+    insert: 'invalidates',
+    get: 'cached',
+    sids: 'read',
+    listFamily: 'read',
+    update: 'invalidates',
+  },
+  apiKeys: {
+    insert: 'invalidates',
+    get: 'cached',
+    list: 'read',
+    update: 'invalidates',
+    delete: 'invalidates',
+  },
+  testCredentials: { get: 'cached', findByTestSid: 'cached', ensure: 'invalidates' },
+  phoneNumbers: {
+    insert: 'invalidates',
+    get: 'read',
+    findByNumber: 'cached',
+    list: 'read',
+    update: 'invalidates',
+    delete: 'invalidates',
+  },
+  services: {
+    insert: 'invalidates',
+    get: 'cached',
+    findBySid: 'cached',
+    list: 'read',
+    update: 'invalidates',
+    delete: 'invalidates',
+    addPhoneNumber: 'invalidates',
+    getPhoneNumber: 'read',
+    listPhoneNumbers: 'read',
+    pool: 'cached',
+    removePhoneNumber: 'invalidates',
+    unlinkPhoneNumber: 'invalidates',
+    findByPhoneNumber: 'cached',
+    getStickySender: 'read',
+    setStickySender: 'write',
+  },
+  optOuts: {
+    block: 'invalidates',
+    unblock: 'invalidates',
+    isBlocked: 'cached',
+    list: 'read',
+    getReplies: 'cached',
+    setReplies: 'invalidates',
+  },
+  applications: {
+    insert: 'invalidates',
+    get: 'cached',
+    findBySid: 'cached',
+    list: 'read',
+    update: 'invalidates',
+    delete: 'invalidates',
+  },
+  sim: {
+    record: 'write',
+    recordMany: 'write',
+    get: 'read',
+    listForHandset: 'read',
+    network: 'cached',
+    addRule: 'invalidates',
+    replaceRules: 'invalidates',
+    removeRule: 'invalidates',
+    setNetwork: 'invalidates',
+  },
 };
+
+/** The methods of `repo` in class `use`. */
+const methodsOf = (repo: Repo, use: MethodUse): readonly string[] =>
+  Object.entries(METHODS[repo])
+    .filter(([, u]) => u === use)
+    .map(([m]) => m);
+
+/** Each wrapped repository with its cached reads and the writes that drop the whole cache. */
+const REPOS = (Object.keys(METHODS) as Repo[]).map((repo) => ({
+  repo,
+  reads: methodsOf(repo, 'cached'),
+  writes: methodsOf(repo, 'invalidates'),
+}));
 
 /**
  * Reads whose "not found" is kept too: their keys are SIDs of records Loft already found (an
@@ -63,25 +144,6 @@ const CREDENTIAL_LOOKUPS: ReadonlySet<string> = new Set([
   'apiKeys.get',
   'testCredentials.findByTestSid',
 ]);
-
-/** Writes to the tables behind those reads; any of them drops the whole cache. */
-const INVALIDATING_WRITES: Record<Repo, readonly string[]> = {
-  accounts: ['insert', 'update'],
-  apiKeys: ['insert', 'update', 'delete'],
-  testCredentials: ['ensure'],
-  phoneNumbers: ['insert', 'update', 'delete'],
-  services: [
-    'insert',
-    'update',
-    'delete',
-    'addPhoneNumber',
-    'removePhoneNumber',
-    'unlinkPhoneNumber',
-  ],
-  optOuts: ['block', 'unblock', 'setReplies'],
-  applications: ['insert', 'update', 'delete'],
-  sim: ['addRule', 'replaceRules', 'removeRule', 'setNetwork'],
-};
 
 type AnyFn = (...args: unknown[]) => Promise<unknown>;
 
@@ -180,13 +242,13 @@ export async function withReadCache(store: Store, options: ReadCacheOptions = {}
     inTransaction: boolean,
   ): Store => {
     const out: Record<string, unknown> = { ...inner };
-    for (const repo of Object.keys(CACHED_READS) as Repo[]) {
+    for (const { repo, reads, writes } of REPOS) {
       const base = inner[repo] as unknown as Record<string, AnyFn>;
       const r: Record<string, AnyFn> = { ...base };
-      for (const m of CACHED_READS[repo]) {
+      for (const m of reads) {
         r[m] = cachedRead(repo, m, base[m]!.bind(base), active, !inTransaction);
       }
-      for (const m of INVALIDATING_WRITES[repo]) {
+      for (const m of writes) {
         const write = base[m]!.bind(base);
         r[m] = async (...args) => {
           clear(); // before too: a read racing this write must not cache across it

@@ -1,6 +1,20 @@
 import type { Generated } from 'kysely';
+import type {
+  Account,
+  CarrierPart,
+  FeedbackRecord,
+  MessageDirection,
+  MessageStatus,
+  SimDelivery,
+  WebhookMethod,
+  WebhookStatus,
+} from './records.js';
 
-/** Kysely table types. Every timestamp is epoch milliseconds (UTC) in a 64-bit integer column. */
+/**
+ * Kysely table types. Every timestamp is epoch milliseconds (UTC) in a 64-bit integer column.
+ * Enum-like text columns have the records' unions as their types (only the store writes them),
+ * so rows map to records without casts.
+ */
 export interface Database {
   accounts: AccountTable;
   api_keys: ApiKeyTable;
@@ -32,8 +46,8 @@ export interface AccountTable {
   owner_account_sid: string;
   friendly_name: string;
   auth_token: string;
-  status: string;
-  type: string;
+  status: Account['status'];
+  type: Account['type'];
   date_created: number;
   date_updated: number;
 }
@@ -64,8 +78,8 @@ export interface MessageTable {
   seq: Generated<number>;
   sid: string;
   account_sid: string;
-  direction: string;
-  status: string;
+  direction: MessageDirection;
+  status: MessageStatus;
   from_addr: string | null;
   to_addr: string;
   body: string | null;
@@ -130,7 +144,7 @@ export interface SimRuleTable {
 export interface SimDeliveryTable {
   message_sid: string;
   /** `to-handset` (a message it received) or `from-handset` (one it sent). */
-  direction: string;
+  direction: SimDelivery['direction'];
   account_sid: string;
   handset: string;
   from_addr: string | null;
@@ -152,13 +166,13 @@ export interface WebhookTable {
   /** `status-callback`, `inbound`, … */
   kind: string;
   url: string;
-  method: string;
+  method: WebhookMethod;
   /** JSON object of the form parameters (a value may be an array of repeated values). */
   params: string;
   fallback_url: string | null;
-  fallback_method: string | null;
+  fallback_method: WebhookMethod | null;
   /** `pending`, `delivered` or `failed`. */
-  status: string;
+  status: WebhookStatus;
   /** Attempt rounds made so far (a round is the URL, then the fallback URL when set). */
   attempts: number;
   /**
@@ -180,7 +194,7 @@ export interface WebhookAttemptTable {
   account_sid: string;
   order_key: string;
   url: string;
-  method: string;
+  method: WebhookMethod;
   /** JSON object of the parameters sent. */
   params: string;
   response_status: number | null;
@@ -216,7 +230,7 @@ export interface MediaTable {
 export interface MessageFeedbackTable {
   message_sid: string;
   account_sid: string;
-  outcome: string;
+  outcome: FeedbackRecord['outcome'];
   date_created: number;
   date_updated: number;
 }
@@ -264,7 +278,7 @@ export interface MessageEventTable {
   /** Insertion order: breaks ties between events of the same millisecond. */
   id: Generated<number>;
   message_sid: string;
-  status: string;
+  status: MessageStatus;
   error_code: number | null;
   at: number;
 }
@@ -314,7 +328,7 @@ export interface CarrierPartTable {
   message_sid: string | null;
   part: number | null;
   /** `sent`, `delivered`, `undelivered` or `failed`. */
-  status: string;
+  status: CarrierPart['status'];
   error_code: number | null;
   error_message: string | null;
   done_at: number | null;

@@ -10,7 +10,7 @@ import {
   type OptOutInbound,
 } from '../../src/optout/optout.service.js';
 import { phoneNumbersService } from '../../src/phone-numbers/phone-numbers.service.js';
-import { messagingServicesService } from '../../src/services/services.service.js';
+import { messagingServicesService } from '../../src/messaging-services/messaging-services.service.js';
 import type { Account } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore } from '../support/stores.js';

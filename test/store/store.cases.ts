@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { defaultApplicationConfig } from '../../src/applications/applications.params.js';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
-import type { Message, PhoneNumber } from '../../src/store/records.js';
-import type { Application, MessagingService } from '../../src/store/services.records.js';
+import type {
+  Application,
+  Message,
+  MessagingService,
+  PhoneNumber,
+} from '../../src/store/records.js';
 import type {
   IdempotencyKey,
   MessageFilter,

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
-import { defaultServiceConfig } from '../../src/services/services.params.js';
-import type { Account, Message, PhoneNumber } from '../../src/store/records.js';
-import type { MessagingService } from '../../src/store/services.records.js';
+import { defaultServiceConfig } from '../../src/messaging-services/messaging-services.params.js';
+import type { Account, Message, MessagingService, PhoneNumber } from '../../src/store/records.js';
 
 /** Epoch ms well past 2^31 and 2^32: 64-bit columns must round-trip as JS numbers. */
 export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { AccountRepository } from '../store.js';
+import type { Account, AccountRepository } from '../store.js';
 import { rows } from './rows.js';
 
 /** Accounts on any Kysely dialect. */
@@ -39,7 +39,9 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
         .selectAll()
         .where((eb) => eb.or([eb('sid', '=', rootSid), eb('owner_account_sid', '=', rootSid)]));
       if (filter.friendlyName !== undefined) q = q.where('friendly_name', '=', filter.friendlyName);
-      if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+      // The filter is any text from the query: one that is no account status matches no row.
+      if (filter.status !== undefined)
+        q = q.where('status', '=', filter.status as Account['status']);
       const list = await q
         .orderBy('date_created')
         .orderBy('sid')

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApplicationTable, Database } from '../schema.js';
-import type { Application } from '../services.records.js';
+import type { Application } from '../records.js';
 import type { ApplicationRepository } from '../store.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));

@@ -7,7 +7,7 @@ const toRecord = (r: Selectable<CarrierPartTable>): CarrierPart => ({
   messageId: r.message_id,
   messageSid: r.message_sid,
   part: r.part === null ? null : Number(r.part),
-  status: r.status as CarrierPart['status'],
+  status: r.status,
   errorCode: r.error_code === null ? null : Number(r.error_code),
   errorMessage: r.error_message,
   doneAt: r.done_at === null ? null : Number(r.done_at),

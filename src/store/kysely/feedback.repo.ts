@@ -5,7 +5,7 @@ import type { FeedbackRecord, FeedbackRepository } from '../store.js';
 const toFeedback = (r: Selectable<MessageFeedbackTable>): FeedbackRecord => ({
   messageSid: r.message_sid,
   accountSid: r.account_sid,
-  outcome: r.outcome as FeedbackRecord['outcome'],
+  outcome: r.outcome,
   dateCreated: Number(r.date_created),
   dateUpdated: Number(r.date_updated),
 });

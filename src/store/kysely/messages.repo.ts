@@ -507,7 +507,7 @@ export function messageRepository(
         .orderBy('id')
         .execute();
       return list.map((e) => ({
-        status: e.status as MessageStatus,
+        status: e.status,
         errorCode: e.error_code === null ? null : Number(e.error_code),
         at: Number(e.at),
       }));

@@ -1,7 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { PhoneNumberConfig } from '../records.js';
+import type { MessagingService, PhoneNumberConfig, ServicePhoneNumber } from '../records.js';
 import type { Database, MessagingServiceTable } from '../schema.js';
-import type { MessagingService, ServicePhoneNumber } from '../services.records.js';
 import type { MessagingServiceRepository } from '../store.js';
 import { inTransaction } from './tx.js';
 

@@ -11,7 +11,7 @@ import type { Batches } from './compiled-rows.js';
 
 const toDelivery = (r: Selectable<SimDeliveryTable>): SimDelivery => ({
   messageSid: r.message_sid,
-  direction: r.direction as SimDelivery['direction'],
+  direction: r.direction,
   accountSid: r.account_sid,
   handset: r.handset,
   from: r.from_addr,

@@ -1,11 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, WebhookAttemptTable, WebhookTable } from '../schema.js';
 import type { Batches } from './compiled-rows.js';
 import type {
   StoreCapabilities,
   Webhook,
   WebhookAttempt,
-  WebhookMethod,
   WebhookParams,
   WebhookRepository,
   WebhookStatus,
@@ -22,11 +21,11 @@ const toWebhook = (r: Selectable<WebhookTable>): Webhook => ({
   orderKey: r.order_key,
   kind: r.kind,
   url: r.url,
-  method: r.method as WebhookMethod,
+  method: r.method,
   params: JSON.parse(r.params) as WebhookParams,
   fallbackUrl: r.fallback_url,
-  fallbackMethod: r.fallback_method as WebhookMethod | null,
-  status: r.status as WebhookStatus,
+  fallbackMethod: r.fallback_method,
+  status: r.status,
   attempts: num(r.attempts),
   runAt: numOrNull(r.run_at),
   createdAt: num(r.created_at),
@@ -39,7 +38,7 @@ const toAttempt = (r: Selectable<WebhookAttemptTable>): WebhookAttempt => ({
   accountSid: r.account_sid,
   orderKey: r.order_key,
   url: r.url,
-  method: r.method as WebhookMethod,
+  method: r.method,
   params: JSON.parse(r.params) as WebhookParams,
   responseStatus: numOrNull(r.response_status),
   responseExcerpt: r.response_excerpt,
@@ -49,7 +48,7 @@ const toAttempt = (r: Selectable<WebhookAttemptTable>): WebhookAttempt => ({
   nextRetryAt: numOrNull(r.next_retry_at),
 });
 
-const webhookRow = (w: NewWebhook) => ({
+const webhookRow = (w: NewWebhook): Insertable<WebhookTable> => ({
   account_sid: w.accountSid,
   order_key: w.orderKey,
   kind: w.kind,

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parsePhone } from '../messages/addresses.js';
-import type { Message } from '../store/records.js';
-import type { MessagingService, ServicePhoneNumber } from '../store/services.records.js';
+import type { Message, MessagingService, ServicePhoneNumber } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 /**

@@ -1,6 +1,5 @@
 import { badRequest } from '../http/errors.js';
-import type { Account } from '../store/records.js';
-import type { MessagingService } from '../store/services.records.js';
+import type { Account, MessagingService } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 const MG_SID = /^MG[0-9a-fA-F]{32}$/;

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { requestOrigin, withRequestOrigin } from '../http/origin.js';
 import { resource } from '../http/resource.js';
 import type { Store } from '../store/store.js';
-import { toServiceJson, toServicePhoneNumberJson } from './services.mapper.js';
-import type { MessagingServicesService } from './services.service.js';
+import { toServiceJson, toServicePhoneNumberJson } from './messaging-services.mapper.js';
+import type { MessagingServicesService } from './messaging-services.service.js';
 
 /**
  * Messaging v1: `/v1/Services`, `/v1/Services/{Sid}`, `/v1/Services/{ServiceSid}/PhoneNumbers`

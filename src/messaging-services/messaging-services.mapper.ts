@@ -1,6 +1,6 @@
 import { iso8601 } from '../http/dates-v1.js';
 import { parsePhone } from '../messages/addresses.js';
-import type { MessagingService, ServicePhoneNumber } from '../store/services.records.js';
+import type { MessagingService, ServicePhoneNumber } from '../store/records.js';
 
 /** `/v1/Services/{MG}`. */
 export const servicePath = (sid: string): string => `/v1/Services/${sid}`;

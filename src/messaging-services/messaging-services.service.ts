@@ -4,16 +4,15 @@ import { badRequest, notFound } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import { offsetPaging, readPageParams } from '../http/paging.js';
 import { offsetEnvelopeV1 } from '../http/paging-v1.js';
-import type { Account } from '../store/records.js';
-import type { MessagingService, ServicePhoneNumber } from '../store/services.records.js';
+import type { Account, MessagingService, ServicePhoneNumber } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { toServiceJson, toServicePhoneNumberJson } from './services.mapper.js';
+import { toServiceJson, toServicePhoneNumberJson } from './messaging-services.mapper.js';
 import {
   defaultServiceConfig,
   missingParameter,
   readServiceConfig,
   readServiceName,
-} from './services.params.js';
+} from './messaging-services.params.js';
 
 /** Twilio's default limit on a service's sender pool (21714 beyond it). */
 export const POOL_LIMIT = 400;

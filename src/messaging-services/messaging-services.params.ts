@@ -2,7 +2,7 @@ import { badRequest } from '../http/errors.js';
 import { single, type FormParams } from '../http/form.js';
 import { readBoolean } from '../messages/messages.params.js';
 import { checkField } from '../phone-numbers/phone-numbers.params.js';
-import type { MessagingServiceConfig, WebhookMethod } from '../store/services.records.js';
+import type { MessagingServiceConfig, WebhookMethod } from '../store/records.js';
 
 /** Twilio's limit on FriendlyName. */
 export const SERVICE_NAME_MAX = 64;

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/phone-numbers/phone-numbers.params.js';
-import { defaultServiceConfig } from '../../src/services/services.params.js';
-import { pickSender, senderForMessage } from '../../src/services/services.sender.js';
-import type { Message } from '../../src/store/records.js';
-import type { MessagingService } from '../../src/store/services.records.js';
+import { defaultServiceConfig } from '../../src/messaging-services/messaging-services.params.js';
+import {
+  pickSender,
+  senderForMessage,
+} from '../../src/messaging-services/messaging-services.sender.js';
+import type { Message, MessagingService } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite.store.js';
 import type { Store } from '../../src/store/store.js';
 
