@@ -132,7 +132,7 @@ async function createAtRate(loft: Loft, rate: number, seconds: number): Promise<
         overallRate: rate,
         duration: seconds,
       },
-      (err, res) => (err ? fail(err) : ok(res)),
+      (err: Error | null, res) => (err ? fail(err) : ok(res)),
     ),
   );
   return r['2xx'];

@@ -82,18 +82,20 @@ async function deliveredCounter(databaseUrl: string) {
     const db = new SQLite(databaseUrl.slice('sqlite:'.length), { readonly: true });
     const q = db.prepare(`select count(*) as n from messages where status = 'delivered'`);
     return {
-      count: async () => Number((q.get() as { n: number }).n),
-      close: async () => db.close(),
+      count: () => Promise.resolve(Number((q.get() as { n: number }).n)),
+      close: () => {
+        db.close();
+        return Promise.resolve();
+      },
     };
   }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   return {
-    count: async () =>
-      Number(
-        (await client.query(`select count(*) as n from messages where status = 'delivered'`))
-          .rows[0].n,
-      ),
+    count: async () => {
+      const q = `select count(*) as n from messages where status = 'delivered'`;
+      return Number((await client.query<{ n: string | number }>(q)).rows[0]?.n ?? 0);
+    },
     close: () => client.end(),
   };
 }
@@ -145,7 +147,7 @@ export async function e2ePhase(
             },
           ],
         },
-        (err, r) => {
+        (err: Error | null, r) => {
           createsDone = true;
           if (err) return fail(err);
           createdCount = r['2xx'];

@@ -48,7 +48,7 @@ export async function hammer(target: Target, connections: number, seconds: numbe
         connections,
         duration: seconds,
       },
-      (err, result) => (err ? fail(err) : ok(result)),
+      (err: Error | null, result) => (err ? fail(err) : ok(result)),
     );
     instance.on('response', (_client, _status, _bytes, responseTime: number) => {
       if (n === samples.length) {

@@ -35,12 +35,15 @@ export interface Engine {
 /** Durable SQLite files in a temporary directory (WAL, synchronous=NORMAL, as Loft opens them). */
 export const sqliteEngine: Engine = {
   name: 'sqlite',
-  fresh: async (label) => {
+  fresh: (label) => {
     const dir = mkdtempSync(join(tmpdir(), `loft-bench-${label}-`));
-    return {
+    return Promise.resolve({
       url: `sqlite:${join(dir, 'loft.db')}`,
-      remove: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+      remove: () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    });
   },
 };
 

@@ -194,7 +194,7 @@ function compare(segments: MetricsSegment[], hz: number): ScrapeComparison {
   const lost = 1 - withScrape / without;
   const cpuOf = (list: MetricsSegment[]) => {
     const v = list.map((x) => x.cpuUsPerReq);
-    return v.every((x) => x !== undefined) ? mean(v as number[]) : undefined;
+    return v.every((x) => x !== undefined) ? mean(v) : undefined;
   };
   const cpuWith = cpuOf(withs);
   const cpuWithout = cpuOf(withouts);

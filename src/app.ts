@@ -144,6 +144,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // form unless told otherwise).
   const { network, ingest } = deps;
   if (network) {
+    // Fastify: an async plugin's throw (e.g. a duplicate route) rejects ready(); a callback
+    // plugin's would crash the process.
+    // eslint-disable-next-line @typescript-eslint/require-await
     void app.register(async (sim) => {
       sim.removeContentTypeParser('text/plain');
       sim.addContentTypeParser('*', (_req, _body, done) => done(jsonOnly(), undefined));
@@ -154,6 +157,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
   }
 
   // Twilio's API speaks only application/x-www-form-urlencoded request bodies.
+  // Fastify: an async plugin's throw (e.g. a duplicate route) rejects ready(); a callback
+  // plugin's would crash the process.
+  // eslint-disable-next-line @typescript-eslint/require-await
   void app.register(async (api) => {
     formBodiesOnly(api);
     const messages = messagesService(deps);

@@ -43,7 +43,7 @@ export function accountRoutes(app: FastifyInstance, store: Store, accounts: Acco
     store,
     '/2010-04-01/Accounts/:Sid.json',
     {
-      GET: async ({ account }) => ({ body: toAccountJson(account) }),
+      GET: ({ account }) => ({ body: toAccountJson(account) }),
       POST: async ({ principal, account, path, params }) => ({
         body: toAccountJson(await accounts.update(principal.account, account, path, params)),
       }),

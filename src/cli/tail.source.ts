@@ -22,11 +22,11 @@ export interface TailSource {
    */
   follow(
     handlers: {
-      onEvent(e: TailEvent): void;
-      onReady?(): void;
-      onError?(e: unknown): void;
+      onEvent: (e: TailEvent) => void;
+      onReady?: () => void;
+      onError?: (e: unknown) => void;
       /** New messages that came too many at once to be named (the stream only counted them). */
-      onSkipped?(count: number): void;
+      onSkipped?: (count: number) => void;
     },
     signal: AbortSignal,
   ): Promise<void>;

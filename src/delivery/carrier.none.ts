@@ -10,7 +10,5 @@ export const NO_CARRIER_ERROR = { errorCode: 30008, errorMessage: 'Unknown error
 /** The carrier when the simulator is off and no other is configured: every message fails. */
 export const noCarrier: Carrier = {
   name: 'none',
-  async submit() {
-    return { ok: false, ...NO_CARRIER_ERROR };
-  },
+  submit: () => Promise.resolve({ ok: false, ...NO_CARRIER_ERROR }),
 };

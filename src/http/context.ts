@@ -26,8 +26,8 @@ export interface TwilioResult {
   headers?: Record<string, string>;
 }
 
-/** A resource operation. */
-export type TwilioHandler = (ctx: TwilioContext) => Promise<TwilioResult>;
+/** A resource operation (synchronous when it reads nothing); a throw answers with the error. */
+export type TwilioHandler = (ctx: TwilioContext) => TwilioResult | Promise<TwilioResult>;
 
 /** The methods a Twilio resource may implement. */
 export type TwilioMethod = 'GET' | 'POST' | 'DELETE';

@@ -62,7 +62,9 @@ export function installJsonParser(app: FastifyInstance): void {
           undefined,
         );
       } else {
-        parse(req, body as string, (err, parsed) => {
+        // Fastify's default parser is the callback kind (it returns nothing); its type also
+        // admits the promise kind, hence the `void`.
+        void parse(req, body as string, (err, parsed) => {
           if (!err && holdsNul(parsed)) {
             done(
               new TwilioError(400, 20001, 'Malformed JSON body: NUL character (U+0000)'),

@@ -44,7 +44,7 @@ export function resource(
   app.route({
     method: ALL_METHODS.filter((m) => !(m in handlers)),
     url,
-    handler: async () => {
+    handler: () => {
       throw new TwilioError(405, 20004, `Method not allowed (allowed: ${allowed.join(', ')})`);
     },
   });

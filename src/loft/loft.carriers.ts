@@ -19,7 +19,7 @@ export function carrierRoutes(
     store,
     '/loft/v1/Carriers',
     {
-      GET: async ({ account }) => {
+      GET: ({ account }) => {
         if (account.ownerAccountSid !== account.sid) {
           throw new TwilioError(403, 20403, 'Only a main account may list the carriers');
         }

@@ -76,10 +76,10 @@ const failedAttempt = (a: WebhookAttempt): boolean =>
 export async function overview(store: Store, accountSid: string, now: number) {
   const { windowMs, bucketMs } = OVERVIEW_LIMITS;
   const start = Math.floor((now - windowMs) / bucketMs) * bucketMs + bucketMs;
-  const buckets = Array.from({ length: windowMs / bucketMs }, (_, i) => ({
-    start: start + i * bucketMs,
-    counts: {} as Record<string, number>,
-  }));
+  const buckets: { start: number; counts: Record<string, number> }[] = Array.from(
+    { length: windowMs / bucketMs },
+    (_, i) => ({ start: start + i * bucketMs, counts: {} }),
+  );
   const errors = new Map<number, { count: number; message: string | null; last: string }>();
   let total = 0;
   let pending = 0;

@@ -278,7 +278,11 @@ export function messageStreamRoute(app: FastifyInstance, store: Store): void {
     };
     const schedule = () => {
       if (closed || timer) return;
-      timer = setTimeout(run, Math.max(0, lastRead + STREAM_LIMITS.minGapMs - Date.now()));
+      // run() catches its own failures (logged), so nothing is left to handle here.
+      timer = setTimeout(
+        () => void run(),
+        Math.max(0, lastRead + STREAM_LIMITS.minGapMs - Date.now()),
+      );
     };
     const poll = setInterval(schedule, STREAM_LIMITS.pollMs);
     const beat = setInterval(() => res.write(': keep-alive\n\n'), STREAM_LIMITS.heartbeatMs);

@@ -88,7 +88,7 @@ function mediaContentRoute(app: FastifyInstance, store: Store): void {
   app.route({
     method: ['POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'],
     url,
-    handler: async () => {
+    handler: () => {
       throw new TwilioError(405, 20004, 'Method not allowed (allowed: GET)');
     },
   });

@@ -43,7 +43,7 @@ function refusal(req: FastifyRequest, token: Buffer | undefined): TwilioError | 
 
 /** `GET /livez`: the process is alive and serving (it reads nothing, the store included). */
 export function livenessRoute(app: FastifyInstance): void {
-  app.get('/livez', async () => ({ status: 'ok' }));
+  app.get('/livez', () => ({ status: 'ok' }));
 }
 
 /**

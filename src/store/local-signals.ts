@@ -17,13 +17,14 @@ export function localSignals(): StoreSignals {
         listeners.get(channel)?.forEach((l) => l());
       });
     },
-    async subscribe(channel, listener) {
+    subscribe(channel, listener) {
       let set = listeners.get(channel);
       if (!set) listeners.set(channel, (set = new Set()));
       set.add(listener);
-      return async () => {
+      return Promise.resolve(() => {
         set.delete(listener);
-      };
+        return Promise.resolve();
+      });
     },
   };
 }

@@ -88,7 +88,9 @@ function toElement(node: RawNode): XmlElement {
       children.push({ text: resolveReferences(String(child[TEXT])) });
     } else if (childName === CDATA) {
       const parts = (child[CDATA] ?? []) as RawNode[];
-      children.push({ text: parts.map((p) => String(p[TEXT] ?? '')).join('') });
+      children.push({
+        text: parts.map((p) => (typeof p[TEXT] === 'string' ? p[TEXT] : '')).join(''),
+      });
     } else {
       children.push(toElement(child));
     }

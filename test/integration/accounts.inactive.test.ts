@@ -99,7 +99,7 @@ async function text(to: string, auth: string, body = 'hello') {
     headers: { authorization: auth, 'content-type': 'application/json' },
     body: JSON.stringify({ to, body }),
   });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: await res.json() };
 }
 function expectError(r: { status: number; json: any }, status: number, code: number) {
   expect([r.status, r.json?.code]).toEqual([status, code]);

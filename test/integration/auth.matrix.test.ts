@@ -906,12 +906,12 @@ describe('authorization matrix', () => {
       const services = [await f.fresh.service(), await f.fresh.service()];
       const pooled = await f.fresh.pooled();
       return {
-        message: async () => message,
-        number: async () => number,
-        key: async () => key,
-        app: async () => app,
-        service: async () => services.pop()!,
-        pooled: async () => pooled,
+        message: () => Promise.resolve(message),
+        number: () => Promise.resolve(number),
+        key: () => Promise.resolve(key),
+        app: () => Promise.resolve(app),
+        service: () => Promise.resolve(services.pop()!),
+        pooled: () => Promise.resolve(pooled),
         rule: f.fresh.rule,
       };
     };

@@ -57,7 +57,8 @@ describe('conformance: a network carrier (fake)', () => {
       t,
       from: FROM,
       submitted: () => fake.sent.map((s) => s.submission.message.sid),
-      received: async (sid) => fake.sent.filter((s) => s.submission.message.sid === sid).length,
+      received: (sid) =>
+        Promise.resolve(fake.sent.filter((s) => s.submission.message.sid === sid).length),
       close: () => t.close(),
     };
   });

@@ -37,7 +37,9 @@ beforeAll(async () => {
 afterAll(async () => {
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
   for (const c of children) c.kill('SIGKILL');
-  await Promise.all(children.map((c) => exited(c) || new Promise((r) => c.on('exit', r))));
+  await Promise.all(
+    children.map((c) => (exited(c) ? Promise.resolve() : new Promise((r) => c.on('exit', r)))),
+  );
   await database?.drop();
   await smsc?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -94,12 +96,12 @@ function serve(workers: 'on' | 'off'): Promise<{ child: ChildProcess; url: strin
   children.push(child);
   return new Promise((ok, fail) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) ok({ child, url: m[1] });
     });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
   });
 }

@@ -46,16 +46,18 @@ describe('batched delivery through a server', () => {
   const received: { params: Record<string, string>; valid: boolean }[] = [];
 
   beforeAll(async () => {
-    receiver = createServer(async (req, res) => {
-      const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
-      const valid = twilio.validateRequest(
-        MAIN_TOKEN,
-        String(req.headers['x-twilio-signature']),
-        `${receiverUrl}${req.url ?? ''}`,
-        params,
-      );
-      received.push({ params, valid });
-      res.writeHead(204).end();
+    receiver = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const params = Object.fromEntries(new URLSearchParams(body));
+        const valid = twilio.validateRequest(
+          MAIN_TOKEN,
+          String(req.headers['x-twilio-signature']),
+          `${receiverUrl}${req.url ?? ''}`,
+          params,
+        );
+        received.push({ params, valid });
+        res.writeHead(204).end();
+      });
     });
     await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
     const addr = receiver.address();
@@ -155,7 +157,7 @@ describe('a failing job in a batch', () => {
       },
       submitMany: (tx, list, now) => {
         if (list.some((s) => s.message.to === poison)) throw boom();
-        return sim.submitMany!(tx, list, now);
+        return sim.submitMany(tx, list, now);
       },
     };
     const errors: unknown[] = [];
@@ -212,9 +214,9 @@ describe('JobRunner batches', () => {
     const sizes: number[] = [];
     const perJob: string[] = [];
     const handler: JobHandler = Object.assign(
-      async (job: { ref: string }) => {
+      (job: { ref: string }) => {
         perJob.push(job.ref);
-        return { done: true as const };
+        return Promise.resolve({ done: true as const });
       },
       {
         batch: async (jobs: { id: number; ref: string }[], ctx: { owner: string }) => {
@@ -265,15 +267,13 @@ describe('JobRunner batches', () => {
     const kind = 'batch-throws';
     const perJob: string[] = [];
     const handler: JobHandler = Object.assign(
-      async (job: { ref: string }) => {
+      (job: { ref: string }) => {
         perJob.push(job.ref);
-        if (job.ref === '3') throw new Error('bad job');
-        return { done: true as const };
+        if (job.ref === '3') return Promise.reject(new Error('bad job'));
+        return Promise.resolve({ done: true as const });
       },
       {
-        batch: async () => {
-          throw new Error('bad batch');
-        },
+        batch: () => Promise.reject(new Error('bad batch')),
       },
     );
     const errors: string[] = [];
@@ -311,11 +311,13 @@ describe('webhook batches', () => {
       dateCreated: 0,
       dateUpdated: 0,
     });
-    rx = createServer(async (req, res) => {
-      const params = new URLSearchParams(await readBody(req));
-      hits.push(`${req.url} ${params.get('N')}`);
-      if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 1_000);
-      else res.writeHead(req.url === '/ok' ? 200 : 500).end();
+    rx = createServer((req, res) => {
+      void readBody(req).then((body) => {
+        const params = new URLSearchParams(body);
+        hits.push(`${req.url} ${params.get('N')}`);
+        if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 1_000);
+        else res.writeHead(req.url === '/ok' ? 200 : 500).end();
+      });
     });
     await new Promise<void>((ok) => rx.listen(0, '127.0.0.1', ok));
     const addr = rx.address();

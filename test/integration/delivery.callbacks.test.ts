@@ -20,23 +20,24 @@ const readBody = (req: IncomingMessage) =>
   });
 
 beforeAll(async () => {
-  receiver = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const params = Object.fromEntries(new URLSearchParams(body));
-    const url = `${receiverUrl}${req.url?.replace(/^\//, '/') ?? ''}`;
-    const valid = twilio.validateRequest(
-      MAIN_TOKEN,
-      String(req.headers['x-twilio-signature']),
-      url,
-      params,
-    );
-    if (failuresLeft > 0) {
-      failuresLeft--;
-      res.writeHead(500).end('nope');
-      return;
-    }
-    received.push({ params, valid, path: req.url ?? '' });
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  receiver = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const params = Object.fromEntries(new URLSearchParams(body));
+      const url = `${receiverUrl}${req.url?.replace(/^\//, '/') ?? ''}`;
+      const valid = twilio.validateRequest(
+        MAIN_TOKEN,
+        String(req.headers['x-twilio-signature']),
+        url,
+        params,
+      );
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        res.writeHead(500).end('nope');
+        return;
+      }
+      received.push({ params, valid, path: req.url ?? '' });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
   });
   await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
   const addr = receiver.address();

@@ -34,15 +34,14 @@ async function setup(store: Store) {
   const record = (m: Message, extras?: CallbackExtras) =>
     calls.push({ sid: m.sid, status: m.status, ...(extras && { extras }) });
   const callbacks: StatusCallbacks = Object.assign(
-    async (_tx: Store, m: Message, _now: number, extras?: CallbackExtras) => {
+    (_tx: Store, m: Message, _now: number, extras?: CallbackExtras) => {
       record(m, extras);
+      return Promise.resolve();
     },
     {
-      many: async (
-        _tx: Store,
-        items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
-      ) => {
+      many: (_tx: Store, items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>) => {
         for (const i of items) record(i.message, i.extras);
+        return Promise.resolve();
       },
     },
   );

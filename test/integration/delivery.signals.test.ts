@@ -26,8 +26,8 @@ afterAll(() => store.close());
 
 it('an accepted message signals other processes only from a process that does not deliver', async () => {
   const clock = new ManualClock(Date.UTC(2025, 6, 1));
-  const callbacks: StatusCallbacks = Object.assign(async () => undefined, {
-    many: async () => undefined,
+  const callbacks: StatusCallbacks = Object.assign(() => Promise.resolve(), {
+    many: () => Promise.resolve(),
   });
   const deps = {
     store,

@@ -104,9 +104,13 @@ describe('Message resource docs examples via twilio-node', () => {
 
   it('pages with the SDK across several pages without duplicates', async () => {
     const seen = new Set<string>();
-    await t.client.messages.each({ pageSize: 7 }, (m) => {
-      expect(seen.has(m.sid)).toBe(false);
-      seen.add(m.sid);
+    // each() reports the end (and a failed expectation in the callback) through `done`.
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => (err ? reject(err) : resolve());
+      t.client.messages.each({ pageSize: 7, done }, (m) => {
+        expect(seen.has(m.sid)).toBe(false);
+        seen.add(m.sid);
+      });
     });
     const all = await t.client.messages.list({ pageSize: 1000 });
     expect(seen.size).toBe(all.length);

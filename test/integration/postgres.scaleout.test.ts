@@ -65,8 +65,8 @@ function start(command: 'serve' | 'worker'): Promise<{ child: ChildProcess; url:
       if (m?.[1]) ok({ child, url: m[1] });
       else if (/worker running/.test(out)) ok({ child, url: '' });
     };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', seen);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => fail(new Error(`${command} exited ${code}: ${out}`)));
   });
 }

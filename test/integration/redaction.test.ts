@@ -25,7 +25,10 @@ beforeAll(async () => {
   web.use(express.urlencoded({ extended: false }));
   // Inbound webhooks by GET: the text travels in the query string.
   web.get('/sms', (req, res) => {
-    const reply = replyWith.replace('{body}', String(req.query['Body'] ?? ''));
+    const reply = replyWith.replace(
+      '{body}',
+      typeof req.query['Body'] === 'string' ? req.query['Body'] : '',
+    );
     res.type('text/xml').send(`<Response><Message>${reply}</Message></Response>`);
   });
   web.post('/status', (req, res) => {

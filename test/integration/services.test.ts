@@ -408,7 +408,7 @@ describe('Messages refer to services and applications of the account', () => {
     t.http('POST', `${base}/Messages.json`, form, auth);
 
   it('21701 for an unknown service or another account’s; 21705 for a malformed SID', async () => {
-    const theirs = await sdkClient(t.url, sub.sid, sub.token);
+    const theirs = sdkClient(t.url, sub.sid, sub.token);
     theirs.messaging.baseUrl = t.url;
     const svc = await theirs.messaging.v1.services.create({ friendlyName: 'theirs' });
     const body = { To: '+14155550100', Body: 'x' };

@@ -44,11 +44,13 @@ const engines: {
 }[] = [
   {
     name: 'sqlite',
-    open: async (ran) =>
-      new Kysely<Database>({
-        dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
-        log: (e) => void ran?.push(e.query),
-      }),
+    open: (ran) =>
+      Promise.resolve(
+        new Kysely<Database>({
+          dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+          log: (e) => void ran?.push(e.query),
+        }),
+      ),
     dialect: SQLITE,
     plan: async (db, q) => {
       const rows = await explain<{ detail: string }>(db, 'explain query plan', q);

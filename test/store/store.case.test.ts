@@ -37,7 +37,10 @@ const engines: Engine[] = [
       return {
         store,
         peer,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+        cleanup: () => {
+          rmSync(dir, { recursive: true, force: true });
+          return Promise.resolve();
+        },
       };
     },
   },

@@ -1574,8 +1574,9 @@ export const storeCases: StoreCase[] = [
           // Committed by then: visible outside the transaction.
           void store.accounts.get(a.sid).then((got) => ran.push(`outer:${got?.sid === a.sid}`));
         });
-        await tx.transaction(async (inner) => {
+        await tx.transaction((inner) => {
           inner.afterCommit(() => ran.push('nested'));
+          return Promise.resolve();
         });
         // A nested transaction's hook waits for the outermost commit.
         expect(ran).toEqual(['now']);
@@ -1588,9 +1589,9 @@ export const storeCases: StoreCase[] = [
       expect(ran).toEqual(['now', 'nested', 'last', 'outer:true']);
 
       await expect(
-        store.transaction(async (tx) => {
+        store.transaction((tx) => {
           tx.afterCommit(() => ran.push('rolled back'));
-          throw new Error('boom');
+          return Promise.reject(new Error('boom'));
         }),
       ).rejects.toThrow('boom');
       expect(ran).not.toContain('rolled back');

@@ -24,13 +24,13 @@ export class FakeCarrier implements NetworkCarrier {
 
   constructor(readonly name: string) {}
 
-  async send(submission: Submission): Promise<NetworkResult> {
+  send(submission: Submission): Promise<NetworkResult> {
     const result: NetworkResult = this.next.shift() ?? {
       ok: true,
       parts: Array.from({ length: submission.numSegments }, () => `${this.name}-${++this.counter}`),
     };
     this.sent.push({ submission, result });
-    return result;
+    return Promise.resolve(result);
   }
   attach(events: NetworkCarrierEvents): void {
     this.events = events;
@@ -38,8 +38,9 @@ export class FakeCarrier implements NetworkCarrier {
   start(): void {
     this.started = true;
   }
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
   ready(): boolean {
     return this.up;

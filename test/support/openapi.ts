@@ -48,7 +48,8 @@ interface Operation {
   responses?: Record<string, ResponseObject>;
 }
 interface Spec {
-  paths: Record<string, Record<string, Operation | unknown>>;
+  /** Path items: operations by method, and other keys (`parameters`, `summary`). */
+  paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, JsonObject> };
 }
 
@@ -173,7 +174,7 @@ function getOperation(spec: Spec, template: string, method: string): Operation |
   if (!HTTP_METHODS.has(method)) return undefined;
   const item = spec.paths[template];
   const op = item?.[method];
-  return op && typeof op === 'object' ? (op as Operation) : undefined;
+  return op && typeof op === 'object' ? op : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ function testFormat(format: unknown, s: string): boolean {
   if (format instanceof RegExp) return format.test(s);
   if (typeof format === 'function') return Boolean((format as (x: string) => boolean)(s));
   if (format && typeof format === 'object' && 'validate' in format) {
-    return testFormat((format as { validate: unknown }).validate, s);
+    return testFormat(format.validate, s);
   }
   throw new Error('unsupported ajv-formats format shape');
 }
@@ -390,7 +391,7 @@ function getAjv(options: SpecValidationOptions | undefined): AjvContext {
   for (const doc of loadSpecs().docs) {
     ajv.addSchema({
       $id: doc.id,
-      components: { schemas: prepare(doc.spec.components.schemas as unknown as Json, opts, doc) },
+      components: { schemas: prepare(doc.spec.components.schemas, opts, doc) },
     });
   }
   const ctx = { ajv, opts };
@@ -512,7 +513,7 @@ function getCompiled(
     if (!media?.schema) {
       compiled = { kind: 'empty' };
     } else {
-      const schema = prepare(media.schema as Json, ctx.opts, doc) as JsonObject;
+      const schema = prepare(media.schema, ctx.opts, doc) as JsonObject;
       compiled = { kind: 'schema', validate: ctx.ajv.compile(schema) };
     }
   }

@@ -5,7 +5,7 @@ import type { Message } from '../../src/store/records.js';
 import { FakeCarrier } from '../support/fake-carrier.js';
 import { messageRecord } from '../support/records.js';
 
-const sim: Carrier = { name: 'simulator', submit: async () => ({ ok: true, ref: 'x' }) };
+const sim: Carrier = { name: 'simulator', submit: () => Promise.resolve({ ok: true, ref: 'x' }) };
 const msg = (over: Partial<Message>): Message => ({
   ...messageRecord('AC' + '1'.repeat(32)),
   ...over,

@@ -57,9 +57,9 @@ describe('groupCommit', () => {
   it('fails a whole batch at once when the store is unavailable (no item is to blame)', async () => {
     const batches: number[][] = [];
     const full = new StoreUnavailableError('disk_full', 'SQLITE_FULL', new Error('disk full'));
-    const write = groupCommit(async (items: number[]) => {
+    const write = groupCommit((items: number[]) => {
       batches.push([...items]);
-      throw full;
+      return Promise.reject(full);
     });
     const results = await Promise.allSettled([1, 2, 3, 4].map((n) => write(n)));
     expect(results).toEqual(Array(4).fill({ status: 'rejected', reason: full }));

@@ -27,15 +27,14 @@ function recorder() {
   const note = (m: Message, extras?: CallbackExtras) =>
     seen.push({ sid: m.sid, status: m.status, ...(extras && { extras }) });
   const callbacks: StatusCallbacks = Object.assign(
-    async (_tx: Store, m: Message, _now: number, extras?: CallbackExtras) => {
+    (_tx: Store, m: Message, _now: number, extras?: CallbackExtras) => {
       note(m, extras);
+      return Promise.resolve();
     },
     {
-      many: async (
-        _tx: Store,
-        items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>,
-      ) => {
+      many: (_tx: Store, items: ReadonlyArray<{ message: Message; extras?: CallbackExtras }>) => {
         for (const i of items) note(i.message, i.extras);
+        return Promise.resolve();
       },
     },
   );

@@ -35,7 +35,9 @@ describe('OutboundGate', () => {
     const gate = new OutboundGate(limits({ perAccount: 10 }));
     const log: string[] = [];
     const slow = [1, 2, 3].map((i) => task(log, `slow${i}`));
-    const slowRuns = slow.map((t) => gate.run({ origins: ['http://slow'] }, t.run));
+    const slowRuns = slow.map(
+      (t) => gate.run({ origins: ['http://slow'] }, t.run) ?? Promise.resolve('refused'),
+    );
     const fast = task(log, 'fast');
     const fastRun = gate.run({ origins: ['http://fast'] }, fast.run);
     await tick();
@@ -109,7 +111,7 @@ describe('OutboundGate', () => {
     const gate = new OutboundGate(limits({ perOrigin: 1 }));
     const failing = gate.run({ origins: ['http://o'] }, () => Promise.reject(new Error('boom')));
     await expect(failing).rejects.toThrow('boom');
-    expect(await gate.run({ origins: ['http://o'] }, async () => 'next')).toBe('next');
+    expect(await gate.run({ origins: ['http://o'] }, () => Promise.resolve('next'))).toBe('next');
   });
 
   it('keys by scheme, host and port', () => {

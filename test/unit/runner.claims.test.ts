@@ -16,7 +16,7 @@ afterAll(() => store.close());
 
 it('a burst of notify() calls costs a bounded number of claim queries', async () => {
   const { store: counted, claims } = countingClaims(store);
-  const handler: JobHandler = async () => ({ done: true });
+  const handler: JobHandler = () => Promise.resolve({ done: true });
   const runner = new JobRunner({
     store: counted,
     clock: systemClock,

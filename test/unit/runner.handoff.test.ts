@@ -35,9 +35,11 @@ function setup(opts: { batchSize?: number; batchLanes?: number; owner: string; p
     );
     return new Map();
   };
-  const handler: JobHandler = Object.assign(async () => ({ done: true }) as const, { batch });
+  const handler: JobHandler = Object.assign(() => Promise.resolve({ done: true } as const), {
+    batch,
+  });
   // A kind without a batch form, as retention is: its own loop, which hand-offs must not spin.
-  const housekeeping: JobHandler = async () => ({ done: true });
+  const housekeeping: JobHandler = () => Promise.resolve({ done: true });
   const { store: counted, claims } = countingClaims(store);
   const runner = new JobRunner({
     store: counted,
@@ -52,7 +54,9 @@ function setup(opts: { batchSize?: number; batchLanes?: number; owner: string; p
     runner,
     seen,
     claims,
-    hold: () => (gate = new Promise<void>((r) => (open = r))),
+    hold: () => {
+      gate = new Promise<void>((r) => (open = r));
+    },
     release: () => open(),
   };
 }
@@ -228,7 +232,7 @@ it('notify() wakes one of several sleeping batch lanes; a full claim wakes the n
   const runner = new JobRunner({
     store: counted,
     clock: systemClock,
-    handlers: { lanes: Object.assign(async () => ({ done: true }) as const, { batch }) },
+    handlers: { lanes: Object.assign(() => Promise.resolve({ done: true } as const), { batch }) },
     owner: 'lanes',
     batchSize: 4,
     batchLanes: 4,

@@ -19,9 +19,9 @@ it('runs other jobs while background work goes on, and settles the job when it e
   let release!: (o: JobOutcome) => void;
   const background = new Promise<JobOutcome>((r) => (release = r));
   const ran: string[] = [];
-  const handler: JobHandler = async (job) => {
+  const handler: JobHandler = (job) => {
     ran.push(job.ref);
-    return job.ref === 'slow' ? { later: background } : { done: true };
+    return Promise.resolve(job.ref === 'slow' ? { later: background } : { done: true });
   };
   // One slot: a slow job holding it would keep the fast ones waiting.
   const runner = new JobRunner({
@@ -63,13 +63,13 @@ it('runs other jobs while background work goes on, and settles the job when it e
 
 it('stop() calls off background work that has not started and waits for the rest', async () => {
   let signal: AbortSignal | undefined;
-  const handler: JobHandler = async (_job, ctx) => {
+  const handler: JobHandler = (_job, ctx) => {
     signal = ctx?.signal;
     // Work that waits for a slot until the runner stops, then gives the job back.
     const later = new Promise<JobOutcome>((resolve) =>
       ctx?.signal?.addEventListener('abort', () => resolve({ retryAt: systemClock.now() })),
     );
-    return { later };
+    return Promise.resolve({ later });
   };
   const runner = new JobRunner({
     store,

@@ -60,13 +60,15 @@ async function startCarrier(over: Partial<SmppCarrierConfig> = {}): Promise<Netw
     backoff: { baseMs: 20, capMs: 100 },
   });
   c.attach({
-    receipt: async (r) => {
-      if (failEvents) throw new Error('store down');
+    receipt: (r) => {
+      if (failEvents) return Promise.reject(new Error('store down'));
       receipts.push(r);
+      return Promise.resolve();
     },
-    inbound: async (m) => {
-      if (failEvents) throw new Error('store down');
+    inbound: (m) => {
+      if (failEvents) return Promise.reject(new Error('store down'));
       inbound.push(m);
+      return Promise.resolve();
     },
   });
   c.start();

@@ -71,8 +71,8 @@ describe('SMPP carrier against an SMSC not written here (Net::SMPP)', () => {
           { clock: systemClock },
         );
         carrier.attach({
-          receipt: async (r) => void receipts.push(r),
-          inbound: async (m) => void inbound.push(m),
+          receipt: (r) => Promise.resolve(void receipts.push(r)),
+          inbound: (m) => Promise.resolve(void inbound.push(m)),
         });
         carrier.start();
         await until(() => (carrier.ready() ? true : undefined));

@@ -326,9 +326,7 @@ describe('twimlResponseHandler: <Message>', () => {
     expect(out).toEqual({ error: '21610: Attempt to send to unsubscribed recipient' });
     expect((await replies()).map((m) => m.body)).toEqual(['fine']);
 
-    const broken: TwimlDeps['createReply'] = async () => {
-      throw new Error('boom');
-    };
+    const broken: TwimlDeps['createReply'] = () => Promise.reject(new Error('boom'));
     await expect(
       answer(
         twiml((r) => r.message('x')),

@@ -94,6 +94,21 @@ export async function copy(text: string, what = 'Copied'): Promise<void> {
   toast(`${what} to the clipboard`);
 }
 
+/**
+ * A DOM event listener that runs the async `run`: the DOM drops a listener's promise, so a failure
+ * `run` does not handle itself is shown as a toast (`failed: reason`) rather than lost.
+ */
+export function listener<E extends Event>(
+  run: (e: E) => Promise<void>,
+  failed = 'Failed',
+): (e: E) => void {
+  return (e) => {
+    run(e).catch((err: unknown) => {
+      toast(`${failed}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  };
+}
+
 /** The values of a form as a plain object (empty strings left out). */
 export function formValues(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};

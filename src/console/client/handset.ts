@@ -1,5 +1,5 @@
 import { accountPath, api, ApiError, consolePath, type PageContext } from './api.js';
-import { copy, field, h, render, toast, type Child } from './dom.js';
+import { copy, field, h, listener, render, toast, type Child } from './dom.js';
 import { OTP, when } from './format.js';
 
 interface Entry {
@@ -119,21 +119,24 @@ export default async function handset(ctx: PageContext, app: HTMLElement): Promi
   };
   take((await api<{ messages: Entry[] }>(ctx, 'GET', path)).messages);
 
-  compose.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const data = new FormData(compose);
-    const button = compose.querySelector('button');
-    if (button) button.disabled = true;
-    try {
-      await api(ctx, 'POST', path, { json: { to: data.get('to'), body: data.get('body') } });
-      (compose.querySelector('textarea') as HTMLTextAreaElement).value = '';
-      await refresh();
-    } catch (err) {
-      toast(`Not sent: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      if (button) button.disabled = false;
-    }
-  });
+  compose.addEventListener(
+    'submit',
+    listener(async (e) => {
+      e.preventDefault();
+      const data = new FormData(compose);
+      const button = compose.querySelector('button');
+      if (button) button.disabled = true;
+      try {
+        await api(ctx, 'POST', path, { json: { to: data.get('to'), body: data.get('body') } });
+        (compose.querySelector('textarea') as HTMLTextAreaElement).value = '';
+        await refresh();
+      } catch (err) {
+        toast(`Not sent: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        if (button) button.disabled = false;
+      }
+    }),
+  );
 
   const refresh = async () => take((await api<{ messages: Entry[] }>(ctx, 'GET', path)).messages);
   // Long-poll for what arrives next (replies from the app's TwiML, messages it sends).

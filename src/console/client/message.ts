@@ -7,7 +7,7 @@ import {
   type MessageJson,
   type PageContext,
 } from './api.js';
-import { copy, h, render, toast } from './dom.js';
+import { copy, h, listener, render, toast } from './dom.js';
 import { badge, errorLink, FINAL, price, when } from './format.js';
 
 interface Attempt {
@@ -50,7 +50,7 @@ function snippets(m: MessageJson, origin: string): Record<string, string> {
 
 /** A JSON field's value as text. */
 const show = (v: unknown): string =>
-  v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  typeof v === 'string' ? v : v === undefined ? 'undefined' : JSON.stringify(v);
 
 function attemptCard(a: Attempt, i: number): HTMLElement {
   const failed = a.error !== null || a.response_status === null || a.response_status >= 400;
@@ -152,7 +152,7 @@ function view(
       {
         type: 'button',
         class: danger ? 'danger' : 'secondary',
-        onclick: async () => {
+        onclick: listener(async () => {
           if (!confirm(confirmText)) return;
           try {
             await run();
@@ -160,7 +160,7 @@ function view(
           } catch (e) {
             toast(`${label} refused: ${e instanceof Error ? e.message : String(e)}`);
           }
-        },
+        }),
       },
       label,
     );

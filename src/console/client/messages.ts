@@ -6,7 +6,7 @@ import {
   type MessagePage,
   type PageContext,
 } from './api.js';
-import { field, formValues, h, render } from './dom.js';
+import { field, formValues, h, listener, render } from './dom.js';
 import { badge, directionLabel, excerpt, price, shortWhen, STATUSES, when } from './format.js';
 
 /** Filter fields as the form names them → the API's parameter names. */
@@ -218,19 +218,22 @@ export default async function messages(ctx: PageContext, app: HTMLElement): Prom
     });
   };
 
-  more.addEventListener('click', async () => {
-    if (!next) return;
-    more.disabled = true;
-    try {
-      const page = await api<MessagePage>(ctx, 'GET', next);
-      add(page.messages, 'bottom');
-      next = page.next_page_uri;
-      more.hidden = next === null;
-      note.textContent = searchedNote(page, rows.size);
-    } finally {
-      more.disabled = false;
-    }
-  });
+  more.addEventListener(
+    'click',
+    listener(async () => {
+      if (!next) return;
+      more.disabled = true;
+      try {
+        const page = await api<MessagePage>(ctx, 'GET', next);
+        add(page.messages, 'bottom');
+        next = page.next_page_uri;
+        more.hidden = next === null;
+        note.textContent = searchedNote(page, rows.size);
+      } finally {
+        more.disabled = false;
+      }
+    }, 'More not loaded'),
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void load();

@@ -1,5 +1,5 @@
 import { accountPath, api, type PageContext } from './api.js';
-import { field, formValues, h, render, toast } from './dom.js';
+import { field, formValues, h, listener, render, toast } from './dom.js';
 
 interface NumberJson {
   sid: string;
@@ -54,17 +54,20 @@ export default async function numbers(ctx: PageContext, app: HTMLElement): Promi
       ...numberFields(),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Register number')),
     );
-    register.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      try {
-        const v = formValues(register);
-        await api(ctx, 'POST', `${list}.json`, { form: v });
-        toast(`${v['PhoneNumber']} registered`);
-        await reload();
-      } catch (err) {
-        toast(`Not registered: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
+    register.addEventListener(
+      'submit',
+      listener(async (e) => {
+        e.preventDefault();
+        try {
+          const v = formValues(register);
+          await api(ctx, 'POST', `${list}.json`, { form: v });
+          toast(`${v['PhoneNumber']} registered`);
+          await reload();
+        } catch (err) {
+          toast(`Not registered: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }),
+    );
     const editor = h('div', {});
     const edit = (n: NumberJson) => {
       const form = h(
@@ -82,19 +85,22 @@ export default async function numbers(ctx: PageContext, app: HTMLElement): Promi
           ),
         ),
       );
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        // Every field is sent, so clearing one empties it.
-        const v: Record<string, string> = {};
-        for (const [k, val] of new FormData(form)) v[k] = String(val);
-        try {
-          await api(ctx, 'POST', `${list}/${n.sid}.json`, { form: v });
-          toast(`${n.phone_number} saved`);
-          await reload();
-        } catch (err) {
-          toast(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      });
+      form.addEventListener(
+        'submit',
+        listener(async (e) => {
+          e.preventDefault();
+          // Every field is sent, so clearing one empties it.
+          const v: Record<string, string> = {};
+          for (const [k, val] of new FormData(form)) if (typeof val === 'string') v[k] = val;
+          try {
+            await api(ctx, 'POST', `${list}/${n.sid}.json`, { form: v });
+            toast(`${n.phone_number} saved`);
+            await reload();
+          } catch (err) {
+            toast(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }),
+      );
       render(editor, h('h2', { id: 'edit' }, `Edit ${n.phone_number}`), form);
       form.querySelector('input')?.focus();
     };
@@ -153,11 +159,11 @@ export default async function numbers(ctx: PageContext, app: HTMLElement): Promi
                             type: 'button',
                             class: 'danger',
                             'aria-label': `Release ${n.phone_number}`,
-                            onclick: async () => {
+                            onclick: listener(async () => {
                               if (!confirm(`Release ${n.phone_number}?`)) return;
                               await api(ctx, 'DELETE', `${list}/${n.sid}.json`);
                               await reload();
-                            },
+                            }, 'Not released'),
                           },
                           'Release',
                         ),

@@ -1,5 +1,5 @@
 import { accountPath, api, type PageContext } from './api.js';
-import { actions, field, formValues, h, render } from './dom.js';
+import { actions, field, formValues, h, listener, render } from './dom.js';
 
 interface ServiceJson {
   sid: string;
@@ -69,14 +69,17 @@ export default async function services(ctx: PageContext, app: HTMLElement): Prom
           ...serviceFields(s),
           h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save service')),
         );
-        edit.addEventListener('submit', async (e) => {
-          e.preventDefault();
-          const v: Record<string, string> = {};
-          for (const [k, val] of new FormData(edit)) v[k] = String(val);
-          await act(`${s.friendly_name} saved`, () =>
-            api(ctx, 'POST', `/v1/Services/${s.sid}`, { form: v }),
-          );
-        });
+        edit.addEventListener(
+          'submit',
+          listener(async (e) => {
+            e.preventDefault();
+            const v: Record<string, string> = {};
+            for (const [k, val] of new FormData(edit)) if (typeof val === 'string') v[k] = val;
+            await act(`${s.friendly_name} saved`, () =>
+              api(ctx, 'POST', `/v1/Services/${s.sid}`, { form: v }),
+            );
+          }),
+        );
         const candidates = numbers.incoming_phone_numbers.filter((n) => !inPool.has(n.sid));
         const add = h(
           'form',
@@ -94,12 +97,15 @@ export default async function services(ctx: PageContext, app: HTMLElement): Prom
             h('button', { type: 'submit', disabled: candidates.length === 0 }, 'Add to pool'),
           ),
         );
-        add.addEventListener('submit', async (e) => {
-          e.preventDefault();
-          await act('Number added', () =>
-            api(ctx, 'POST', `/v1/Services/${s.sid}/PhoneNumbers`, { form: formValues(add) }),
-          );
-        });
+        add.addEventListener(
+          'submit',
+          listener(async (e) => {
+            e.preventDefault();
+            await act('Number added', () =>
+              api(ctx, 'POST', `/v1/Services/${s.sid}/PhoneNumbers`, { form: formValues(add) }),
+            );
+          }),
+        );
         return h(
           'section',
           { class: 'card', 'aria-labelledby': `svc-${s.sid}` },
@@ -146,10 +152,10 @@ export default async function services(ctx: PageContext, app: HTMLElement): Prom
               {
                 type: 'button',
                 class: 'danger',
-                onclick: async () => {
+                onclick: listener(async () => {
                   if (confirm(`Delete ${s.friendly_name}?`))
                     await act('Service deleted', () => api(ctx, 'DELETE', `/v1/Services/${s.sid}`));
-                },
+                }),
               },
               `Delete ${s.friendly_name}`,
             ),
@@ -163,12 +169,15 @@ export default async function services(ctx: PageContext, app: HTMLElement): Prom
       ...serviceFields(),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create service')),
     );
-    create.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      await act('Service created', () =>
-        api(ctx, 'POST', '/v1/Services', { form: formValues(create) }),
-      );
-    });
+    create.addEventListener(
+      'submit',
+      listener(async (e) => {
+        e.preventDefault();
+        await act('Service created', () =>
+          api(ctx, 'POST', '/v1/Services', { form: formValues(create) }),
+        );
+      }),
+    );
     render(
       app,
       list.services.length === 0 ? h('p', {}, 'No Messaging Services yet.') : null,

@@ -1,5 +1,5 @@
 import { api, type PageContext } from './api.js';
-import { actions, field, formValues, h, render } from './dom.js';
+import { actions, field, formValues, h, listener, render } from './dom.js';
 
 interface Outcome {
   status: string;
@@ -91,17 +91,20 @@ export default async function simulator(ctx: PageContext, app: HTMLElement): Pro
       ),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add rule')),
     );
-    add.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const v = formValues(add);
-      const body = {
-        match: v['match'],
-        accountSid: v['scope'] === 'network' ? null : ctx.account,
-        ...outcomeOf(v),
-        ...(v['delayMs'] ? { delayMs: Number(v['delayMs']) } : {}),
-      };
-      await act('Rule added', () => api(ctx, 'POST', '/sim/rules', { json: body }));
-    });
+    add.addEventListener(
+      'submit',
+      listener(async (e) => {
+        e.preventDefault();
+        const v = formValues(add);
+        const body = {
+          match: v['match'],
+          accountSid: v['scope'] === 'network' ? null : ctx.account,
+          ...outcomeOf(v),
+          ...(v['delayMs'] ? { delayMs: Number(v['delayMs']) } : {}),
+        };
+        await act('Rule added', () => api(ctx, 'POST', '/sim/rules', { json: body }));
+      }),
+    );
     const parts: HTMLElement[] = [
       h(
         'p',
@@ -219,15 +222,18 @@ async function networkControls(
         ),
     ),
   );
-  chaosForm.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const v = formValues(chaosForm);
-    const body = {
-      mix: [{ probability: Number(v['probability']) / 100, outcome: v['outcome'] }],
-      ...(v['delayMs'] ? { delayMs: Number(v['delayMs']) } : {}),
-    };
-    await act('Chaos set', () => api(ctx, 'PUT', '/sim/chaos', { json: body }));
-  });
+  chaosForm.addEventListener(
+    'submit',
+    listener(async (e) => {
+      e.preventDefault();
+      const v = formValues(chaosForm);
+      const body = {
+        mix: [{ probability: Number(v['probability']) / 100, outcome: v['outcome'] }],
+        ...(v['delayMs'] ? { delayMs: Number(v['delayMs']) } : {}),
+      };
+      await act('Chaos set', () => api(ctx, 'PUT', '/sim/chaos', { json: body }));
+    }),
+  );
   const delay = h(
     'form',
     { class: 'grid card', 'aria-labelledby': 'delay' },
@@ -241,13 +247,16 @@ async function networkControls(
     }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Set delay')),
   );
-  delay.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const ms = Number(formValues(delay)['deliveryDelayMs'] ?? 0);
-    await act('Delay set', () =>
-      api(ctx, 'PATCH', '/sim/settings', { json: { deliveryDelayMs: ms } }),
-    );
-  });
+  delay.addEventListener(
+    'submit',
+    listener(async (e) => {
+      e.preventDefault();
+      const ms = Number(formValues(delay)['deliveryDelayMs'] ?? 0);
+      await act('Delay set', () =>
+        api(ctx, 'PATCH', '/sim/settings', { json: { deliveryDelayMs: ms } }),
+      );
+    }),
+  );
   return [
     h('h2', { id: 'chaos' }, 'Network-wide chaos'),
     h(

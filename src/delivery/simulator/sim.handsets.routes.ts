@@ -10,6 +10,9 @@ import { handsetMessageBody } from './sim.schemas.js';
 import type { InboundInput } from '../../inbound/inbound.ingest.js';
 import { actsFor, type SimCaller } from './sim.auth.js';
 
+const isStrings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((u) => typeof u === 'string');
+
 /** Most one-time codes are 4–8 digits standing alone ("Your code is 482913."). */
 const CODE = /(?<![\d-])\d{4,8}(?![\d-])/g;
 
@@ -78,7 +81,7 @@ export function simHandsetRoutes(
       if (b.body !== undefined && typeof b.body !== 'string')
         throw badRequest(20001, 'body must be a string');
       const mediaUrls = b.mediaUrls ?? [];
-      if (!Array.isArray(mediaUrls) || mediaUrls.some((u) => typeof u !== 'string')) {
+      if (!isStrings(mediaUrls)) {
         throw badRequest(20001, 'mediaUrls must be an array of URLs');
       }
       if ((b.body ?? '') === '' && mediaUrls.length === 0) {

@@ -1,4 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
 import type { Clock } from '../../clock.js';
 import { authorizeAccount } from '../../http/auth.js';
 import { badRequest, notFound } from '../../http/errors.js';
@@ -72,7 +77,7 @@ export function simRoutes(
   app.put('/sim/rules', { schema: { body: rulesBody } }, async (req) => {
     const caller = deps.caller(req);
     const body = req.body as { rules?: unknown } | unknown[];
-    const inputs = (Array.isArray(body) ? body : (body as { rules?: unknown })?.rules) ?? [];
+    const inputs = (Array.isArray(body) ? body : body?.rules) ?? [];
     if (!Array.isArray(inputs)) throw badRequest(20001, 'rules must be an array');
     const rules: SimRule[] = [];
     for (const input of inputs) rules.push(await parse(caller, input));
@@ -97,7 +102,12 @@ export function simRoutes(
 
   // Chaos and settings act on every account's traffic: the main account's only.
   // Route-level onRequest: after authentication, before the body is parsed or validated.
-  const admin = { onRequest: async (req: FastifyRequest) => requireAdmin(deps.caller(req)) };
+  const admin = {
+    onRequest: (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      requireAdmin(deps.caller(req));
+      done();
+    },
+  };
   app.get('/sim/chaos', admin, async () => ({ chaos: (await network.view(store)).chaos }));
   app.put('/sim/chaos', { ...admin, schema: { body: chaosBody } }, async (req) => ({
     chaos: await asBadRequest(() => network.setChaos(store, req.body ?? null)),

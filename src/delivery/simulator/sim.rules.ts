@@ -62,10 +62,12 @@ export class SimRuleError extends Error {}
  */
 export function parseOutcome(input: unknown): SimOutcome {
   if (typeof input === 'object' && input !== null) {
-    const o = input as { status?: unknown; errorCode?: unknown };
-    return parseOutcome(
-      o.errorCode === undefined ? o.status : `${String(o.status)}:${String(o.errorCode)}`,
-    );
+    const { status, errorCode } = input as { status?: unknown; errorCode?: unknown };
+    if (errorCode === undefined) return parseOutcome(status);
+    if (typeof errorCode !== 'number' && typeof errorCode !== 'string') {
+      throw new SimRuleError('outcome errorCode must be a number');
+    }
+    return parseOutcome(`${String(status)}:${errorCode}`);
   }
   if (typeof input !== 'string') throw new SimRuleError('outcome must be a string or an object');
   const [status, code] = input.trim().toLowerCase().split(':');

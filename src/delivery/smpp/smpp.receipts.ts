@@ -150,7 +150,7 @@ function mapped(
 export function parseDoneDate(value: string | undefined): number | undefined {
   const m = value === undefined ? null : /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?$/.exec(value);
   if (!m) return undefined;
-  const [yy, mo, dd, hh, mi, ss] = m.slice(1).map((part) => Number(part ?? 0)) as number[];
+  const [yy, mo, dd, hh, mi, ss] = m.slice(1).map((part) => Number(part ?? 0));
   const t = Date.UTC(2000 + (yy as number), (mo as number) - 1, dd, hh, mi, ss);
   return Number.isNaN(t) ? undefined : t;
 }

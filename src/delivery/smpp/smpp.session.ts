@@ -283,7 +283,7 @@ function connect(config: SessionOptions['config']): Promise<net.Socket> {
       socket.removeAllListeners('error');
       resolve(socket);
     });
-    socket.once('error', (error) => {
+    socket.once('error', (error: Error) => {
       clearTimeout(timer);
       reject(error);
     });

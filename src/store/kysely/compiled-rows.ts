@@ -21,11 +21,11 @@ export interface Batches {
   /** Runs a multi-row statement, reusing compiled SQL where the engine's texts repeat. */
   rows: RowsStatement;
   /** A plain multi-row INSERT of one slice into `table` (through `rows`, keyed by the table). */
-  insert<T extends keyof Database & string>(
+  insert: <T extends keyof Database>(
     db: Kysely<Database>,
     table: T,
     values: readonly Insertable<Database[T]>[],
-  ): Promise<void>;
+  ) => Promise<void>;
 }
 
 /** The {@link Batches} of a store with these capabilities. */

@@ -54,14 +54,13 @@ class TranslatingConnection implements DatabaseConnection {
     private readonly translate: (err: unknown) => unknown,
   ) {}
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
-      // Some drivers throw synchronously (better-sqlite3 runs the statement right here).
-      return this.inner.executeQuery<R>(query).catch((err: unknown) => {
-        throw this.translate(err);
-      });
+      // Some drivers throw synchronously (better-sqlite3 runs the statement right here): the
+      // async function turns that into a rejection as well.
+      return await this.inner.executeQuery<R>(query);
     } catch (err) {
-      return Promise.reject(this.translate(err));
+      throw this.translate(err);
     }
   }
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { StoreLog } from '../health.js';
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
@@ -88,7 +89,7 @@ export function kyselyStore(
       await sql`select 1`.execute(db);
     },
     onUnavailable: (listener) => hooks.unavailable?.subscribe(listener) ?? (() => undefined),
-    stats: hooks.stats ?? (async () => ({})),
+    stats: hooks.stats ?? (() => Promise.resolve({})),
     close: hooks.close ?? (() => db.destroy()),
   };
 }
@@ -107,7 +108,7 @@ export async function migrateToLatest(
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error ? error.message : inspect(error);
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, {
       cause: error,
     });

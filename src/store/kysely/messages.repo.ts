@@ -36,9 +36,10 @@ function filtered(db: Kysely<Database>, f: MessageFilter): MessageQuery {
   if (f.sentFrom !== undefined) q = q.where('date_sent', '>=', f.sentFrom);
   if (f.sentTo !== undefined) q = q.where('date_sent', '<=', f.sentTo);
   for (const [key, value] of f.tags) {
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('message_tags')
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('message_tags')
           .select('message_tags.message_seq')
           .whereRef('message_tags.account_sid', '=', 'messages.account_sid')
           .where('message_tags.key', '=', key)

@@ -94,8 +94,9 @@ export function postgresSignals(
         else await listenClient();
       }
       set.add(listener);
-      return async () => {
+      return () => {
         set.delete(listener);
+        return Promise.resolve();
       };
     },
     async close() {

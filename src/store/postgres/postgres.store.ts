@@ -40,16 +40,19 @@ export const MIGRATION_LOCK_KEY = '7813576528748963698';
 
 const INT8_OID = 20;
 
+/** A column value's parser (pg's own are typed `any`). */
+type TypeParser = (value: string) => unknown;
+
 /**
  * Type parsers of the pool: 64-bit integers (our epoch-ms timestamps, sequence numbers and
  * `count(*)`) come back as JS numbers rather than strings. Every such value Loft stores is far
  * below 2^53. `bytea` keeps the driver's default parser, which returns a Buffer.
  */
 const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): TypeParser =>
     oid === INT8_OID
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      ? (value) => Number(value)
+      : (pg.types.getTypeParser(oid, format) as TypeParser)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -133,9 +136,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         signals,
         unavailable: feed,
         // The pool's connections for `/metrics`: in use = total − idle; waiting = queued callers.
-        stats: async () => ({
-          pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
-        }),
+        stats: () =>
+          Promise.resolve({
+            pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+          }),
         close: async () => {
           await signals.close();
           await db.destroy();

@@ -111,7 +111,8 @@ export class TestSmsc {
 
   /** Sends unbind to every bound connection. */
   unbindAll(): void {
-    for (const c of this.conns) if (c.bound) this.send(c, 'unbind', {});
+    // The unbind_resp is not waited for (send() never rejects).
+    for (const c of this.conns) if (c.bound) void this.send(c, 'unbind', {});
   }
 
   /** Sends a deliver_sm to a bound receiver/transceiver; resolves with its response. */
