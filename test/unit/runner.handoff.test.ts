@@ -198,7 +198,7 @@ it('leases granted together past the bound: the surplus goes back to the databas
 });
 
 it('a sleep ended by its timer leaves the loop awake (notify() picks only lanes asleep)', async () => {
-  const w = new Waker();
+  const w = new Waker(systemClock);
   const timed = w.sleep(5);
   expect(w.sleeping).toBe(true);
   await timed;
