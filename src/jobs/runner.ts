@@ -12,6 +12,7 @@ export { Waker } from './runner.wake.js';
 /** Settings of one runner (one group of job kinds sharing a concurrency budget). */
 export interface RunnerOptions {
   store: Store;
+  /** Time, and every wait of the runner: polls, claim gaps, lease renewals. */
   clock: Clock;
   /** Handlers by job kind; the runner claims only these kinds. */
   handlers: Record<string, JobHandler>;

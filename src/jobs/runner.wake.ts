@@ -10,10 +10,11 @@ export const MIN_CLAIM_GAP_MS = 10;
 
 /**
  * Waits on `clock` until {@link MIN_CLAIM_GAP_MS} have passed since `since` (a `clock.now()`),
- * or until `signal` aborts (the runner stops).
+ * or until `signal` aborts (the runner stops). Never longer than the gap itself, should the
+ * wall clock step back.
  */
 export async function spaced(clock: Clock, since: number, signal: AbortSignal): Promise<void> {
-  const wait = since + MIN_CLAIM_GAP_MS - clock.now();
+  const wait = Math.min(MIN_CLAIM_GAP_MS, since + MIN_CLAIM_GAP_MS - clock.now());
   if (wait > 0) await clock.sleep(wait, signal);
 }
 
