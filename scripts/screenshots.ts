@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import twilio from 'twilio';
 import type { Page } from 'playwright-core';
+import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/main.js';
 import { launchChromium, signedInPage, startApp } from '../test/support/browser.js';
@@ -21,7 +22,7 @@ const SUPPORT = '+15017122662';
 
 /** A clock `offset` ms behind the wall clock; the demo walks it forward to now. */
 let offset = 0;
-const clock = { now: () => Date.now() - offset };
+const clock: Clock = { now: () => Date.now() - offset, sleep: systemClock.sleep };
 
 const dir = mkdtempSync(join(tmpdir(), 'loft-shots-'));
 const browser = await launchChromium();

@@ -147,7 +147,9 @@ export class WebhookQueue {
         }
       }
       if (full) claimedAt = -Infinity;
-      else if (claimed.length === 0 && !this.pending) await this.sleep();
+      // Not once stop() has woken the sleepers: a lane that sleeps after it would hold the stop
+      // up for a whole poll interval.
+      else if (claimed.length === 0 && !this.pending && this.running) await this.sleep();
     }
   }
 

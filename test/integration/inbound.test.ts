@@ -188,13 +188,27 @@ describe('inbound', () => {
   it('long-poll returns as soon as a new message arrives', async () => {
     const before = await conversation();
     const newest = before.messages[0]!.sid;
-    const started = Date.now();
-    const poll = conversation(`?wait=10&after=${newest}`);
-    await new Promise((r) => setTimeout(r, 300));
-    await text('ping');
-    const got = await poll;
-    expect(got.messages.length).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // The handset's reads, as the server makes them: the text is sent only once the poll has
+    // read the handset and found nothing new, so only a poll that waits can answer with it.
+    const sim = t.server.store.sim;
+    const list = sim.listForHandset.bind(sim);
+    let reads = 0;
+    sim.listForHandset = async (...args) => {
+      const rows = await list(...args);
+      if (args[0] === HANDSET) reads++;
+      return rows;
+    };
+    try {
+      const started = Date.now();
+      const poll = conversation(`?wait=10&after=${newest}`);
+      await until(() => (reads > 0 ? true : undefined));
+      await text('ping');
+      const got = await poll;
+      expect(got.messages.map((m) => m.body)).toContain('ping');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      sim.listForHandset = list;
+    }
   });
 
   it('exposes one-time codes of received messages', async () => {

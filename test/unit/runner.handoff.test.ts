@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/clock.js';
 import type { BatchHandler, JobHandler } from '../../src/jobs/job.js';
 import { JobRunner, Waker } from '../../src/jobs/runner.js';
+import { MIN_CLAIM_GAP_MS } from '../../src/jobs/runner.wake.js';
 import type { OutboxJob, Store } from '../../src/store/store.js';
 import { countingClaims } from '../support/claims.js';
 import { messageRecord } from '../support/records.js';
@@ -10,7 +11,9 @@ import { until } from '../support/until.js';
 
 // A job stored leased to the runner of the process that accepted it is handed over in memory:
 // it runs with no claim query, nobody else can take it meanwhile, and a runner that stops gives
-// its lease back.
+// its lease back. The runner's waits are on a manual clock (started at the wall clock's time,
+// so leases compare with other workers' as usual): "nothing happened" is checked once every
+// loop is asleep on it, and time passes when a test says so.
 const ACCOUNT = 'AC' + 'e2'.repeat(16);
 
 let store: Store;
@@ -19,8 +22,15 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-/** A runner whose `dispatch` batches finish their jobs after `gate` opens; claims are counted. */
-function setup(opts: { batchSize?: number; batchLanes?: number; owner: string; pollMs?: number }) {
+/** Lets the runner's promise continuations and I/O callbacks run. */
+const turn = () => new Promise((r) => setImmediate(r));
+
+/**
+ * A runner whose `dispatch` batches finish their jobs after `gate` opens; claims are counted.
+ * Its `housekeeping` kind has a loop of its own (one per runner, besides the batch lane).
+ */
+function setup(opts: { batchSize?: number; owner: string }) {
+  const clock = new ManualClock(Date.now());
   const seen: OutboxJob[] = [];
   let open: () => void = () => undefined;
   let gate = Promise.resolve();
@@ -43,15 +53,15 @@ function setup(opts: { batchSize?: number; batchLanes?: number; owner: string; p
   const { store: counted, claims } = countingClaims(store);
   const runner = new JobRunner({
     store: counted,
-    clock: systemClock,
+    clock,
     handlers: { dispatch: handler, housekeeping },
     owner: opts.owner,
     batchSize: opts.batchSize ?? 16,
-    batchLanes: opts.batchLanes ?? 1,
-    pollMs: opts.pollMs ?? 60_000,
+    pollMs: 60_000,
   });
   return {
     runner,
+    clock,
     seen,
     claims,
     hold: () => {
@@ -61,9 +71,19 @@ function setup(opts: { batchSize?: number; batchLanes?: number; owner: string; p
   };
 }
 
+/**
+ * Starts the runner, and waits until it is past its start-up claims (the renewal and both loops
+ * asleep on the clock) and their claim gap.
+ */
+async function start(t: ReturnType<typeof setup>) {
+  t.runner.start();
+  await t.clock.whenSleeping(3);
+  t.clock.advance(MIN_CLAIM_GAP_MS);
+}
+
 /** Stores a message whose dispatch job is leased to `runner`; returns the job as handed over. */
-async function accepted(runner: JobRunner): Promise<OutboxJob> {
-  const now = Date.now();
+async function accepted(runner: JobRunner, clock: ManualClock): Promise<OutboxJob> {
+  const now = clock.now();
   const lease = runner.lease('dispatch', now);
   expect(lease).toBeDefined();
   const message = messageRecord(ACCOUNT, { dateCreated: now, dateUpdated: now });
@@ -99,13 +119,12 @@ const claimedByOther = (ms?: number) =>
 
 it('a handed-over job runs at once with no claim query, and is nobody else’s meanwhile', async () => {
   const t = setup({ owner: 'handoff-1' });
-  t.runner.start();
+  await start(t);
   try {
-    await until(() => (t.claims.length > 0 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 50));
     const before = t.claims.length;
+    expect(before).toBe(2);
     t.hold();
-    const job = await accepted(t.runner);
+    const job = await accepted(t.runner, t.clock);
     t.runner.handOff([job]);
     expect(await until(() => t.seen.find((j) => j.id === job.id))).toEqual(job);
     // Running here and still leased: another worker cannot claim it.
@@ -121,9 +140,9 @@ it('a handed-over job runs at once with no claim query, and is nobody else’s m
 
 it('lease() is only for due jobs of batch kinds while running, and stops at a batch waiting', async () => {
   const t = setup({ owner: 'handoff-2', batchSize: 2 });
-  const now = Date.now();
+  const now = t.clock.now();
   expect(t.runner.lease('dispatch', now)).toBeUndefined(); // not started
-  t.runner.start();
+  await start(t);
   try {
     expect(t.runner.lease('dispatch', now + 60_000)).toBeUndefined(); // not due yet
     expect(t.runner.lease('webhook', now)).toBeUndefined(); // not a kind of this runner
@@ -133,23 +152,26 @@ it('lease() is only for due jobs of batch kinds while running, and stops at a ba
     });
     t.hold();
     const jobs: OutboxJob[] = [];
-    for (let i = 0; i < 3; i++) jobs.push(await accepted(t.runner));
+    for (let i = 0; i < 3; i++) jobs.push(await accepted(t.runner, t.clock));
     t.runner.handOff(jobs.slice(0, 1));
     await until(() => (t.seen.length === 1 ? true : undefined));
     // One batch runs; 2 wait in memory: a batch, the most there may be.
-    const claimed = t.claims.length;
     t.runner.handOff(jobs.slice(1));
-    expect(t.runner.lease('dispatch', Date.now())).toBeUndefined();
-    // While they wait, no loop claims over and over: the lane is busy, and the other loop, woken
-    // once, claims once and sleeps again (hand-offs are not its work).
-    await new Promise((r) => setTimeout(r, 50));
-    expect(t.claims.length).toBe(claimed);
+    expect(t.runner.lease('dispatch', t.clock.now())).toBeUndefined();
+    // While they wait, no loop claims over and over: the lane is busy with its batch, and the
+    // other loop sleeps (hand-offs are not its work), as does the renewal.
+    await t.clock.whenSleeping(2);
+    await turn();
+    const claimed = t.claims.length;
+    expect(claimed).toBe(2); // the start-up claims only
+    // Woken once, the other loop claims once and sleeps again.
     t.runner.notify();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(t.claims.slice(claimed).filter((k) => k === 'housekeeping')).toHaveLength(1);
+    await t.clock.whenSleeping(2);
+    await turn();
+    expect(t.claims.slice(claimed)).toEqual(['housekeeping']);
     t.release();
     await until(() => (t.seen.length === 3 ? true : undefined));
-    expect(t.runner.lease('dispatch', Date.now())).toBeDefined();
+    expect(t.runner.lease('dispatch', t.clock.now())).toBeDefined();
     expect(t.seen.map((j) => j.ref).sort()).toEqual(jobs.map((j) => j.ref).sort());
   } finally {
     t.release();
@@ -159,10 +181,10 @@ it('lease() is only for due jobs of batch kinds while running, and stops at a ba
 
 it('stop() gives back the leases of handed-over jobs it did not run', async () => {
   const t = setup({ owner: 'handoff-3', batchSize: 1 });
-  t.runner.start();
+  await start(t);
   try {
     t.hold();
-    const [a, b] = [await accepted(t.runner), await accepted(t.runner)];
+    const [a, b] = [await accepted(t.runner, t.clock), await accepted(t.runner, t.clock)];
     t.runner.handOff([a, b] as OutboxJob[]);
     await until(() => (t.seen.length === 1 ? true : undefined));
     const stopped = t.runner.stop();
@@ -180,12 +202,12 @@ it('stop() gives back the leases of handed-over jobs it did not run', async () =
 
 it('leases granted together past the bound: the surplus goes back to the database', async () => {
   const t = setup({ owner: 'handoff-5', batchSize: 1 });
-  t.runner.start();
+  await start(t);
   try {
     t.hold();
     // Three leases at once (as one group commit would take them); the bound is a batch of one.
     const jobs: OutboxJob[] = [];
-    for (let i = 0; i < 3; i++) jobs.push(await accepted(t.runner));
+    for (let i = 0; i < 3; i++) jobs.push(await accepted(t.runner, t.clock));
     t.runner.handOff(jobs.slice(0, 1));
     await until(() => (t.seen.length === 1 ? true : undefined));
     t.runner.handOff(jobs.slice(1));
@@ -202,9 +224,14 @@ it('leases granted together past the bound: the surplus goes back to the databas
 });
 
 it('a sleep ended by its timer leaves the loop awake (notify() picks only lanes asleep)', async () => {
-  const w = new Waker();
+  const clock = new ManualClock();
+  const w = new Waker(clock);
   const timed = w.sleep(5);
   expect(w.sleeping).toBe(true);
+  clock.advance(4);
+  await turn();
+  expect(w.sleeping).toBe(true);
+  clock.advance(1);
   await timed;
   expect(w.sleeping).toBe(false);
   const woken = w.sleep(60_000);
@@ -229,9 +256,10 @@ it('notify() wakes one of several sleeping batch lanes; a full claim wakes the n
     );
     return new Map();
   };
+  const clock = new ManualClock(Date.now());
   const runner = new JobRunner({
     store: counted,
-    clock: systemClock,
+    clock,
     handlers: { lanes: Object.assign(() => Promise.resolve({ done: true } as const), { batch }) },
     owner: 'lanes',
     batchSize: 4,
@@ -240,19 +268,27 @@ it('notify() wakes one of several sleeping batch lanes; a full claim wakes the n
   });
   runner.start();
   try {
-    await until(() => (claims.length >= 4 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 50));
+    // The renewal and the 4 lanes asleep, after their start-up claims.
+    await clock.whenSleeping(5);
+    expect(claims).toHaveLength(4);
     claims.length = 0;
     runner.notify();
-    await new Promise((r) => setTimeout(r, 100));
+    await clock.whenSleeping(5); // the lane woken waits out its claim gap
+    clock.advance(10);
+    await clock.whenSleeping(5);
+    await turn();
     expect(claims).toHaveLength(1); // not one per lane
     // A backlog: 12 jobs, batches of 4. Each full claim wakes another lane to claim with it.
-    const now = Date.now();
+    const now = clock.now();
     await store.outbox.enqueue(
       Array.from({ length: 12 }, (_, i) => ({ kind: 'lanes', ref: `J${i}`, runAt: now })),
     );
     runner.notify();
-    await until(async () => ((await store.outbox.count(['lanes'])) === 0 ? true : undefined));
+    // Time goes on (the claim gaps), 10 ms of the clock per check.
+    await until(async () => {
+      clock.advance(10);
+      return (await store.outbox.count(['lanes'])) === 0 ? true : undefined;
+    });
     expect(most).toBeGreaterThan(1); // lanes worked side by side
   } finally {
     await runner.stop();
