@@ -34,7 +34,7 @@ it('stop() does not wait for the poll of a lane whose claim was running', async 
       },
     },
     clock: systemClock,
-    send: async () => ({ rest: Promise.resolve() }),
+    send: () => Promise.resolve({ rest: Promise.resolve() }),
     owner: 'queue-stop',
     lanes: 2,
     pollMs: 60_000,
