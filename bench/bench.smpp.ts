@@ -4,6 +4,7 @@
  * in the same run. Standalone: `npx tsx bench/bench.smpp.ts` (SMPP_BENCH_N messages, default
  * 20 000); `smppPhase` is the phase for bench/run.ts.
  */
+import { smscCarrierConfig, textSubmission } from '../test/support/smsc/smpp.config.js';
 import net from 'node:net';
 
 import { systemClock } from '../src/clock.js';
@@ -12,20 +13,8 @@ import { decodePdu, encodePdu } from '../src/delivery/smpp/smpp.codec.js';
 import { PduFramer } from '../src/delivery/smpp/smpp.framer.js';
 import { buildSubmits } from '../src/delivery/smpp/smpp.submit.js';
 import { TestSmsc } from '../test/support/smsc/smsc.js';
-import type { Submission } from '../src/delivery/carrier.js';
-import type { SmppCarrierConfig } from '../src/delivery/smpp/smpp.types.js';
 
-const submission: Submission = {
-  message: {
-    sid: 'SM1',
-    from: '+15550001111',
-    to: '+33612345678',
-    options: {},
-  } as unknown as Submission['message'],
-  body: 'Your code is 123456',
-  mediaUrls: [],
-  numSegments: 1,
-};
+const submission = textSubmission('Your code is 123456');
 
 /** Messages per second a bare client gets: bind, then submit_sm kept `window` deep. */
 async function bare(port: number, n: number, window: number): Promise<number> {
@@ -77,27 +66,12 @@ async function bare(port: number, n: number, window: number): Promise<number> {
 
 /** Messages per second through the carrier: `n` sends, all started at once. */
 async function carrier(port: number, n: number, window: number): Promise<number> {
-  const config: SmppCarrierConfig = {
+  const config = smscCarrierConfig(port, {
     name: 'bench',
-    type: 'smpp',
-    host: '127.0.0.1',
-    port,
-    systemId: 'loft',
     password: '',
-    systemType: '',
-    bindMode: 'transceiver',
-    binds: 1,
     window,
-    throughput: 0,
-    enquireLinkSeconds: 30,
     responseTimeoutMs: 10_000,
-    sourceTon: 1,
-    sourceNpi: 1,
-    messageIdFormat: 'auto',
-    longMessages: 'udh',
-    errorMap: {},
-    statusMap: {},
-  };
+  });
   const c = createSmppCarrier(config, { clock: systemClock });
   c.start();
   while (!c.ready()) await new Promise((r) => setTimeout(r, 10));

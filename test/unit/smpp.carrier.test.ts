@@ -1,3 +1,4 @@
+import { smscCarrierConfig, textSubmission } from '../support/smsc/smpp.config.js';
 import { readFileSync } from 'node:fs';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,47 +6,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { createSmppCarrier } from '../../src/delivery/smpp/smpp.carrier.js';
 import { TLV_TAG, uintTlv } from '../../src/delivery/smpp/smpp.tlv.js';
-import { countSegments } from '../../src/messages/segments.js';
 import { TLS_CERT, TestSmsc, partNumber } from '../support/smsc/smsc.js';
 import { until } from '../support/until.js';
-import type { Submission } from '../../src/delivery/carrier.js';
 import type { NetworkCarrier, PartReceipt } from '../../src/delivery/network.carrier.js';
 import type { SmppCarrierConfig } from '../../src/delivery/smpp/smpp.types.js';
 
-const config = (port: number, over: Partial<SmppCarrierConfig> = {}): SmppCarrierConfig => ({
-  name: 'test',
-  type: 'smpp',
-  host: '127.0.0.1',
-  port,
-  systemId: 'loft',
-  password: 'secret',
-  systemType: '',
-  bindMode: 'transceiver',
-  binds: 1,
-  window: 10,
-  throughput: 0,
-  enquireLinkSeconds: 30,
-  responseTimeoutMs: 2000,
-  sourceTon: 1,
-  sourceNpi: 1,
-  messageIdFormat: 'auto',
-  longMessages: 'udh',
-  errorMap: {},
-  statusMap: {},
-  ...over,
-});
+const config = (port: number, over: Partial<SmppCarrierConfig> = {}) =>
+  smscCarrierConfig(port, { responseTimeoutMs: 2000, ...over });
 
-const submission = (body: string, to = '+33612345678'): Submission => ({
-  message: {
-    sid: 'SM1',
-    from: '+15550001111',
-    to,
-    options: {},
-  } as unknown as Submission['message'],
-  body,
-  mediaUrls: [],
-  numSegments: countSegments(body).segments,
-});
+const submission = textSubmission;
 
 let smsc: TestSmsc;
 let carrier: NetworkCarrier | undefined;

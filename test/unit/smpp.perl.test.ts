@@ -1,3 +1,4 @@
+import { smscCarrierConfig, textSubmission } from '../support/smsc/smpp.config.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -6,9 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { systemClock } from '../../src/clock.js';
 import { createSmppCarrier } from '../../src/delivery/smpp/smpp.carrier.js';
-import { countSegments } from '../../src/messages/segments.js';
 import { until } from '../support/until.js';
-import type { Submission } from '../../src/delivery/carrier.js';
 import type { PartReceipt } from '../../src/delivery/network.carrier.js';
 
 const SCRIPT = fileURLToPath(new URL('../support/smsc/perl-smsc.pl', import.meta.url));
@@ -20,17 +19,7 @@ const SCRIPT = fileURLToPath(new URL('../support/smsc/perl-smsc.pl', import.meta
 const perlReady = spawnSync('perl', ['-MNet::SMPP', '-e', '1']).status === 0;
 const skip = !perlReady && !process.env['CI'];
 
-const submission = (body: string): Submission => ({
-  message: {
-    sid: 'SM1',
-    from: '+15550001111',
-    to: '+33612345678',
-    options: {},
-  } as unknown as Submission['message'],
-  body,
-  mediaUrls: [],
-  numSegments: countSegments(body).segments,
-});
+const submission = (body: string) => textSubmission(body);
 
 describe('SMPP carrier against an SMSC not written here (Net::SMPP)', () => {
   it.skipIf(skip)(
@@ -47,27 +36,12 @@ describe('SMPP carrier against an SMSC not written here (Net::SMPP)', () => {
         const receipts: PartReceipt[] = [];
         const inbound: Array<{ from: string; to: string; body: string }> = [];
         const carrier = createSmppCarrier(
-          {
+          smscCarrierConfig(port, {
             name: 'perl',
-            type: 'smpp',
-            host: '127.0.0.1',
-            port,
-            systemId: 'loft',
             password: 'pw',
-            systemType: '',
-            bindMode: 'transceiver',
-            binds: 1,
             window: 1,
-            throughput: 0,
-            enquireLinkSeconds: 30,
             responseTimeoutMs: 5000,
-            sourceTon: 1,
-            sourceNpi: 1,
-            messageIdFormat: 'auto',
-            longMessages: 'udh',
-            errorMap: {},
-            statusMap: {},
-          },
+          }),
           { clock: systemClock },
         );
         carrier.attach({
