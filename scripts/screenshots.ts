@@ -22,7 +22,10 @@ const SUPPORT = '+15017122662';
 
 /** A clock `offset` ms behind the wall clock; the demo walks it forward to now. */
 let offset = 0;
-const clock: Clock = { now: () => Date.now() - offset, sleep: systemClock.sleep };
+const clock: Clock = {
+  now: () => Date.now() - offset,
+  sleep: (ms, signal) => systemClock.sleep(ms, signal),
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'loft-shots-'));
 const browser = await launchChromium();
