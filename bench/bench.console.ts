@@ -100,8 +100,12 @@ export interface ConsoleLiveResult {
   cpuOverhead: number | undefined;
 }
 
-/** Messages the account holds that are newer than `sid`, read back through the API. */
-async function countSince(loft: Loft, sid: string | undefined): Promise<number> {
+/**
+ * How many messages the account has (every page of the list). Counted before the stream opens
+ * and after the load, not by walking back to the newest SID seen first: the list orders by
+ * second, then SID, so messages of that same second could sort behind it and be missed.
+ */
+async function countAll(loft: Loft): Promise<number> {
   let n = 0;
   let next: string | null = `/2010-04-01/Accounts/${SID}/Messages.json?PageSize=1000`;
   while (next) {
@@ -111,10 +115,7 @@ async function countSince(loft: Loft, sid: string | undefined): Promise<number> 
       messages: { sid: string }[];
       next_page_uri: string | null;
     };
-    for (const m of page.messages) {
-      if (m.sid === sid) return n;
-      n++;
-    }
+    n += page.messages.length;
     next = page.next_page_uri;
   }
   return n;
@@ -165,7 +166,7 @@ export async function consoleLivePhase(
     });
     const firstPage = (await first.json()) as { live_token: string; messages: { sid: string }[] };
     const token = firstPage.live_token;
-    const before = firstPage.messages[0]?.sid;
+    const before = await countAll(loft);
     const res = await fetch(`${loft.url}/loft/v1/Accounts/${SID}/Messages/Stream?After=${token}`, {
       headers: { cookie },
       signal: abort.signal,
@@ -196,7 +197,7 @@ export async function consoleLivePhase(
     const answered = await createAtRate(loft, opts.rate, opts.seconds);
     const cpuUsWith = cpuUsPer(cpu, cpuSeconds(pid), answered);
     // Created, as the server stored them (requests in flight when the load stopped included).
-    const created = await countSince(loft, before);
+    const created = (await countAll(loft)) - before;
     // The stream reads at least every 500 ms: give it time to report the last ones.
     const deadline = Date.now() + 5000;
     while (sent + counted < created && Date.now() < deadline)

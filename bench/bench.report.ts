@@ -65,7 +65,8 @@ function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
-const int = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleString('en-US'));
+const int = (v: number | undefined) =>
+  v === undefined ? '–' : Math.round(v).toLocaleString('en-US');
 const ratio = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
 const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(2)} %`);
 
