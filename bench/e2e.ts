@@ -17,6 +17,10 @@ const opts = {
   timeoutS: num('BENCH_E2E_TIMEOUT', 45),
 };
 const rounds = num('BENCH_E2E_ROUNDS', 2);
+/** BENCH_E2E_CALLBACKS: `both` (default), `off` or `on`: which of the two runs each round makes. */
+const modes = { both: [false, true], off: [false], on: [true] }[
+  env['BENCH_E2E_CALLBACKS'] ?? 'both'
+] ?? [false, true];
 
 for (let round = 1; round <= rounds; round++) {
   for (const root of roots.length > 0 ? roots : [undefined]) {
@@ -25,7 +29,7 @@ for (let round = 1; round <= rounds; round++) {
     else env['BENCH_LOFT_ROOT'] = root;
     const label = root ?? 'this checkout';
     const rates: number[] = [];
-    for (const callbacks of [false, true]) {
+    for (const callbacks of modes) {
       const e = await e2ePhase(sqliteEngine, { ...opts, callbacks });
       rates.push(e.createToDeliveredPerSec);
       console.log(
@@ -36,6 +40,7 @@ for (let round = 1; round <= rounds; round++) {
       );
     }
     const [without = 0, withCallbacks = 0] = rates;
+    if (modes.length < 2) continue;
     console.log(
       `round ${round} ${label} ratio callbacks/without: ${(withCallbacks / without).toFixed(2)}`,
     );
