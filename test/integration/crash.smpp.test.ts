@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestSmsc } from '../support/smsc/smsc.js';
+import { sqlOn } from '../support/sql.js';
 import { basic, encodeForm, MAIN_SID, MAIN_TOKEN } from '../support/server.js';
 import {
   createTestDatabase,
@@ -45,24 +44,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Read-only SQL on the store the processes share (the same SQL on both engines). */
-async function query<T>(text: string): Promise<T[]> {
-  if (database) {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  }
-  const db = new SQLite(dbPath, { readonly: true });
-  try {
-    return db.prepare(text).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+/** Read-only SQL on the store the processes share. */
+const query = <T>(text: string): Promise<T[]> => sqlOn(databaseUrl)<T>(text);
 
 function serve(workers: 'on' | 'off'): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
