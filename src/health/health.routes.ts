@@ -4,7 +4,11 @@ import type { StoreFailureState, StoreHealth } from '../store/health.js';
 import { storeUnavailable } from '../store/unavailable.js';
 
 /** The failure a health answer reports: the burst under way, or why the read probe failed. */
-type Failure = Pick<StoreFailureState, 'kind' | 'code' | 'message'> & { since?: number };
+type Failure = Pick<StoreFailureState, 'code' | 'message'> & {
+  /** The store's failure kind, or `workers` when the workers of this process are not running. */
+  kind: StoreFailureState['kind'] | 'workers';
+  since?: number;
+};
 
 /**
  * `GET /healthz` and `GET /readyz` (Loft's own, unauthenticated). Both answer 503 with a small
@@ -37,14 +41,14 @@ export function healthRoutes(
       };
     }
   };
-  const unavailable = (reply: FastifyReply, status: string, f: Failure) =>
+  const unavailable = (reply: FastifyReply, status: string, f: Failure, writable = false) =>
     reply
       .code(503)
       .header('cache-control', 'no-store')
       .send({
         status,
         store: engine,
-        writable: false,
+        writable,
         error: {
           kind: f.kind,
           code: f.code,
@@ -63,19 +67,13 @@ export function healthRoutes(
     const f = await failure();
     if (f) return unavailable(reply, 'not_ready', f);
     if (workersRunning && !workersRunning()) {
-      return reply
-        .code(503)
-        .header('cache-control', 'no-store')
-        .send({
-          status: 'not_ready',
-          store: engine,
-          writable: true,
-          error: {
-            kind: 'workers',
-            code: 'WORKERS_NOT_RUNNING',
-            message: 'the background workers of this process are not running',
-          },
-        });
+      const message = 'the background workers of this process are not running';
+      return unavailable(
+        reply,
+        'not_ready',
+        { kind: 'workers', code: 'WORKERS_NOT_RUNNING', message },
+        true,
+      );
     }
     return { status: 'ready', store: engine, writable: true, migrations: 'applied' };
   });
