@@ -1,20 +1,14 @@
-import type { NewWebhook, Store, Webhook, WebhookMethod, WebhookParams } from '../store/store.js';
+import type { NewWebhook, Store, Webhook } from '../store/store.js';
 
-/** A webhook to send. */
-export interface WebhookRequest {
-  accountSid: string;
-  /** Webhooks with the same key (a message SID) are delivered strictly in creation order. */
-  orderKey: string;
-  /** `status-callback`, `inbound`, … */
-  kind: string;
-  url: string;
-  method: WebhookMethod;
-  params: WebhookParams;
-  /** Tried once, right after the URL fails, in every attempt round. */
-  fallbackUrl?: string | null;
-  /** Defaults to POST when a fallback URL is given. */
-  fallbackMethod?: WebhookMethod | null;
-}
+/**
+ * A webhook to send: a {@link NewWebhook} without what enqueueing decides (creation and due
+ * time); a fallback URL without a method falls back with POST.
+ */
+export type WebhookRequest = Pick<
+  NewWebhook,
+  'accountSid' | 'orderKey' | 'kind' | 'url' | 'method' | 'params'
+> &
+  Partial<Pick<NewWebhook, 'fallbackUrl' | 'fallbackMethod'>>;
 
 /**
  * Stores a webhook, due `now` when it is the head of its order key's chain (no pending webhook
