@@ -5,7 +5,7 @@ import pg from 'pg';
 import { seedTo } from '../src/cli/seed.js';
 import { FORM_HEADERS } from './bench.create.js';
 import { buyNumber, FROM, startLoft, type Engine, type Loft } from './bench.loft.js';
-import { cpuSeconds, cpuUsPer, rssMb } from './bench.proc.js';
+import { cpuSeconds, cpuUsPer, machineBusySeconds, rssMb } from './bench.proc.js';
 
 /** End-to-end figures: create → delivered, and status callbacks into a local receiver. */
 export interface E2eResult {
@@ -28,6 +28,8 @@ export interface E2eResult {
   rssMb: number | undefined;
   /** Server CPU (every thread) per delivered message, first create to the end, in µs. */
   serverCpuUsPerMessage: number | undefined;
+  /** The whole machine's busy CPU per delivered message (load generator and receiver too), µs. */
+  machineCpuUsPerMessage: number | undefined;
 }
 
 /** A receiver for status callbacks in this process: counts them and `delivered` SIDs. */
@@ -119,6 +121,7 @@ export async function e2ePhase(
     const callback = opts.callbacks ? `&StatusCallback=${encodeURIComponent(rx.url)}` : '';
     let i = 0;
     const cpu = cpuSeconds(loft.child.pid);
+    const busy = machineBusySeconds();
     const started = performance.now();
     const deadline = started + opts.timeoutS * 1000;
     // autocannon settles an `amount` run on its once-a-second tick, so its own end time is
@@ -178,6 +181,7 @@ export async function e2ePhase(
       }
     }
     const cpuAfter = cpuSeconds(loft.child.pid);
+    const busyAfter = machineBusySeconds();
     const created = (await creating)['2xx'];
     const createSeconds = (lastResponse - started) / 1000;
     const { callbacks, connections } = rx.stats();
@@ -198,6 +202,7 @@ export async function e2ePhase(
       callbackConnections: connections,
       rssMb: rssMb(loft.child.pid),
       serverCpuUsPerMessage: cpuUsPer(cpu, cpuAfter, delivered),
+      machineCpuUsPerMessage: cpuUsPer(busy, busyAfter, delivered),
     };
   } finally {
     await loft?.stop();

@@ -118,6 +118,29 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU time the whole machine has been busy so far (every core: user, nice, system, irq,
+ * softirq and steal from /proc/stat's first line), in seconds; the cost of work spread over
+ * several processes (Loft, PostgreSQL, the load generator, a callback receiver).
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [user, nice, system, , , irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>(
+      (a, b) => a + (b ?? 0),
+      0,
+    );
+    return Number.isFinite(busy) ? busy / TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Server CPU µs per unit of work between two {@link cpuSeconds} readings. */
 export function cpuUsPer(before: number | undefined, after: number | undefined, units: number) {
   if (before === undefined || after === undefined || units <= 0) return undefined;

@@ -1,5 +1,6 @@
 import type { ConsoleLiveResult } from './bench.console.js';
 import type { E2eResult } from './bench.e2e.js';
+import type { CallbackFloorResult } from './bench.callbacks.js';
 import type { ListResult, Variant } from './bench.list.js';
 import { VARIANTS } from './bench.list.js';
 import type { Load } from './bench.load.js';
@@ -37,6 +38,8 @@ export interface Results {
   prism?: PrismResult;
   /** SQLite under full create load: bounded WAL, then unbounded (Loft before issue 16). */
   wal?: { runs: WalRun[]; throughputRatio?: number };
+  /** Bare signed callbacks from a node:http client into the e2e receiver (the least one costs). */
+  callbackFloor?: CallbackFloorResult;
   /** SMPP submit through one bind (window 10): Loft's carrier and a bare client, msg/s. */
   smpp?: { bare: number; carrier: number; ratio: number };
   /** Create → delivered via SMPP (test SMSC, DELIVRD receipts), per store. */
@@ -225,6 +228,29 @@ function ratioTarget(
 }
 
 /**
+ * The best "with callbacks / without" ratio a design could reach on this machine if each
+ * callback cost no more than a bare signed exchange (client and receiver CPU, from the callback
+ * floor): the machine's CPU per message without callbacks against that plus three exchanges
+ * (sent, delivered and the queued-less chain Loft reports: the e2e run's callbacks per message).
+ * Both runs are CPU-bound on the same cores, so throughput goes as 1 / CPU per message.
+ */
+export function callbackBound(r: Results) {
+  const without = r.stores.sqlite?.e2e?.find((e) => !e.callbacks && e.complete);
+  const withCb = r.stores.sqlite?.e2e?.find((e) => e.callbacks && e.complete);
+  const floor = r.callbackFloor;
+  if (!without?.machineCpuUsPerMessage || !floor || floor.receiverCpuUs === undefined) return;
+  const perMessage = withCb ? Math.round(withCb.callbackCount / withCb.delivered) : 2;
+  const exchangeUs = floor.clientCpuUs + floor.receiverCpuUs;
+  const withoutUs = without.machineCpuUsPerMessage;
+  return {
+    ratio: withoutUs / (withoutUs + perMessage * exchangeUs),
+    withoutUs,
+    perMessage,
+    exchangeUs,
+  };
+}
+
+/**
  * The engine round's table (issue 20): ratios against the real limits, all measured in this run
  * (issue 6's absolute create and end-to-end targets were restated as these).
  */
@@ -377,6 +403,7 @@ export function render(r: Results): string {
       int(e.createToDeliveredPerSec),
       e.callbacks ? int(e.callbacksPerSec) : '–',
       e.serverCpuUsPerMessage === undefined ? '–' : int(e.serverCpuUsPerMessage),
+      e.machineCpuUsPerMessage === undefined ? '–' : int(e.machineCpuUsPerMessage),
       e.rssMb ?? '–',
     ]),
   );
@@ -395,10 +422,36 @@ export function render(r: Results): string {
           'delivered/s',
           'callbacks/s',
           'CPU µs/msg',
+          'machine µs/msg',
           'RSS MB',
         ],
         e2eRows,
       ),
+    );
+  }
+  const floor = r.callbackFloor;
+  if (floor) {
+    const bound = callbackBound(r);
+    out.push(
+      '',
+      `Callback floor: bare signed callbacks, node:http client → the e2e receiver (c=${floor.concurrency})`,
+      table(
+        ['callbacks', 's', 'callbacks/s', 'client µs', 'receiver µs', 'connections'],
+        [
+          [
+            int(floor.received),
+            floor.seconds,
+            int(floor.callbacksPerSec),
+            floor.clientCpuUs,
+            floor.receiverCpuUs ?? '–',
+            floor.connections,
+          ],
+        ],
+      ),
+      bound
+        ? `With callbacks / without, if Loft's callbacks cost only these exchanges: ≤ ${ratio(bound.ratio)}` +
+            ` (${int(bound.withoutUs)} µs of machine CPU a message without callbacks, + ${bound.perMessage} × ${int(bound.exchangeUs)} µs)`
+        : 'No bound: the SQLite end-to-end run without callbacks has no machine CPU figure.',
     );
   }
   if (r.wal && r.wal.runs.length > 0) {

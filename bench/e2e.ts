@@ -4,7 +4,9 @@
  * round. BENCH_LOFT_ROOTS (comma-separated checkouts, each built) alternates builds within every
  * round, so a change in the machine's speed hits each build alike; the default is this checkout.
  * BENCH_E2E_MESSAGES, BENCH_E2E_CONNECTIONS and BENCH_E2E_TIMEOUT as for `npm run bench`.
+ * BENCH_E2E_FLOOR=1 ends with the callback floor (bare signed callbacks into the same receiver).
  */
+import { callbackFloorPhase } from './bench.callbacks.js';
 import { e2ePhase } from './bench.e2e.js';
 import { sqliteEngine } from './bench.loft.js';
 
@@ -35,7 +37,7 @@ for (let round = 1; round <= rounds; round++) {
       console.log(
         `round ${round} ${label} ${callbacks ? 'callbacks' : 'without  '}: ` +
           `${e.delivered}/${e.created} in ${e.seconds} s = ${e.createToDeliveredPerSec} msg/s, ` +
-          `${e.callbacksPerSec} callbacks/s over ${e.callbackConnections} connections, server CPU ${e.serverCpuUsPerMessage} µs/msg` +
+          `${e.callbacksPerSec} callbacks/s over ${e.callbackConnections} connections, server CPU ${e.serverCpuUsPerMessage} µs/msg, machine ${e.machineCpuUsPerMessage} µs/msg` +
           `${e.complete ? '' : ' (TIMED OUT)'}`,
       );
     }
@@ -45,4 +47,11 @@ for (let round = 1; round <= rounds; round++) {
       `round ${round} ${label} ratio callbacks/without: ${(withCallbacks / without).toFixed(2)}`,
     );
   }
+}
+
+if (['1', 'true', 'on'].includes(env['BENCH_E2E_FLOOR'] ?? '')) {
+  const f = await callbackFloorPhase({ callbacks: 3 * opts.messages, concurrency: 128 });
+  console.log(
+    `callback floor: ${f.received} in ${f.seconds} s = ${f.callbacksPerSec}/s, client ${f.clientCpuUs} µs, receiver ${f.receiverCpuUs} µs each`,
+  );
 }

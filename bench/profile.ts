@@ -2,14 +2,25 @@
  * CPU profile of a Loft server under create load: `tsx bench/profile.ts [seconds] [env JSON]`.
  * The second argument is extra server environment as JSON, plus CALLBACKS (a StatusCallback on
  * every message, to a receiver here), DRAIN_MS (time left to deliver after the load), SQL_STATS
- * (per-statement timings on SQLite, bench/sql-stats.mjs) and ENGINE (`postgres`). The server
+ * (per-statement timings on SQLite, bench/sql-stats.mjs), ENGINE (`postgres`) and LIST (a size:
+ * seed that many messages and profile `Messages.json?PageSize=50` on one connection instead of
+ * creates). The server
  * writes a .cpuprofile on exit; the time per package and the top functions by self time are
  * printed.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buyNumber, postgresEngine, ROOT, sqliteEngine, startLoft } from './bench.loft.js';
+import {
+  AUTH,
+  buyNumber,
+  postgresEngine,
+  ROOT,
+  seed,
+  sqliteEngine,
+  startLoft,
+} from './bench.loft.js';
+import { vacuumAnalyze } from './bench.pg.js';
 import { CREATE_FORM, createTarget } from './bench.create.js';
 import { receiver } from './bench.e2e.js';
 import { hammer } from './bench.load.js';
@@ -19,6 +30,10 @@ const env = JSON.parse(process.argv[3] ?? '{}') as Record<string, string>;
 const dir = mkdtempSync(join(tmpdir(), 'loft-prof-'));
 // ENGINE=postgres: a fresh database on the PostgreSQL server instead of a SQLite file.
 const db = await (env.ENGINE === 'postgres' ? postgresEngine : sqliteEngine).fresh('prof');
+if (env.LIST) {
+  await seed(db.url, Number(env.LIST), 'profile');
+  if (env.ENGINE === 'postgres') await vacuumAnalyze(db.url);
+}
 const statsArgs = env.SQL_STATS ? ['--import', join(ROOT, 'bench/sql-stats.mjs')] : [];
 const loft = await startLoft(db.url, env, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...statsArgs]);
 await buyNumber(loft);
@@ -27,7 +42,13 @@ const rx = await receiver();
 const form = env.CALLBACKS
   ? `${CREATE_FORM}&StatusCallback=${encodeURIComponent(rx.url)}`
   : CREATE_FORM;
-const load = await hammer(createTarget(`${loft.base}/Messages.json`, form), 32, seconds);
+const load = env.LIST
+  ? await hammer(
+      { url: `${loft.base}/Messages.json?PageSize=50`, headers: { authorization: AUTH } },
+      1,
+      seconds,
+    )
+  : await hammer(createTarget(`${loft.base}/Messages.json`, form), 32, seconds);
 console.log(`${Math.round(load.reqPerSec)} req/s p50 ${load.p50} p99 ${load.p99}`);
 await new Promise((r) => setTimeout(r, Number(env.DRAIN_MS ?? 0)));
 console.log(`${rx.stats().callbacks} callbacks received`);

@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ceilingPhase, createPhase, floorPhase } from './bench.create.js';
 import { consoleLivePhase } from './bench.console.js';
+import { callbackFloorPhase } from './bench.callbacks.js';
 import { e2ePhase } from './bench.e2e.js';
 import { listPhase } from './bench.list.js';
 import { AMPLIFIED_HZ, metricsPhase } from './bench.metrics.js';
@@ -262,6 +263,15 @@ async function main(): Promise<number> {
             `${engine.name} end to end (${label}): only ${e.delivered} of ${e.created} delivered within ${settings.e2eTimeoutSeconds} s (BENCH_E2E_TIMEOUT); the rate is over that time`,
           );
         }
+      }
+      if (engine.name === 'sqlite') {
+        const n = 3 * settings.e2eMessages;
+        step(`callback floor: ${n} bare signed callbacks into the same receiver`);
+        const f = await callbackFloorPhase({ callbacks: n, concurrency: 128 });
+        results.callbackFloor = f;
+        console.log(
+          `  ${f.callbacksPerSec} callbacks/s; CPU ${f.clientCpuUs} µs client + ${f.receiverCpuUs} µs receiver each`,
+        );
       }
     }
   }
