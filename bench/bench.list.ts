@@ -1,6 +1,6 @@
 import { seedTo } from '../src/cli/seed.js';
 import { AUTH, seed, startLoft, type Engine, type Loft, type SeedRun } from './bench.loft.js';
-import { call, hammer, type Load } from './bench.load.js';
+import { call, hammer, type DriverLatency, type Load } from './bench.load.js';
 import { rssMb } from './bench.proc.js';
 import { consolePagePhase, type ConsolePageResult } from './bench.console.js';
 
@@ -17,6 +17,8 @@ export interface ListResult {
   /** The query each variant ran (after `Messages.json?`). */
   queries: Record<Variant, string>;
   load: Record<Variant, Load>;
+  /** The unfiltered page's statement through the driver alone, c=1 (the store's floor). */
+  driver?: DriverLatency;
   /** The console's first log page against the API's list page (issue 17). */
   console?: ConsolePageResult;
   /** Server RSS after the list runs, MB. */
@@ -105,6 +107,7 @@ export async function listPhase(
         );
       }
     }
+    const driver = await engine.driverList(db.url, opts.seconds);
     const consolePage = await consolePagePhase(loft, {
       connections: opts.connections,
       seconds: opts.seconds,
@@ -116,6 +119,7 @@ export async function listPhase(
       afterSeedSeconds,
       queries,
       load,
+      driver,
       console: consolePage,
       rssMb: rssMb(loft.child.pid),
       warnings,

@@ -104,3 +104,27 @@ export async function call(
   }
   return { status: res.status, text, json };
 }
+
+/** Latency of one statement run back to back on one connection, ms. */
+export interface DriverLatency {
+  p50: number;
+  p99: number;
+  reqPerSec: number;
+}
+
+/** p50/p99 and rate of `run` called back to back for `seconds`. */
+export async function timeLoop(
+  run: () => unknown,
+  seconds: number,
+): Promise<DriverLatency> {
+  const lat: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    await run();
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  const at = (p: number) => Math.round((lat[Math.floor(lat.length * p)] ?? NaN) * 100) / 100;
+  return { p50: at(0.5), p99: at(0.99), reqPerSec: Math.round(lat.length / seconds) };
+}

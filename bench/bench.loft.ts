@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { basic, call } from './bench.load.js';
-import { createDatabase, dropDatabase, vacuumAnalyze } from './bench.pg.js';
+import SQLite from 'better-sqlite3';
+import { basic, call, timeLoop, type DriverLatency } from './bench.load.js';
+import { createDatabase, dropDatabase, pgDriverList, vacuumAnalyze } from './bench.pg.js';
 import { run, start, type Child } from './bench.proc.js';
 
 /** The repository root; the bench runs the built CLI from `dist/`. */
@@ -30,6 +31,8 @@ export interface Engine {
   fresh(label: string): Promise<{ url: string; remove: () => Promise<void> }>;
   /** Housekeeping after a bulk load, before a server starts on it (steady state). */
   afterSeed?(url: string): Promise<void>;
+  /** The unfiltered list page's statement through the driver alone, back to back (the floor). */
+  driverList(url: string, seconds: number): Promise<DriverLatency>;
 }
 
 /** Durable SQLite files in a temporary directory (WAL, synchronous=NORMAL, as Loft opens them). */
@@ -45,6 +48,18 @@ export const sqliteEngine: Engine = {
       },
     });
   },
+  driverList: async (url, seconds) => {
+    const db = new SQLite(url.slice('sqlite:'.length), { readonly: true });
+    try {
+      const page = db.prepare(
+        'select "messages".* from "messages" where "messages"."account_sid" = ? order by "seq" desc limit ?',
+      );
+      await timeLoop(() => page.all(SID, 51), 0.5);
+      return await timeLoop(() => page.all(SID, 51), seconds);
+    } finally {
+      db.close();
+    }
+  },
 };
 
 /** A new database `loft_bench_<ts>_<label>` on the PostgreSQL server, dropped afterwards. */
@@ -55,6 +70,7 @@ export const postgresEngine: Engine = {
     return { url: db.url, remove: () => dropDatabase(db.name) };
   },
   afterSeed: vacuumAnalyze,
+  driverList: (url, seconds) => pgDriverList(url, SID, seconds),
 };
 
 /** A Loft server process (`node dist/cli/loft.js serve`). */

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { timeLoop } from './bench.load.js';
 
 /** The PostgreSQL server to bench on: BENCH_PG_URL, TEST_DATABASE_URL, else the local one. */
 const PG_SERVER =
@@ -68,4 +69,22 @@ export async function dropAll(): Promise<void> {
  */
 export async function vacuumAnalyze(url: string): Promise<void> {
   await admin('vacuum (analyze) messages, message_events', undefined, url);
+}
+
+/**
+ * The list page's statement (unfiltered, 50 + 1 rows, as Loft sends it) through the `pg` driver
+ * in this process, back to back on one connection: the PostgreSQL list's floor, one process hop
+ * and the driver's row parsing, without HTTP or Loft.
+ */
+export async function pgDriverList(url: string, accountSid: string, seconds: number) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const text =
+      'select "messages".* from "messages" where "messages"."account_sid" = $1 order by "seq" desc limit $2';
+    await timeLoop(() => client.query(text, [accountSid, 51]), 0.5);
+    return await timeLoop(() => client.query(text, [accountSid, 51]), seconds);
+  } finally {
+    await client.end();
+  }
 }

@@ -376,6 +376,15 @@ export function render(r: Results): string {
       row.push(ratio(ratios[v]));
       return row;
     });
+    // The unfiltered statement through the driver alone: what is left without HTTP and Loft.
+    const driverRow: (string | number)[] = ['driver only'];
+    for (const l of sizes)
+      driverRow.push(
+        l.driver ? ms(l.driver.p50) : '–',
+        l.driver ? ms(l.driver.p99) : '–',
+        l.driver ? int(l.driver.reqPerSec) : '–',
+      );
+    listRows.push([...driverRow, '']);
     const c = sizes[0]?.load.unfiltered.connections;
     out.push('', `GET Messages.json?PageSize=50 (${name}, c=${c}; ms)`, table(head, listRows));
     out.push(
