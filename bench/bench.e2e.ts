@@ -5,7 +5,13 @@ import pg from 'pg';
 import { seedTo } from '../src/cli/seed.js';
 import { FORM_HEADERS } from './bench.create.js';
 import { buyNumber, FROM, startLoft, type Engine, type Loft } from './bench.loft.js';
-import { cpuSeconds, cpuUsPer, machineBusySeconds, rssMb } from './bench.proc.js';
+import {
+  commandCpuSeconds,
+  cpuSeconds,
+  cpuUsPer,
+  machineBusySeconds,
+  rssMb,
+} from './bench.proc.js';
 
 /** End-to-end figures: create → delivered, and status callbacks into a local receiver. */
 export interface E2eResult {
@@ -30,6 +36,8 @@ export interface E2eResult {
   serverCpuUsPerMessage: number | undefined;
   /** The whole machine's busy CPU per delivered message (load generator and receiver too), µs. */
   machineCpuUsPerMessage: number | undefined;
+  /** PostgreSQL's processes' CPU per delivered message, µs (PostgreSQL only). */
+  databaseCpuUsPerMessage: number | undefined;
 }
 
 /** A receiver for status callbacks in this process: counts them and `delivered` SIDs. */
@@ -122,6 +130,7 @@ export async function e2ePhase(
     let i = 0;
     const cpu = cpuSeconds(loft.child.pid);
     const busy = machineBusySeconds();
+    const dbCpu = engine.name === 'postgres' ? commandCpuSeconds('postgres') : undefined;
     const started = performance.now();
     const deadline = started + opts.timeoutS * 1000;
     // autocannon settles an `amount` run on its once-a-second tick, so its own end time is
@@ -182,6 +191,7 @@ export async function e2ePhase(
     }
     const cpuAfter = cpuSeconds(loft.child.pid);
     const busyAfter = machineBusySeconds();
+    const dbCpuAfter = engine.name === 'postgres' ? commandCpuSeconds('postgres') : undefined;
     const created = (await creating)['2xx'];
     const createSeconds = (lastResponse - started) / 1000;
     const { callbacks, connections } = rx.stats();
@@ -203,6 +213,7 @@ export async function e2ePhase(
       rssMb: rssMb(loft.child.pid),
       serverCpuUsPerMessage: cpuUsPer(cpu, cpuAfter, delivered),
       machineCpuUsPerMessage: cpuUsPer(busy, busyAfter, delivered),
+      databaseCpuUsPerMessage: cpuUsPer(dbCpu, dbCpuAfter, delivered),
     };
   } finally {
     await loft?.stop();

@@ -113,10 +113,7 @@ export interface DriverLatency {
 }
 
 /** p50/p99 and rate of `run` called back to back for `seconds`. */
-export async function timeLoop(
-  run: () => unknown,
-  seconds: number,
-): Promise<DriverLatency> {
+export async function timeLoop(run: () => unknown, seconds: number): Promise<DriverLatency> {
   const lat: number[] = [];
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A server under test, running in its own process. */
 export interface Child {
@@ -139,6 +139,29 @@ export function machineBusySeconds(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time used so far by every process whose command name is `comm` (for `postgres`: the
+ * server's backends and background processes; a backend that exits in between takes its time
+ * with it), in seconds.
+ */
+export function commandCpuSeconds(comm: string): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      found = true;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return found ? total : undefined;
 }
 
 /** Server CPU µs per unit of work between two {@link cpuSeconds} readings. */

@@ -413,6 +413,7 @@ export function render(r: Results): string {
       e.callbacks ? int(e.callbacksPerSec) : '–',
       e.serverCpuUsPerMessage === undefined ? '–' : int(e.serverCpuUsPerMessage),
       e.machineCpuUsPerMessage === undefined ? '–' : int(e.machineCpuUsPerMessage),
+      e.databaseCpuUsPerMessage === undefined ? '–' : int(e.databaseCpuUsPerMessage),
       e.rssMb ?? '–',
     ]),
   );
@@ -432,6 +433,7 @@ export function render(r: Results): string {
           'callbacks/s',
           'CPU µs/msg',
           'machine µs/msg',
+          'PostgreSQL µs/msg',
           'RSS MB',
         ],
         e2eRows,

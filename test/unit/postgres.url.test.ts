@@ -19,14 +19,26 @@ describe('PostgreSQL DATABASE_URL', () => {
     expect(parsePostgresUrl('postgres://u:p@h:5433/db')).toEqual({
       connectionString: 'postgres://u:p@h:5433/db',
       max: DEFAULT_POOL_MAX,
+      prepare: true,
     });
     expect(parsePostgresUrl('postgres://u@h/db?sslmode=require&max=25')).toEqual({
       connectionString: 'postgres://u@h/db?sslmode=require',
       max: 25,
+      prepare: true,
     });
     for (const bad of ['0', '-1', 'x', '1.5', '5000']) {
       expect(() => parsePostgresUrl(`postgres://h/db?max=${bad}`)).toThrow(/max \(pool size\)/);
     }
+  });
+
+  it('turns named prepared statements off with ?prepare=off', () => {
+    expect(parsePostgresUrl('postgres://u@h/db?prepare=off&sslmode=disable')).toEqual({
+      connectionString: 'postgres://u@h/db?sslmode=disable',
+      max: DEFAULT_POOL_MAX,
+      prepare: false,
+    });
+    expect(parsePostgresUrl('postgres://u@h/db?prepare=on').prepare).toBe(true);
+    expect(() => parsePostgresUrl('postgres://u@h/db?prepare=maybe')).toThrow(/prepare must be/);
   });
 
   it('is accepted by loadConfig; malformed ones fail fast', () => {

@@ -12,6 +12,7 @@ import {
 } from '../kysely/kysely.store.js';
 import { postgresSignals } from './postgres.signals.js';
 import { parsePostgresUrl } from './postgres.url.js';
+import { prepareStatements } from './postgres.prepared.js';
 import { POSTGRES_FAILURES } from './postgres.failures.js';
 import { withEngineFailures } from '../kysely/failures.dialect.js';
 import { unavailabilityFeed } from '../unavailable.js';
@@ -111,7 +112,7 @@ export async function postgresStore(
 
 /** Opens a PostgreSQL store: a `pg` pool of `?max=` connections (default 10), migrated. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const { connectionString, max } = parsePostgresUrl(options.url);
+  const { connectionString, max, prepare } = parsePostgresUrl(options.url);
   const pool = new pg.Pool({ connectionString, max, types });
   // An idle pooled connection that breaks (server restart, network) is discarded by the pool;
   // without a listener the 'error' event would crash the process.
@@ -121,7 +122,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // So would one that breaks while checked out (the pool listens only to idle ones): the
   // backend terminated (57P01), the server restarted. The query under way gets the error (a
   // StoreUnavailableError, 503), and the pool discards the connection when it comes back.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    if (prepare) prepareStatements(client);
+  });
   // SQLSTATEs such as 53100 (disk full), 25006 (read-only) and lost connections surface as
   // StoreUnavailableError (503), reported to `feed`.
   const feed = unavailabilityFeed();

@@ -7,6 +7,12 @@ export interface PostgresUrl {
   connectionString: string;
   /** Pool size: `?max=N`, else {@link DEFAULT_POOL_MAX}. */
   max: number;
+  /**
+   * Named prepared statements per connection (`?prepare=off` turns them off, for a pooler that
+   * hands one client's statements to several server connections, such as PgBouncer in
+   * transaction mode before 1.21).
+   */
+  prepare: boolean;
 }
 
 /** Whether a DATABASE_URL names a PostgreSQL server (`postgres://` or `postgresql://`). */
@@ -15,8 +21,8 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /**
- * Parses `postgres://user:pass@host:port/db?max=20&sslmode=require`. `max` (the pool size) is
- * Loft's and is removed; every other parameter goes to the driver unchanged. Throws a plain
+ * Parses `postgres://user:pass@host:port/db?max=20&sslmode=require`. `max` (the pool size) and
+ * `prepare` (named prepared statements, on by default) are Loft's and are removed; every other parameter goes to the driver unchanged. Throws a plain
  * Error with a readable message (never containing the URL) when the URL or `max` is malformed.
  */
 export function parsePostgresUrl(url: string): PostgresUrl {
@@ -37,7 +43,17 @@ export function parsePostgresUrl(url: string): PostgresUrl {
     max = Number(raw);
     parsed.searchParams.delete('max');
   }
-  return { connectionString: parsed.toString(), max };
+  const rawPrepare = parsed.searchParams.get('prepare');
+  let prepare = true;
+  if (rawPrepare !== null) {
+    const on = ['on', 'true', '1'].includes(rawPrepare);
+    if (!on && !['off', 'false', '0'].includes(rawPrepare)) {
+      throw new Error(`prepare must be on or off, got '${rawPrepare}'`);
+    }
+    prepare = on;
+    parsed.searchParams.delete('prepare');
+  }
+  return { connectionString: parsed.toString(), max, prepare };
 }
 
 /** The URL with its password replaced by `***`, for printing (non-URLs are returned as is). */
