@@ -16,7 +16,7 @@ export interface WebhookQueueOptions {
   lanes?: number;
   /** A claimed webhook is someone else's to take after this long, unless renewed. */
   leaseMs?: number;
-  /** Idle poll interval (retries coming due; webhooks nobody announced). */
+  /** Idle poll interval (retries coming due; webhooks nobody announced), on `clock`. */
   pollMs?: number;
   /** After a wave consumed answers (TwiML replies queue dispatch jobs): wake their runner. */
   onConsumed?: () => void;
@@ -25,7 +25,7 @@ export interface WebhookQueueOptions {
 
 /**
  * Least time between two claims of one lane unless the last came back full: a burst of
- * wake-ups (one per delivery batch) then costs one claim, not one each.
+ * wake-ups (one per delivery batch) then costs one claim, not one each. On the queue's clock.
  */
 const MIN_CLAIM_GAP_MS = 10;
 
@@ -34,7 +34,8 @@ const MIN_CLAIM_GAP_MS = 10;
  * lease in one statement, hands it to the handler, and claims again once the handler lets go of
  * it (the handler's slow requests go on in the background, leased and renewed here until they
  * are settled). A webhook whose worker died is claimed again when its lease runs out. Only the
- * head of an order key's chain is ever due, so one message's webhooks go out in order.
+ * head of an order key's chain is ever due, so one message's webhooks go out in order. Every
+ * wait of the queue (polls, claim gaps, lease renewals) is on its clock.
  */
 export class WebhookQueue {
   private readonly batchSize: number;
@@ -48,10 +49,10 @@ export class WebhookQueue {
   private stopping = new AbortController();
   private running = false;
   private loops: Promise<void> | null = null;
-  private renewer: NodeJS.Timeout | null = null;
-  private renewing: Promise<void> = Promise.resolve();
-  /** Wake-ups of sleeping lanes; a notify() wakes one, a full claim the next. */
-  private readonly sleepers = new Set<() => void>();
+  /** The lease renewal loop, and what ends it (after the batches in flight, at stop()). */
+  private renewer: { done: Promise<void>; end: AbortController } | null = null;
+  /** What cuts short each sleeping lane's poll; a notify() wakes one, a full claim the next. */
+  private readonly sleepers = new Set<AbortController>();
   /** notify() was called while no lane slept: the next lane to go idle claims once more. */
   private pending = false;
 
@@ -64,18 +65,15 @@ export class WebhookQueue {
 
   /** Starts the claim loops (no-op while they run or are still stopping). */
   start(): void {
-    if (this.running || this.loops) return;
+    if (this.running || this.loops || this.renewer) return;
     this.running = true;
     if (this.stopping.signal.aborted) this.stopping = new AbortController();
     const lanes = Array.from({ length: this.lanes }, () => this.lane());
     this.loops = Promise.all(lanes).then(() => {
       this.loops = null;
     });
-    this.renewer = setInterval(
-      () => void (this.renewing = this.renew()),
-      Math.max(10, this.leaseMs / 3),
-    );
-    this.renewer.unref();
+    const end = new AbortController();
+    this.renewer = { done: this.renewEvery(Math.max(10, this.leaseMs / 3), end.signal), end };
   }
 
   /**
@@ -85,12 +83,15 @@ export class WebhookQueue {
   async stop(): Promise<void> {
     this.running = false;
     this.stopping.abort();
-    for (const wake of this.sleepers) wake();
+    for (const cut of this.sleepers) cut.abort();
+    this.sleepers.clear();
     await this.loops;
     while (this.rests.size > 0) await Promise.all(this.rests);
-    if (this.renewer) clearInterval(this.renewer);
-    this.renewer = null;
-    await this.renewing;
+    // Leases are renewed until the batches are settled.
+    const renewer = this.renewer;
+    renewer?.end.abort();
+    await renewer?.done;
+    if (this.renewer === renewer) this.renewer = null;
   }
 
   /** Webhooks claimed by this process and not settled yet (for the shutdown lines). */
@@ -100,9 +101,14 @@ export class WebhookQueue {
 
   /** New due webhooks were committed: one sleeping lane claims. */
   notify(): void {
-    const [wake] = this.sleepers;
-    if (wake) wake();
-    else this.pending = true;
+    const [cut] = this.sleepers;
+    if (!cut) {
+      this.pending = true;
+      return;
+    }
+    // Out of the set at once: a second notify() in the same tick wakes another lane.
+    this.sleepers.delete(cut);
+    cut.abort();
   }
 
   /**
@@ -122,13 +128,15 @@ export class WebhookQueue {
   }
 
   private async lane(): Promise<void> {
+    const { clock } = this.opts;
     let claimedAt = -Infinity;
     while (this.running) {
-      const gap = claimedAt + MIN_CLAIM_GAP_MS - performance.now();
-      if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+      // Never longer than the gap itself, should the wall clock step back.
+      const gap = Math.min(MIN_CLAIM_GAP_MS, claimedAt + MIN_CLAIM_GAP_MS - clock.now());
+      if (gap > 0) await clock.sleep(gap, this.stopping.signal);
       if (!this.running) break;
       this.pending = false;
-      claimedAt = performance.now();
+      claimedAt = clock.now();
       let claimed: Webhook[] = [];
       try {
         claimed = await this.claim();
@@ -153,17 +161,16 @@ export class WebhookQueue {
     }
   }
 
-  /** Sleeps until notify() or the poll interval. */
-  private sleep(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollMs);
-      this.sleepers.add(done);
-    });
+  /** Sleeps the poll interval of the clock, or until notify() or stop(). */
+  private async sleep(): Promise<void> {
+    const cut = new AbortController();
+    // Registered before the first await: a notify() or stop() right after finds this lane.
+    this.sleepers.add(cut);
+    try {
+      await this.opts.clock.sleep(this.pollMs, cut.signal);
+    } finally {
+      this.sleepers.delete(cut);
+    }
   }
 
   private async claim(): Promise<Webhook[]> {
@@ -191,6 +198,15 @@ export class WebhookQueue {
       this.rests.delete(done);
     });
     this.rests.add(done);
+  }
+
+  /** Renews the leases of the webhooks in flight every `ms` of the clock, until `end`. */
+  private async renewEvery(ms: number, end: AbortSignal): Promise<void> {
+    for (;;) {
+      await this.opts.clock.sleep(ms, end);
+      if (end.aborted) return;
+      await this.renew();
+    }
   }
 
   private async renew(): Promise<void> {
