@@ -420,6 +420,8 @@ export function webhookHandler(deps: WebhookHandlerDeps): WebhookBatch {
         .finally(() => wakeWave?.());
     }
     await giveBack(crowded, owner, clock.now() + timeoutMs);
+    // Waves and the lane hold wait on real time, not `clock`: they pace real HTTP answers (whose
+    // timeouts are real), and on a manual clock a batch would hold its lane until all answered.
     const arrival = (ms: number) =>
       new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
