@@ -28,7 +28,7 @@ export const STREAM_LIMITS = {
   maxTracked: 2_000,
   /**
    * With several writers, a message may commit after a newer one was read (its `seq` was taken
-   * earlier): each read looks this far back for such late arrivals.
+   * earlier): each read starts again from where the reads of this last while started.
    */
   lookbackMs: 500,
   /** A comment line keeps proxies and the server's idle timeout from closing a quiet stream. */
@@ -69,8 +69,12 @@ interface Update {
 export class LiveFeed {
   private after: number;
   private readonly tracked = new Map<string, string>();
-  /** Positions read recently, when late commits are possible: seq → when first read. */
-  private readonly recent = new Map<number, number>();
+  /** Positions read above the look-back floor, when late commits are possible. */
+  private readonly recent = new Set<number>();
+  /** The reads of the last `lookbackMs`, oldest first: when, and the `after` each started from. */
+  private readonly reads: { at: number; after: number }[] = [];
+  /** Where reads start again with late commits (see {@link read}): it never goes down. */
+  private floor: number;
 
   constructor(
     private readonly store: Store,
@@ -81,6 +85,7 @@ export class LiveFeed {
     private readonly limits: StreamLimits = STREAM_LIMITS,
   ) {
     this.after = after;
+    this.floor = after;
   }
 
   /** The position to resume from (`Last-Event-ID`). */
@@ -115,15 +120,22 @@ export class LiveFeed {
   async read(now: number): Promise<Update | undefined> {
     const fresh: Message[] = [];
     let count = 0;
-    // Late commits: positions read less than `lookbackMs` ago are read again, from the lowest
-    // of them, and any there not read before is new. Every position at or above that floor
-    // stays remembered (however old), so nothing is counted twice; only those below it, which
-    // no read reaches again, are forgotten.
+    // Late commits: a read starts again from where the oldest read of the last `lookbackMs`
+    // started, so a position that was not visible then (taken by a transaction still running)
+    // is read once it commits, even below every position read since; any there not read before
+    // is new. Not from the lowest position read since: a late one below it was never read again
+    // (of two creates committing in reverse order, the first was lost). Positions above that
+    // floor stay remembered, so nothing is counted twice; the floor only rises, and those at or
+    // below it, which no read reaches again, are forgotten.
     let from = this.after;
     if (this.lateCommits) {
-      for (const [seq, at] of this.recent)
-        if (at >= now - this.limits.lookbackMs) from = Math.min(from, seq - 1);
-      for (const seq of this.recent.keys()) if (seq <= from) this.recent.delete(seq);
+      while (this.reads.length > 0 && this.reads[0]!.at < now - this.limits.lookbackMs)
+        this.reads.shift();
+      // Never below an earlier floor (a clock set back): what is under it is forgotten.
+      this.floor = Math.max(this.floor, this.reads[0]?.after ?? this.after);
+      from = this.floor;
+      this.reads.push({ at: now, after: this.after });
+      for (const seq of this.recent) if (seq <= from) this.recent.delete(seq);
     }
     let scanned = 0;
     while (scanned < this.limits.maxScan) {
@@ -138,7 +150,7 @@ export class LiveFeed {
         scanned++;
         from = m.seq;
         if (m.seq <= this.after && (!this.lateCommits || this.recent.has(m.seq))) continue;
-        if (this.lateCommits) this.recent.set(m.seq, now);
+        if (this.lateCommits) this.recent.add(m.seq);
         if (m.seq > this.after) this.after = m.seq;
         if (!this.matches(m)) continue;
         count++;

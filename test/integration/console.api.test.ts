@@ -203,7 +203,7 @@ describe('GET /loft/v1/Accounts/{AC}/Messages/Stream', () => {
     expect(bodies(await feed.read(T))).toEqual(['c', 'a']);
     committed = true;
     expect(bodies(await feed.read(T + 1_000))).toEqual(['b']);
-    // a and c are past the look-back, b is not: a read from b's position meets c again.
+    // Inside the second read's look-back (it started from c), then past every look-back.
     expect(await feed.read(T + 5_500)).toBeUndefined();
     expect(await feed.read(T + 20_000)).toBeUndefined();
   });
