@@ -354,7 +354,11 @@ describe('console HTTP edges', () => {
       headers: { cookie: `loft_session=${value}` },
     });
     expect(accounts.status).toBe(401);
-    const flipped = value.slice(0, -2) + (value.endsWith('A') ? 'B' : 'A') + value.slice(-1);
+    // One character of the sealed part changed (to one it is not: a blind swap to 'A' or 'B' left
+    // the cookie unchanged when that character already was the one swapped in).
+    const changed = value.at(-2) === 'A' ? 'B' : 'A';
+    const flipped = value.slice(0, -2) + changed + value.slice(-1);
+    expect(flipped).not.toBe(value);
     expect((await fetch(list, { headers: { cookie: `loft_session=${flipped}` } })).status).toBe(
       401,
     );
