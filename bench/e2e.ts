@@ -1,5 +1,6 @@
 /**
- * `npm run bench:e2e`: only the end-to-end phase of `npm run bench`, on SQLite, without and with
+ * `npm run bench:e2e`: only the end-to-end phase of `npm run bench`, on SQLite (PostgreSQL with
+ * BENCH_E2E_STORE=postgres: a fresh database each run on the bench's server), without and with
  * status callbacks, BENCH_E2E_ROUNDS times (default 2), and the ratio callbacks / without of each
  * round. BENCH_LOFT_ROOTS (comma-separated checkouts, each built) alternates builds within every
  * round, so a change in the machine's speed hits each build alike; the default is this checkout.
@@ -8,7 +9,7 @@
  */
 import { callbackFloorPhase } from './bench.callbacks.js';
 import { e2ePhase } from './bench.e2e.js';
-import { sqliteEngine } from './bench.loft.js';
+import { postgresEngine, sqliteEngine } from './bench.loft.js';
 
 const env = process.env;
 const num = (name: string, def: number) => Number(env[name] || def);
@@ -19,6 +20,7 @@ const opts = {
   timeoutS: num('BENCH_E2E_TIMEOUT', 45),
 };
 const rounds = num('BENCH_E2E_ROUNDS', 2);
+const engine = env['BENCH_E2E_STORE'] === 'postgres' ? postgresEngine : sqliteEngine;
 /** BENCH_E2E_CALLBACKS: `both` (default), `off` or `on`: which of the two runs each round makes. */
 const modes = { both: [false, true], off: [false], on: [true] }[
   env['BENCH_E2E_CALLBACKS'] ?? 'both'
@@ -32,7 +34,7 @@ for (let round = 1; round <= rounds; round++) {
     const label = root ?? 'this checkout';
     const rates: number[] = [];
     for (const callbacks of modes) {
-      const e = await e2ePhase(sqliteEngine, { ...opts, callbacks });
+      const e = await e2ePhase(engine, { ...opts, callbacks });
       rates.push(e.createToDeliveredPerSec);
       console.log(
         `round ${round} ${label} ${callbacks ? 'callbacks' : 'without  '}: ` +
