@@ -56,11 +56,30 @@ describe.skipIf(!server)('PostgreSQL prepared statements', () => {
       'b',
     ]);
     await client.query('alter table t add column c text');
-    // Inside one, the error has aborted the transaction: it stands, and the next run is fine.
+    // Inside one the error would abort the transaction: there a `*` text runs unnamed, planned
+    // against the table as it is now.
     await client.query('begin');
-    await expect(client.query(text, [1])).rejects.toMatchObject({ code: '0A000' });
-    await client.query('rollback');
     expect(Object.keys((await client.query(text, [1])).rows[0] as object)).toHaveLength(4);
+    const returning = "update t set a = 'uno' where id = $1 returning *";
+    expect(((await client.query(returning, [1])).rows[0] as { a: string }).a).toBe('uno');
+    await client.query('commit');
+    expect(await preparedTexts(client)).not.toContain(returning);
+    expect(Object.keys((await client.query(text, [1])).rows[0] as object)).toHaveLength(4);
+  });
+
+  it('prepares texts whose result columns are named, in a transaction too', async () => {
+    const named = 'select a from t where id = $1 and a is not null';
+    const texts = [named, 'select count(*) as n from t where id = $1'];
+    await client.query('begin');
+    for (const text of texts) expect((await client.query(text, [1])).rows).toHaveLength(1);
+    await client.query('commit');
+    expect(await preparedTexts(client)).toEqual(expect.arrayContaining(texts));
+    // A column's type changed under a named text in a transaction: that error stands.
+    await client.query('alter table t alter column a type varchar(10)');
+    await client.query('begin');
+    await expect(client.query(named, [1])).rejects.toMatchObject({ code: '0A000' });
+    await client.query('rollback');
+    expect((await client.query(named, [1])).rows).toEqual([{ a: 'uno' }]);
   });
 
   it(`keeps at most ${MAX_PREPARED_PER_CONNECTION} statements per connection`, async () => {

@@ -9,6 +9,13 @@ const MAX_PREPARED_TEXT = 8_000;
 type Query = (...args: unknown[]) => unknown;
 
 /**
+ * A text whose result columns are a table's `*` (`select *`, `returning *`, `"t".*`): the only
+ * kind a migration adding a column turns stale. Not `count(*)`; an `a * b` matches too, and only
+ * runs unnamed in a transaction.
+ */
+const STAR = /(?:^|[\s,])(?:"[^"]+"\.)?\*(?=[\s,]|$)/;
+
+/**
  * PostgreSQL's answer when a prepared statement's result columns changed under it (a migration
  * added a column to a table it reads with `*`): feature_not_supported, "cached plan must not
  * change result type". Nothing ran; preparing the text again fixes it.
@@ -26,8 +33,8 @@ function stalePlan(err: unknown): boolean {
  * per connection; further texts run unnamed, as before.
  *
  * A statement whose plan went stale (see {@link stalePlan}) is forgotten, so its next run
- * prepares it afresh; outside a transaction it is run again at once (nothing had run), inside
- * one the error stands, since it has aborted the transaction.
+ * prepares it afresh, and run again at once (nothing had run). Inside a transaction the error
+ * would have aborted it, so there the texts that can go stale (a `*` result) run unnamed.
  */
 export function prepareStatements(client: pg.ClientBase): void {
   const query = client.query.bind(client) as Query;
@@ -50,12 +57,16 @@ export function prepareStatements(client: pg.ClientBase): void {
     ) {
       return query(text, values, callback);
     }
+    const idle = client.getTransactionStatus() === 'I';
+    // In a transaction a stale plan would abort it (and fail the request it serves): a `*`
+    // text runs unnamed there, so it is planned against the table as it is now.
+    if (!idle && STAR.test(text)) return query(text, values);
     const name = named(text);
     if (name === undefined) return query(text, values);
-    const idle = client.getTransactionStatus() === 'I';
     return (query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
       if (!stalePlan(err)) throw err;
       names.delete(text);
+      // A column type changed under a named text in a transaction: the error stands.
       if (!idle) throw err;
       return query({ name: named(text), text, values });
     });
