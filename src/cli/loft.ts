@@ -115,13 +115,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'worker') {
     const worker = await startWorker(config);
+    // Before the lines that say it runs: a SIGTERM sent on reading them must stop it gracefully.
+    stopOnSignals(worker, config.shutdownTimeoutMs);
     console.log(`Loft worker running (store: ${worker.store.capabilities.engine})`);
     if (worker.metricsServer) {
       console.log(`Metrics: ${worker.metricsServer.url}/metrics, liveness: /livez`);
       const open = openMetricsWarning(config, config.host);
       if (open) worker.loggers.root.warn({ host: config.host }, open);
     }
-    stopOnSignals(worker, config.shutdownTimeoutMs);
     return -1;
   }
   if (command !== 'serve') {
@@ -129,8 +130,10 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.config;
   }
   const server = await startServer(config);
-  console.log(banner(server, config));
+  // Before the banner: a SIGTERM sent on reading it (a test, a supervisor) must stop gracefully;
+  // installed after, it could arrive first and kill the process outright (exit by signal).
   stopOnSignals(server, config.shutdownTimeoutMs);
+  console.log(banner(server, config));
   return -1;
 }
 
