@@ -54,13 +54,13 @@ export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const conn = new SQLite(options.path);
-  conn.pragma('journal_mode = WAL');
+  conn.pragma('busy_timeout = 5000');
+  await enterWal(conn);
   // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or power
   // loss can roll back the last transactions.
   conn.pragma('synchronous = NORMAL');
   conn.pragma('secure_delete = ON');
   conn.pragma('foreign_keys = ON');
-  conn.pragma('busy_timeout = 5000');
   // 32 MB of page cache (default 2 MB): the list indexes' upper levels and the newest pages
   // stay in memory at a million messages, and inserts stop re-reading them.
   conn.pragma('cache_size = -32000');
@@ -138,6 +138,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // Through Kysely, so it waits for the connection like any query.
     afterErase: coalesced(() => foldWal(db, options.log)),
   });
+}
+
+/**
+ * Switches the connection to WAL mode. Two processes opening a new file at once (`loft serve
+ * --workers off` and `loft worker`) both switch it, and SQLite answers the one that finds the
+ * other mid-switch SQLITE_BUSY at once, without waiting on its busy handler: tried again every
+ * 10 ms for up to 5 s.
+ */
+async function enterWal(conn: SQLite.Database): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      conn.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
 
 /**
