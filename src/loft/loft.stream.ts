@@ -19,9 +19,16 @@ export const STREAM_LIMITS = {
   minGapMs: 200,
   /** A read even without a signal (messages created with no event, missed signals). */
   pollMs: 500,
-  /** Messages read per store query, and at most per read. */
+  /** Messages read per store query. */
   chunk: 500,
+  /** Most messages not read before that one read takes (the rest wait for the next). */
   maxScan: 5_000,
+  /**
+   * Most messages read again in one read (the look-back for late commits): without its own
+   * bound, an account creating more than about two reads' `maxScan` in the look-back spent each
+   * read re-reading it, and the stream fell behind.
+   */
+  maxRescan: 20_000,
   /** Most new messages sent whole in one event; past it, the event only counts them. */
   maxSent: 50,
   /** Unfinished messages whose status changes are followed. */
@@ -138,7 +145,8 @@ export class LiveFeed {
       for (const seq of this.recent) if (seq <= from) this.recent.delete(seq);
     }
     let scanned = 0;
-    while (scanned < this.limits.maxScan) {
+    let rescanned = 0;
+    while (scanned < this.limits.maxScan && rescanned < this.limits.maxRescan) {
       const rows = await this.store.messages.list(this.filter, {
         limit: this.limits.chunk,
         direction: 'before',
@@ -147,9 +155,12 @@ export class LiveFeed {
       // Newest first; walk them oldest first.
       for (let i = rows.length - 1; i >= 0; i--) {
         const m = rows[i]!;
-        scanned++;
         from = m.seq;
-        if (m.seq <= this.after && (!this.lateCommits || this.recent.has(m.seq))) continue;
+        if (m.seq <= this.after && (!this.lateCommits || this.recent.has(m.seq))) {
+          rescanned++;
+          continue;
+        }
+        scanned++;
         if (this.lateCommits) this.recent.add(m.seq);
         if (m.seq > this.after) this.after = m.seq;
         if (!this.matches(m)) continue;
