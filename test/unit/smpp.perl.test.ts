@@ -60,7 +60,12 @@ describe('SMPP carrier against an SMSC not written here (Net::SMPP)', () => {
         ]);
         expect(long).toEqual({ ok: true, parts: ['abc02', 'abc03', 'abc04'] });
 
-        const submits = lines.filter((l) => l.startsWith('SUBMIT '));
+        // The SMSC logs each submit on its stdout, a channel apart from the socket the responses
+        // came back on: the last line may still be on its way when send() resolves.
+        const submits = await until(() => {
+          const logged = lines.filter((l) => l.startsWith('SUBMIT '));
+          return logged.length >= 5 ? logged : undefined;
+        });
         expect(submits[0]).toBe(
           `SUBMIT dest=33612345678 ton=1 dc=0 esm=0 reg=1 sm=${Buffer.from('Hello from Loft ').toString('hex')}1b65`,
         );
