@@ -23,7 +23,11 @@ export interface OutageReceiver {
   taken: TakenCallback[];
   /** Requests answered 503. */
   refused503: number;
-  /** `refuse`: stops listening (connections are refused); `503`: answers 503; `up`: 200. */
+  /**
+   * `refuse`: every connection is cut as it opens (the port stays bound: given up and taken
+   * again, another listener on the machine could take it meanwhile); `503`: answers 503;
+   * `up`: 200.
+   */
   setMode(mode: ReceiverMode): Promise<void>;
   /** Statuses taken per message SID, in arrival order. */
   bySid(): Map<string, string[]>;
@@ -33,7 +37,6 @@ export interface OutageReceiver {
 /** Starts a receiver validating signatures with `authToken`, in mode `up`. */
 export async function outageReceiver(authToken: string): Promise<OutageReceiver> {
   let mode: ReceiverMode = 'up';
-  let port = 0;
   let url = '';
   const r = {
     taken: [] as TakenCallback[],
@@ -64,30 +67,26 @@ export async function outageReceiver(authToken: string): Promise<OutageReceiver>
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+  server.on('connection', (socket) => {
+    if (mode === 'refuse') socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
     });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  await listen();
-  port = (server.address() as AddressInfo).port;
+  });
+  const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}/`;
+  let closed = false;
   return Object.assign(r, {
     url,
-    async setMode(next: ReceiverMode) {
-      if (next === mode) return;
-      const wasListening = mode !== 'refuse';
+    setMode(next: ReceiverMode) {
       mode = next;
-      if (next === 'refuse' && wasListening) await stop();
-      if (next !== 'refuse' && !wasListening) await listen();
+      // Kept-alive connections go too: the next request opens a new one, which is cut.
+      if (next === 'refuse') server.closeAllConnections();
+      return Promise.resolve();
     },
     bySid() {
       const out = new Map<string, string[]>();
@@ -95,8 +94,13 @@ export async function outageReceiver(authToken: string): Promise<OutageReceiver>
       return out;
     },
     async close() {
-      if (mode !== 'refuse') await stop();
       mode = 'refuse';
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   });
 }
