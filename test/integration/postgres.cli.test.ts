@@ -27,7 +27,8 @@ function run(args: string[], env: Record<string, string> = {}) {
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  // 'close', not 'exit': the exit code once its output has been read to the end.
+  const exited = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
   return { child, exited, output: () => out };
 }
 

@@ -154,7 +154,8 @@ describe.skipIf(TEST_STORE !== 'sqlite')('loft seed (CLI, SQLite file)', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    return new Promise((ok) => child.on('exit', (code) => ok({ code, out })));
+    // 'close', not 'exit': the exit code once its output has been read to the end.
+    return new Promise((ok) => child.on('close', (code) => ok({ code, out })));
   }
 
   it('seeds the main account of a database that a server then serves', async () => {

@@ -40,7 +40,8 @@ export function cliHarness() {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+    // 'close', not 'exit': the exit code once its output has been read to the end.
+    const exited = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
     const waitFor = (re: RegExp) =>
       new Promise<RegExpMatchArray>((ok, fail) => {
         const timer = setInterval(() => {

@@ -28,7 +28,8 @@ describe('SMPP carrier against an SMSC not written here (Net::SMPP)', () => {
       const perl = spawn('perl', [SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
       const lines: string[] = [];
       createInterface({ input: perl.stdout }).on('line', (line) => lines.push(line));
-      const exited = new Promise<number | null>((resolve) => perl.on('exit', resolve));
+      // 'close', not 'exit': the exit code once its output has been read to the end.
+      const exited = new Promise<number | null>((resolve) => perl.on('close', resolve));
       try {
         const port = Number(
           (await until(() => lines.find((l) => l.startsWith('LISTENING ')))).split(' ')[1],
