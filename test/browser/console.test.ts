@@ -26,7 +26,9 @@ describe.skipIf(browserSkipReason !== undefined)('web console in Chromium', () =
 
   beforeAll(async () => {
     [loft, browser, app] = await Promise.all([
-      startTestServer({ delivery: 'auto', env: { SIM_DELAY_MS: '300' } }),
+      // Delivery reports 1.5 s after the send: test 2 sees a row before its badge turns
+      // delivered (with 300 ms, a slow browser round trip on a loaded machine could miss it).
+      startTestServer({ delivery: 'auto', env: { SIM_DELAY_MS: '1500' } }),
       launchChromium(),
       // The app: status callbacks fail (500); its number's webhook answers with TwiML.
       startApp((r) =>

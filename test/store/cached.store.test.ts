@@ -199,13 +199,14 @@ describe('read cache (SQLite)', () => {
   });
 
   it('a write behind its back shows only once the TTL has passed', async () => {
-    const short = await withReadCache(raw, { ttlMs: 30 });
+    // Long enough that the reads below fall inside it on a loaded machine (30 ms did not).
+    const short = await withReadCache(raw, { ttlMs: 1_000 });
     const a = account();
     await raw.accounts.insert(a);
     await short.accounts.get(a.sid);
     await raw.accounts.update(a.sid, { friendlyName: 'renamed' }, T0 + 1);
     expect((await short.accounts.get(a.sid))?.friendlyName).toBe('acct');
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 1_100));
     expect((await short.accounts.get(a.sid))?.friendlyName).toBe('renamed');
   });
 });
