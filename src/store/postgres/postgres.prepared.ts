@@ -48,6 +48,17 @@ export function prepareStatements(client: pg.ClientBase): void {
     }
     return name;
   };
+  // Whether a text reads whole rows, tested once per text (the same few texts, kilobytes long
+  // for multi-row inserts, come back on every call); as bounded as the names.
+  const stars = new Map<string, boolean>();
+  const readsWholeRows = (text: string): boolean => {
+    let star = stars.get(text);
+    if (star === undefined) {
+      star = STAR.test(text);
+      if (stars.size < MAX_PREPARED_PER_CONNECTION) stars.set(text, star);
+    }
+    return star;
+  };
   const prepared: Query = (text, values, callback) => {
     if (
       typeof text !== 'string' ||
@@ -60,7 +71,7 @@ export function prepareStatements(client: pg.ClientBase): void {
     const idle = client.getTransactionStatus() === 'I';
     // In a transaction a stale plan would abort it (and fail the request it serves): a `*`
     // text runs unnamed there, so it is planned against the table as it is now.
-    if (!idle && STAR.test(text)) return query(text, values);
+    if (!idle && readsWholeRows(text)) return query(text, values);
     const name = named(text);
     if (name === undefined) return query(text, values);
     return (query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {

@@ -43,6 +43,12 @@ export interface SqliteStoreOptions {
   log?: StoreLog;
 }
 
+/** How long a statement waits for another connection's lock (and the switch to WAL, in all). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** SQLite's "database is locked": another connection holds what this one needs. */
+const busy = (e: unknown): boolean => (e as { code?: string }).code === 'SQLITE_BUSY';
+
 /** The default bound of the WAL file: 64 MB. */
 export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -54,7 +60,7 @@ export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const conn = new SQLite(options.path);
-  conn.pragma('busy_timeout = 5000');
+  conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   await enterWal(conn);
   // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or power
   // loss can roll back the last transactions.
@@ -144,16 +150,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
  * Switches the connection to WAL mode. Two processes opening a new file at once (`loft serve
  * --workers off` and `loft worker`) both switch it, and SQLite answers the one that finds the
  * other mid-switch SQLITE_BUSY at once, without waiting on its busy handler: tried again every
- * 10 ms for up to 5 s.
+ * 10 ms for up to the busy timeout.
  */
 async function enterWal(conn: SQLite.Database): Promise<void> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
   for (;;) {
     try {
       conn.pragma('journal_mode = WAL');
       return;
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      if (!busy(e) || Date.now() > deadline) throw e;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -173,7 +179,7 @@ async function withWriteLock<T>(conn: SQLite.Database, fn: () => Promise<T>): Pr
       conn.exec('BEGIN IMMEDIATE');
       break;
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw sqliteUnavailable(e) ?? e;
+      if (!busy(e)) throw sqliteUnavailable(e) ?? e;
     }
   }
   try {
